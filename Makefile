@@ -1,0 +1,52 @@
+# Logbot: `make demo` and `make test` are the whole quick start (see README.md).
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 15
+JOBS       ?= $(shell nproc)
+
+.PHONY: all build setup test unit demo test-asan fuzz fuzz-build format lint clean
+
+all: build
+
+setup:
+	@scripts/setup
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja
+
+build: $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+# Everything: unit, integration (real processes), browser, API-doc check, then a short fuzz run.
+test: setup build
+	ctest --test-dir $(BUILD) --output-on-failure -j 2 --timeout 900
+	$(MAKE) --no-print-directory fuzz
+
+demo: setup build
+	scripts/demo
+
+# The whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer.
+test-asan: setup
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DLOGBOT_SANITIZE=ON -DLOGBOT_BENCH=OFF
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j 2 --timeout 1800
+
+fuzz-build:
+	CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD) -G Ninja -DLOGBOT_FUZZ=ON -DLOGBOT_TESTS=OFF \
+	  -DLOGBOT_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_targets
+
+# Runs every fuzz target for FUZZ_SECONDS on its seed corpus (make fuzz FUZZ_SECONDS=600 for longer).
+fuzz: fuzz-build
+	scripts/run-fuzzers $(FUZZ_BUILD)/bin $(FUZZ_SECONDS)
+
+format:
+	find src tests fuzz bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format-14 -i
+
+lint: build
+	find src -name '*.cpp' | xargs clang-tidy-14 -p $(BUILD) --quiet
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -1,0 +1,47 @@
+// Provisioning shared by the shell (`logbot-cloud admin ...`) and the operator API, and the
+// offline audit verification (`logbot-cloud audit verify`).
+#pragma once
+#include <optional>
+#include <string>
+
+#include "cloud/audit/audit_event.hpp"
+
+namespace logbot::cloud {
+struct Services;
+
+struct ProvisionedOrg {
+  std::string org_id;
+  std::string owner_user_id;
+  bool owner_created = false;
+};
+
+// Who asked, for the audit entries.
+struct Requester {
+  ActorType actor_type = ActorType::kSystem;
+  std::optional<std::string> user_id;
+  std::optional<std::string> username;
+  std::string ip = "local";
+  std::string client = "admin-cli";
+};
+
+struct ProvisionError {
+  int http_status = 400;
+  std::string code;
+  std::string message;
+};
+
+// Creates an organisation and makes `owner_email` its owner (creating that account with
+// `owner_password` when it does not exist). Audited as ORG_CREATED, USER_CREATED, MEMBER_ADDED.
+std::optional<ProvisionedOrg> provision_org(Services& services, const std::string& name,
+                                            const std::string& owner_email, const std::string& owner_password,
+                                            const Requester& requester, ProvisionError& error);
+
+// Creates the platform operator's account. Audited as USER_CREATED (role=operator).
+std::optional<std::string> provision_operator(Services& services, const std::string& email,
+                                              const std::string& password, const Requester& requester,
+                                              ProvisionError& error);
+
+// Checks an organisation name: 1..100 printable characters.
+std::optional<std::string> check_org_name(const std::string& name);
+
+}  // namespace logbot::cloud

@@ -1,0 +1,60 @@
+// Health, metrics and the operator's organisation management. The operator sees
+// organisations as names and counts only: no members, devices, data or audit of a tenant.
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include "cloud/admin/admin_commands.hpp"
+#include "cloud/api/handlers.hpp"
+#include "cloud/api/json_body.hpp"
+#include "cloud/auth/password_policy.hpp"
+#include "cloud/db/database.hpp"
+#include "cloud/services.hpp"
+#include "common/time_format.hpp"
+
+namespace logbot::cloud::api {
+
+http::Response healthz(RequestContext& context) {
+  // Healthy means the database answers.
+  context.services.db->query_integer("SELECT 1");
+  return http::json_response(200, R"({"status":"ok"})");
+}
+
+http::Response metrics(RequestContext& context) {
+  Metrics::Gauges gauges;
+  gauges.active_sessions = context.services.sessions.count_active();
+  gauges.audit_events = context.services.db->query_integer("SELECT COUNT(*) FROM audit_events").value_or(0);
+  http::Response response;
+  response.body = context.services.metrics.render(gauges);
+  response.set_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+  return response;
+}
+
+http::Response admin_list_orgs(RequestContext& context) {
+  boost::json::array orgs;
+  for (const OrgSummary& summary : context.services.orgs.list_all())
+    orgs.push_back({{"id", summary.org.id},
+                    {"name", summary.org.name},
+                    {"created_at", format_iso8601_ms(summary.org.created_ms)},
+                    {"member_count", summary.member_count}});
+  return http::json_response(200, boost::json::serialize(boost::json::object{{"orgs", std::move(orgs)}}));
+}
+
+http::Response admin_create_org(RequestContext& context) {
+  BodyError error;
+  auto body = JsonBody::parse(context.request.body, error);
+  std::optional<std::string> name, email, password;
+  if (body) name = body->required_string("name", 200, error);
+  if (body && name) email = body->required_string("owner_email", 320, error);
+  if (body && email) password = body->optional_string("owner_password", kMaximumPasswordLength + 1, error);
+  if (!email || !error.message.empty()) return http::error_response(400, "bad_request", error.message);
+
+  Requester requester{ActorType::kUser, context.user->id, context.user->email, context.request.peer_ip,
+                      context.client};
+  ProvisionError problem;
+  const auto org = provision_org(context.services, *name, *email, password.value_or(""), requester, problem);
+  if (!org) return http::error_response(static_cast<unsigned>(problem.http_status), problem.code, problem.message);
+  boost::json::object o{{"id", org->org_id}, {"name", *name}, {"owner_user_id", org->owner_user_id}};
+  return http::json_response(201, boost::json::serialize(o));
+}
+
+}  // namespace logbot::cloud::api

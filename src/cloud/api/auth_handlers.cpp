@@ -1,0 +1,105 @@
+// POST /api/v1/auth/login and /logout: password check, brute-force throttle, session
+// creation with a fresh id, and their audit entries.
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include "cloud/api/handlers.hpp"
+#include "cloud/api/json_body.hpp"
+#include "cloud/auth/password_policy.hpp"
+#include "cloud/http/cookies.hpp"
+#include "cloud/services.hpp"
+
+namespace logbot::cloud::api {
+namespace {
+
+constexpr const char* kInvalidCredentials = "invalid e-mail or password";
+
+http::Response locked_response(std::int64_t wait_ms) {
+  const std::int64_t seconds = (wait_ms + 999) / 1000;
+  boost::json::object o{{"error", "locked"},
+                        {"message", "too many failed logins; try again in " + std::to_string(seconds) + " s"},
+                        {"retry_after_s", seconds}};
+  http::Response response = http::json_response(429, boost::json::serialize(o));
+  response.set_header("Retry-After", std::to_string(seconds));
+  return response;
+}
+
+}  // namespace
+
+http::Response login(RequestContext& context) {
+  Services& services = context.services;
+  BodyError error;
+  auto body = JsonBody::parse(context.request.body, error);
+  std::optional<std::string> email, password;
+  if (body) email = body->required_string("email", 320, error);
+  if (body && email) password = body->required_string("password", kMaximumPasswordLength, error);
+  if (!password) return http::error_response(400, "bad_request", error.message);
+
+  // The throttle is keyed by what was typed, so an unknown e-mail is throttled exactly like a known one.
+  const std::string account = normalize_email(*email).value_or(*email);
+  const std::string& ip = context.request.peer_ip;
+  std::optional<User> user = services.users.find_by_email(account);
+
+  AuditRecord record = audit_record(context, AuditCode::kLoginError);
+  record.username = account;
+  if (user) record.user_id = user->id;
+
+  if (auto wait = services.throttle.retry_after_ms(account, ip)) {
+    record.details = {{"auth_method", "password"}, {"username", account}, {"error", "temporarily_locked"}};
+    services.audit.append(record);
+    services.metrics.count_login(false);
+    return locked_response(*wait);
+  }
+
+  bool ok = false;
+  if (user)
+    ok = services.hasher.verify(*password, user->password_hash);
+  else
+    services.hasher.burn_equivalent_time(*password);
+
+  if (!ok) {
+    const auto outcome = services.throttle.record_failure(account, ip);
+    services.metrics.count_login(false);
+    record.details = {{"auth_method", "password"}, {"username", account}, {"error", "invalid_credentials"}};
+    services.audit.append(record);
+    if (outcome.locked_for_ms) {
+      services.metrics.count_lockout();
+      AuditRecord lockout = record;
+      lockout.code = AuditCode::kLockout;
+      lockout.actor_type = ActorType::kSystem;
+      lockout.details = {{"username", account},
+                         {"locked", outcome.account_locked ? (outcome.ip_locked ? "account+ip" : "account") : "ip"},
+                         {"failures", std::to_string(outcome.account_failures)},
+                         {"wait_s", std::to_string(*outcome.locked_for_ms / 1000)}};
+      services.audit.append(lockout);
+    }
+    return http::error_response(401, "invalid_credentials", kInvalidCredentials);
+  }
+
+  services.throttle.record_success(account);
+  const NewSession created = services.sessions.create(
+      user->id, ip, context.client, std::string(context.request.header("user-agent")));
+  context.user = user;
+  AuditRecord success = audit_record(context, AuditCode::kLogin);
+  success.details = {{"auth_method", "password"}, {"username", user->email}};
+  services.audit.append(success);
+  services.metrics.count_login(true);
+
+  boost::json::object o{{"user", user_json(*user)}, {"csrf_token", created.session.csrf_token}};
+  http::Response response = http::json_response(200, boost::json::serialize(o));
+  response.set_header("Set-Cookie",
+                      http::session_cookie(created.token, services.config.session.absolute_timeout_ms / 1000));
+  return response;
+}
+
+http::Response logout(RequestContext& context) {
+  context.services.sessions.revoke(context.user->id, context.session->id);
+  AuditRecord record = audit_record(context, AuditCode::kLogout);
+  record.details = {{"username", context.user->email}, {"session", context.session->id}};
+  context.services.audit.append(record);
+  http::Response response = http::no_content();
+  response.set_header("Set-Cookie", http::expired_session_cookie());
+  return response;
+}
+
+}  // namespace logbot::cloud::api

@@ -1,0 +1,158 @@
+#include "cloud/api/dispatcher.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "cloud/api/routes.hpp"
+#include "cloud/http/cookies.hpp"
+#include "cloud/http/security_headers.hpp"
+#include "cloud/services.hpp"
+#include "common/crypto/constant_time.hpp"
+#include "common/net/address.hpp"
+
+namespace logbot::cloud::api {
+namespace {
+
+bool is_state_changing(std::string_view method) { return method != "GET" && method != "HEAD"; }
+
+std::string client_kind(const http::Request& request) {
+  return request.header("x-logbot-client") == "cli" ? "cli" : "web";
+}
+
+// A login form posted from another site is refused (login CSRF); browsers send Origin on
+// every cross-origin POST and Sec-Fetch-Site on every request.
+bool is_cross_site(const http::Request& request) {
+  const std::string_view fetch_site = request.header("sec-fetch-site");
+  if (fetch_site == "cross-site" || fetch_site == "same-site") return true;
+  const std::string_view origin = request.header("origin");
+  if (origin.empty()) return false;
+  return origin != "https://" + std::string(request.header("host"));
+}
+
+struct Found {
+  const Route* route = nullptr;
+  bool path_matched = false;
+  http::PathParams params;
+};
+
+Found find_route(const http::Request& request) {
+  Found found;
+  http::PathParams params;
+  for (const Route& route : routes()) {
+    if (!http::match_path(route.path, request.path, params)) continue;
+    found.path_matched = true;
+    if (route.method == request.method || (request.method == "HEAD" && route.method == "GET")) {
+      found.route = &route;
+      found.params = params;
+      return found;
+    }
+  }
+  return found;
+}
+
+http::Response serve_static(Services& services, const http::Request& request) {
+  if (request.method != "GET" && request.method != "HEAD")
+    return http::error_response(405, "method_not_allowed", "only GET is allowed here");
+  if (auto response = services.web.serve(request.path)) return *response;
+  return http::error_response(404, "not_found", "no such page");
+}
+
+// Authentication, CSRF, tenancy and permissions. Returns an error response, or nullopt
+// when the handler may run.
+std::optional<http::Response> authorise(RequestContext& context, const Route& route) {
+  Services& services = context.services;
+  const http::Request& request = context.request;
+
+  if (route.access == Access::kPublic) {
+    if (is_state_changing(request.method) && is_cross_site(request))
+      return http::error_response(403, "csrf", "cross-site requests are refused");
+    return std::nullopt;
+  }
+  if (route.access == Access::kOperatorOrLoopback && net::is_loopback_address(request.peer_ip)) return std::nullopt;
+
+  const auto token = http::find_cookie(request.header("cookie"), http::kSessionCookie);
+  Session session;
+  const SessionLookup lookup = token ? services.sessions.find(*token, session) : SessionLookup::kUnknown;
+  if (lookup == SessionLookup::kIdleExpired || lookup == SessionLookup::kAbsoluteExpired) {
+    AuditRecord record = audit_record(context, AuditCode::kSessionExpired);
+    record.user_id = session.user_id;
+    if (auto user = services.users.find_by_id(session.user_id)) record.username = user->email;
+    record.details = {{"session", session.id},
+                      {"reason", lookup == SessionLookup::kIdleExpired ? "idle_timeout" : "absolute_timeout"}};
+    services.audit.append(record);
+  }
+  if (lookup != SessionLookup::kValid)
+    return http::error_response(401, "unauthenticated", "please log in (your session is missing or has expired)");
+  context.user = services.users.find_by_id(session.user_id);
+  if (!context.user) return http::error_response(401, "unauthenticated", "please log in");
+  context.session = session;
+
+  if (is_state_changing(request.method) &&
+      !crypto::constant_time_equal(request.header("x-csrf-token"), session.csrf_token))
+    return http::error_response(403, "csrf", "missing or wrong X-CSRF-Token header; reload the page");
+
+  if (route.access == Access::kOperator || route.access == Access::kOperatorOrLoopback) {
+    if (!context.user->is_operator)
+      return http::error_response(403, "forbidden", "only the platform operator may do this");
+    return std::nullopt;
+  }
+  if (route.access == Access::kOrg) {
+    // Not a member, or no such organisation: the same 404, so ids of other tenants are not confirmed.
+    context.membership = services.orgs.membership(context.param("org_id"), context.user->id);
+    if (!context.membership) return http::error_response(404, "not_found", "no such organisation");
+    if (route.permission && !allows(context.membership->role, *route.permission))
+      return http::error_response(403, "forbidden",
+                                  "your role '" + std::string(to_string(context.membership->role)) +
+                                      "' does not allow " + std::string(to_string(*route.permission)));
+  }
+  return std::nullopt;
+}
+
+http::Response run(Services& services, const http::Request& request) {
+  Found found = find_route(request);
+  if (found.route == nullptr) {
+    if (found.path_matched) return http::error_response(405, "method_not_allowed", "method not allowed here");
+    if (request.path.starts_with("/api/")) return http::error_response(404, "not_found", "no such API route");
+    return serve_static(services, request);
+  }
+  if (is_state_changing(request.method) && !request.body.empty() &&
+      !request.header("content-type").starts_with("application/json"))
+    return http::error_response(415, "unsupported_media_type", "send the body as application/json");
+
+  RequestContext context{services, request, std::move(found.params), client_kind(request), {}, {}, {}};
+  if (auto refusal = authorise(context, *found.route)) return *refusal;
+  return found.route->handler(context);
+}
+
+}  // namespace
+
+AuditRecord audit_record(const RequestContext& context, AuditCode code) {
+  AuditRecord record;
+  record.code = code;
+  record.actor_type = ActorType::kUser;
+  record.ip = context.request.peer_ip;
+  record.client = context.client;
+  if (context.user) {
+    record.user_id = context.user->id;
+    record.username = context.user->email;
+  }
+  return record;
+}
+
+http::Response dispatch(Services& services, const http::Request& request) {
+  http::Response response;
+  try {
+    response = run(services, request);
+  } catch (const DatabaseError& error) {
+    spdlog::error("storage error on {} {}: {}", request.method, request.path, error.what());
+    response = http::error_response(503, "storage_unavailable",
+                                    "the server could not store or read data; nothing was changed, try again");
+  } catch (const std::exception& error) {
+    spdlog::error("internal error on {} {}: {}", request.method, request.path, error.what());
+    response = http::error_response(500, "internal", "internal error; the incident was logged");
+  }
+  http::add_security_headers(response);
+  services.metrics.count_request(response.status);
+  return response;
+}
+
+}  // namespace logbot::cloud::api

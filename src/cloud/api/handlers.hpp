@@ -1,0 +1,39 @@
+// Request handlers, grouped by file: auth_handlers.cpp, account_handlers.cpp,
+// org_handlers.cpp, admin_handlers.cpp. Each runs after the dispatcher has checked access.
+#pragma once
+#include "cloud/api/request_context.hpp"
+#include <boost/json/object.hpp>
+
+#include "cloud/audit/audit_log.hpp"
+
+namespace logbot::cloud::api {
+
+http::Response login(RequestContext&);
+http::Response logout(RequestContext&);
+
+http::Response get_me(RequestContext&);
+http::Response change_password(RequestContext&);
+http::Response list_my_sessions(RequestContext&);
+http::Response revoke_my_session(RequestContext&);
+http::Response my_audit(RequestContext&);
+
+http::Response list_my_orgs(RequestContext&);
+http::Response get_org(RequestContext&);
+http::Response list_members(RequestContext&);
+http::Response add_member(RequestContext&);
+http::Response change_member_role(RequestContext&);
+http::Response remove_member(RequestContext&);
+http::Response org_audit(RequestContext&);
+
+http::Response healthz(RequestContext&);
+http::Response metrics(RequestContext&);
+http::Response admin_list_orgs(RequestContext&);
+http::Response admin_create_org(RequestContext&);
+
+// Shared by the account log and the organisation log: paging, filters and the
+// json / csv / jsonl formats. `query` carries the scope (user or org) already.
+http::Response audit_listing(RequestContext& context, AuditQuery query);
+
+boost::json::object user_json(const User& user);
+
+}  // namespace logbot::cloud::api

@@ -1,0 +1,155 @@
+// Organisation routes: the dispatcher has already checked membership (else 404) and the
+// route's permission (else 403); these handlers add the rules about the owner role.
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include "cloud/api/handlers.hpp"
+#include "cloud/api/json_body.hpp"
+#include "cloud/auth/password_policy.hpp"
+#include "cloud/services.hpp"
+#include "common/time_format.hpp"
+
+namespace logbot::cloud::api {
+namespace {
+
+boost::json::object member_json(const Membership& m) {
+  return {{"user_id", m.user_id}, {"email", m.email},         {"display_name", m.display_name},
+          {"role", to_string(m.role)}, {"added_at", format_iso8601_ms(m.added_ms)}};
+}
+
+AuditRecord org_record(const RequestContext& context, AuditCode code) {
+  AuditRecord record = audit_record(context, code);
+  record.org_id = context.membership->org_id;
+  return record;
+}
+
+// The member named by {user_id} in this organisation, or nullopt (answered as 404).
+std::optional<Membership> target_member(RequestContext& context) {
+  return context.services.orgs.membership(context.membership->org_id, context.param("user_id"));
+}
+
+}  // namespace
+
+http::Response list_my_orgs(RequestContext& context) {
+  boost::json::array orgs;
+  for (const Membership& m : context.services.orgs.memberships_of_user(context.user->id))
+    orgs.push_back({{"id", m.org_id}, {"name", m.org_name}, {"role", to_string(m.role)}});
+  return http::json_response(200, boost::json::serialize(boost::json::object{{"orgs", std::move(orgs)}}));
+}
+
+http::Response get_org(RequestContext& context) {
+  const auto org = context.services.orgs.find(context.membership->org_id);
+  if (!org) return http::error_response(404, "not_found", "no such organisation");
+  boost::json::object o{{"id", org->id},
+                        {"name", org->name},
+                        {"created_at", format_iso8601_ms(org->created_ms)},
+                        {"role", to_string(context.membership->role)}};
+  return http::json_response(200, boost::json::serialize(o));
+}
+
+http::Response list_members(RequestContext& context) {
+  boost::json::array members;
+  for (const Membership& m : context.services.orgs.members(context.membership->org_id))
+    members.push_back(member_json(m));
+  return http::json_response(200, boost::json::serialize(boost::json::object{{"members", std::move(members)}}));
+}
+
+http::Response add_member(RequestContext& context) {
+  Services& services = context.services;
+  BodyError error;
+  auto body = JsonBody::parse(context.request.body, error);
+  std::optional<std::string> email, role_text, password, display_name;
+  if (body) email = body->required_string("email", 320, error);
+  if (body && email) role_text = body->required_string("role", 20, error);
+  if (body && role_text) password = body->optional_string("password", kMaximumPasswordLength + 1, error);
+  if (body && role_text && error.message.empty()) display_name = body->optional_string("display_name", 200, error);
+  if (!role_text || !error.message.empty()) return http::error_response(400, "bad_request", error.message);
+
+  const auto normalized = normalize_email(*email);
+  if (!normalized) return http::error_response(400, "bad_request", "'" + *email + "' is not an e-mail address");
+  const auto role = parse_role(*role_text);
+  if (!role) return http::error_response(400, "bad_request", "role must be owner, admin, engineer or viewer");
+  if (!may_manage_role(context.membership->role, *role))
+    return http::error_response(403, "forbidden", "only an owner can make someone an owner");
+
+  std::optional<User> user = services.users.find_by_email(*normalized);
+  std::string hash;
+  if (!user) {
+    if (!password) return http::error_response(400, "bad_request", "'password' is required for a new account");
+    if (auto problem = check_new_password(*password, *normalized))
+      return http::error_response(400, "weak_password", *problem);
+    hash = services.hasher.hash(*password);
+  } else if (services.orgs.membership(context.membership->org_id, user->id)) {
+    return http::error_response(409, "conflict", *normalized + " is a member already");
+  }
+
+  Transaction tx(*services.db);
+  if (!user) {
+    user = services.users.create(*normalized, display_name.value_or(""), hash, false);
+    AuditRecord created = org_record(context, AuditCode::kUserCreated);
+    created.details = {{"username", *normalized}, {"user_id", user->id}};
+    services.audit.append(created);
+  }
+  services.orgs.add_member(context.membership->org_id, user->id, *role);
+  AuditRecord record = org_record(context, AuditCode::kMemberAdded);
+  record.details = {{"member", user->email}, {"role", std::string(to_string(*role))}};
+  services.audit.append(record);
+  tx.commit();
+  const auto added = services.orgs.membership(context.membership->org_id, user->id);
+  return http::json_response(201, boost::json::serialize(member_json(*added)));
+}
+
+http::Response change_member_role(RequestContext& context) {
+  Services& services = context.services;
+  auto target = target_member(context);
+  if (!target) return http::error_response(404, "not_found", "no such member");
+  BodyError error;
+  auto body = JsonBody::parse(context.request.body, error);
+  std::optional<std::string> role_text;
+  if (body) role_text = body->required_string("role", 20, error);
+  if (!role_text) return http::error_response(400, "bad_request", error.message);
+  const auto role = parse_role(*role_text);
+  if (!role) return http::error_response(400, "bad_request", "role must be owner, admin, engineer or viewer");
+  if (!may_manage_role(context.membership->role, *role) || !may_manage_role(context.membership->role, target->role))
+    return http::error_response(403, "forbidden", "only an owner can give or take the owner role");
+  if (target->role == *role) return http::json_response(200, boost::json::serialize(member_json(*target)));
+
+  Transaction tx(*services.db);
+  if (target->role == Role::kOwner && services.orgs.count_owners(target->org_id) <= 1)
+    return http::error_response(409, "last_owner", "an organisation must keep at least one owner");
+  services.orgs.set_role(target->org_id, target->user_id, *role);
+  AuditRecord record = org_record(context, AuditCode::kRoleChanged);
+  record.details = {{"member", target->email},
+                    {"role_before", std::string(to_string(target->role))},
+                    {"role_after", std::string(to_string(*role))}};
+  services.audit.append(record);
+  tx.commit();
+  target->role = *role;
+  return http::json_response(200, boost::json::serialize(member_json(*target)));
+}
+
+http::Response remove_member(RequestContext& context) {
+  Services& services = context.services;
+  auto target = target_member(context);
+  if (!target) return http::error_response(404, "not_found", "no such member");
+  if (!may_manage_role(context.membership->role, target->role))
+    return http::error_response(403, "forbidden", "only an owner can remove an owner");
+
+  Transaction tx(*services.db);
+  if (target->role == Role::kOwner && services.orgs.count_owners(target->org_id) <= 1)
+    return http::error_response(409, "last_owner", "an organisation must keep at least one owner");
+  services.orgs.remove_member(target->org_id, target->user_id);
+  AuditRecord record = org_record(context, AuditCode::kMemberRemoved);
+  record.details = {{"member", target->email}, {"role_before", std::string(to_string(target->role))}};
+  services.audit.append(record);
+  tx.commit();
+  return http::no_content();
+}
+
+http::Response org_audit(RequestContext& context) {
+  AuditQuery query;
+  query.org_id = context.membership->org_id;
+  return audit_listing(context, std::move(query));
+}
+
+}  // namespace logbot::cloud::api

@@ -1,0 +1,59 @@
+#include "cloud/api/routes.hpp"
+
+#include "cloud/api/handlers.hpp"
+
+namespace logbot::cloud::api {
+namespace {
+
+using P = Permission;
+constexpr std::optional<Permission> kNone = std::nullopt;
+
+const Route kRoutes[] = {
+    {"GET", "/healthz", Access::kPublic, kNone, "Liveness: {\"status\":\"ok\"}", healthz},
+    {"GET", "/metrics", Access::kOperatorOrLoopback, kNone, "Prometheus metrics", metrics},
+
+    {"POST", "/api/v1/auth/login", Access::kPublic, kNone, "Log in with e-mail and password; sets the session cookie",
+     login},
+    {"POST", "/api/v1/auth/logout", Access::kSession, kNone, "Log out: ends this session", logout},
+
+    {"GET", "/api/v1/me", Access::kSession, kNone, "The logged-in user, memberships and CSRF token", get_me},
+    {"POST", "/api/v1/me/password", Access::kSession, kNone, "Change own password (ends other sessions)",
+     change_password},
+    {"GET", "/api/v1/me/sessions", Access::kSession, kNone, "Own active sessions", list_my_sessions},
+    {"DELETE", "/api/v1/me/sessions/{session_id}", Access::kSession, kNone, "Revoke one of own sessions",
+     revoke_my_session},
+    {"GET", "/api/v1/me/audit", Access::kSession, kNone, "Own account log (json, csv, jsonl)", my_audit},
+
+    {"GET", "/api/v1/orgs", Access::kSession, kNone, "Organisations the user belongs to", list_my_orgs},
+    {"GET", "/api/v1/orgs/{org_id}", Access::kOrg, P::kOrgRead, "One organisation", get_org},
+    {"GET", "/api/v1/orgs/{org_id}/members", Access::kOrg, P::kMembersRead, "Members and their roles", list_members},
+    {"POST", "/api/v1/orgs/{org_id}/members", Access::kOrg, P::kMembersWrite, "Add a member (creates the account)",
+     add_member},
+    {"PATCH", "/api/v1/orgs/{org_id}/members/{user_id}", Access::kOrg, P::kMembersWrite, "Change a member's role",
+     change_member_role},
+    {"DELETE", "/api/v1/orgs/{org_id}/members/{user_id}", Access::kOrg, P::kMembersWrite, "Remove a member",
+     remove_member},
+    {"GET", "/api/v1/orgs/{org_id}/audit", Access::kOrg, P::kAuditRead, "Organisation audit log (json, csv, jsonl)",
+     org_audit},
+
+    {"GET", "/api/v1/admin/orgs", Access::kOperator, kNone, "All organisations (no tenant data)", admin_list_orgs},
+    {"POST", "/api/v1/admin/orgs", Access::kOperator, kNone, "Create an organisation with its owner",
+     admin_create_org},
+};
+
+}  // namespace
+
+std::span<const Route> routes() { return kRoutes; }
+
+std::string_view to_string(Access access) {
+  switch (access) {
+    case Access::kPublic: return "public";
+    case Access::kSession: return "session";
+    case Access::kOrg: return "org";
+    case Access::kOperator: return "operator";
+    case Access::kOperatorOrLoopback: return "operator-or-loopback";
+  }
+  return "";
+}
+
+}  // namespace logbot::cloud::api

@@ -1,0 +1,135 @@
+#include "cloud/audit/audit_log.hpp"
+
+#include "cloud/db/database.hpp"
+
+namespace logbot::cloud {
+namespace {
+
+constexpr const char* kColumns =
+    "seq, time_ms, event, actor_type, user_id, username, org_id, ip, client, details, prev_hash, hash";
+
+AuditEntry entry_from(const Row& row) {
+  AuditEntry e;
+  e.seq = row.integer(0);
+  e.time_ms = row.integer(1);
+  e.event = row.text(2);
+  e.actor_type = row.text(3);
+  e.user_id = row.optional_text(4);
+  e.username = row.optional_text(5);
+  e.org_id = row.optional_text(6);
+  e.ip = row.text(7);
+  e.client = row.text(8);
+  e.details = row.text(9);
+  e.prev_hash = row.text(10);
+  e.hash = row.text(11);
+  return e;
+}
+
+SqlValue optional_value(const std::optional<std::string>& value) {
+  if (value) return *value;
+  return nullptr;
+}
+
+}  // namespace
+
+AuditEntry AuditLog::append(const AuditRecord& record) {
+  Transaction tx(db_);
+  AuditEntry e;
+  e.seq = 1;
+  e.prev_hash = kAuditGenesisHash;
+  db_.query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1", {}, [&](const Row& row) {
+    e.seq = row.integer(0) + 1;
+    e.prev_hash = row.text(1);
+  });
+  e.time_ms = clock_.now_ms();
+  e.event = std::string(to_string(record.code));
+  e.actor_type = std::string(to_string(record.actor_type));
+  e.user_id = record.user_id;
+  e.username = record.username;
+  e.org_id = record.org_id;
+  e.ip = record.ip;
+  e.client = record.client;
+  e.details = format_details(record.details);
+  e.hash = audit_entry_hash(e);
+  db_.execute(std::string("INSERT INTO audit_events (") + kColumns + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+              {e.seq, e.time_ms, e.event, e.actor_type, optional_value(e.user_id), optional_value(e.username),
+               optional_value(e.org_id), e.ip, e.client, e.details, e.prev_hash, e.hash});
+  tx.commit();
+  appended_ += 1;
+  return e;
+}
+
+std::vector<AuditEntry> AuditLog::query(const AuditQuery& q) {
+  std::string sql = std::string("SELECT ") + kColumns + " FROM audit_events WHERE 1=1";
+  std::vector<SqlValue> params;
+  if (q.user_id) {
+    sql += " AND user_id = ?";
+    params.emplace_back(*q.user_id);
+  }
+  if (q.org_id) {
+    // An organisation sees what happened in it, and the account events (logins, lockouts,
+    // password changes) of its current members, which carry no organisation.
+    sql += " AND (org_id = ? OR (org_id IS NULL AND user_id IN (SELECT user_id FROM memberships WHERE org_id = ?)))";
+    params.emplace_back(*q.org_id);
+    params.emplace_back(*q.org_id);
+  }
+  if (q.event) {
+    sql += " AND event = ?";
+    params.emplace_back(*q.event);
+  }
+  if (q.username) {
+    sql += " AND username = ? COLLATE NOCASE";
+    params.emplace_back(*q.username);
+  }
+  if (q.from_ms) {
+    sql += " AND time_ms >= ?";
+    params.emplace_back(*q.from_ms);
+  }
+  if (q.to_ms) {
+    sql += " AND time_ms <= ?";
+    params.emplace_back(*q.to_ms);
+  }
+  if (q.before_seq) {
+    sql += " AND seq < ?";
+    params.emplace_back(*q.before_seq);
+  }
+  sql += " ORDER BY seq DESC LIMIT ?";
+  params.emplace_back(std::int64_t{q.limit});
+  std::vector<AuditEntry> out;
+  db_.query(sql, params, [&](const Row& row) { out.push_back(entry_from(row)); });
+  return out;
+}
+
+AuditVerification AuditLog::verify() {
+  AuditVerification result;
+  std::int64_t expected_seq = 1;
+  std::string expected_prev = kAuditGenesisHash;
+  db_.query(std::string("SELECT ") + kColumns + " FROM audit_events ORDER BY seq", {}, [&](const Row& row) {
+    if (!result.intact) return;
+    const AuditEntry e = entry_from(row);
+    ++result.entries;
+    auto broken = [&](std::int64_t seq, std::string problem) {
+      result.intact = false;
+      result.first_broken_seq = seq;
+      result.problem = std::move(problem);
+    };
+    if (e.seq != expected_seq) {
+      broken(expected_seq, "entry " + std::to_string(expected_seq) + " is missing (deleted); the next stored entry is " +
+                               std::to_string(e.seq));
+      return;
+    }
+    if (audit_entry_hash(e) != e.hash) {
+      broken(e.seq, "content does not match its hash (modified or moved)");
+      return;
+    }
+    if (e.prev_hash != expected_prev) {
+      broken(e.seq, "does not link to the previous entry (an entry before it was replaced or reordered)");
+      return;
+    }
+    expected_prev = e.hash;
+    ++expected_seq;
+  });
+  return result;
+}
+
+}  // namespace logbot::cloud

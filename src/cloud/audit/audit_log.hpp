@@ -1,0 +1,51 @@
+// The tamper-evident audit log: append-only (database triggers refuse UPDATE and DELETE)
+// and hash-chained (each entry commits to the one before), verifiable offline.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cloud/audit/audit_event.hpp"
+#include "common/clock.hpp"
+
+namespace logbot::cloud {
+class Database;
+
+struct AuditQuery {
+  std::optional<std::string> user_id;     // the account log: one user's own events
+  std::optional<std::string> org_id;      // the organisation log
+  std::optional<std::string> event;       // filter by code
+  std::optional<std::string> username;    // filter by user e-mail
+  std::optional<std::int64_t> from_ms;    // inclusive
+  std::optional<std::int64_t> to_ms;      // inclusive
+  std::optional<std::int64_t> before_seq; // paging, newest first
+  int limit = 100;
+};
+
+struct AuditVerification {
+  bool intact = true;
+  std::int64_t entries = 0;
+  std::int64_t first_broken_seq = 0;
+  std::string problem;  // what is wrong with that entry
+};
+
+class AuditLog {
+ public:
+  AuditLog(Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+  // Appends one entry in its own transaction (or the caller's, if one is open on this thread).
+  // Throws DatabaseError when the entry cannot be stored: a security action must not
+  // happen unaudited.
+  AuditEntry append(const AuditRecord& record);
+  std::vector<AuditEntry> query(const AuditQuery& query);
+  AuditVerification verify();
+  std::int64_t appended_count() const { return appended_.load(); }
+
+ private:
+  Database& db_;
+  const Clock& clock_;
+  std::atomic<std::int64_t> appended_{0};
+};
+
+}  // namespace logbot::cloud

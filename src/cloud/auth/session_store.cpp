@@ -1,0 +1,103 @@
+#include "cloud/auth/session_store.hpp"
+
+#include <algorithm>
+
+#include "cloud/db/database.hpp"
+#include "common/crypto/random.hpp"
+#include "common/crypto/sha256.hpp"
+
+namespace logbot::cloud {
+namespace {
+
+constexpr const char* kColumns =
+    "id, user_id, csrf_token, created_ms, last_seen_ms, absolute_expiry_ms, ip, client, user_agent";
+
+Session session_from(const Row& row) {
+  Session s;
+  s.id = row.text(0);
+  s.user_id = row.text(1);
+  s.csrf_token = row.text(2);
+  s.created_ms = row.integer(3);
+  s.last_seen_ms = row.integer(4);
+  s.absolute_expiry_ms = row.integer(5);
+  s.ip = row.text(6);
+  s.client = row.text(7);
+  s.user_agent = row.text(8);
+  return s;
+}
+
+}  // namespace
+
+NewSession SessionStore::create(const std::string& user_id, const std::string& ip, const std::string& client,
+                                const std::string& user_agent) {
+  const std::int64_t now = clock_.now_ms();
+  NewSession out;
+  out.token = crypto::random_token(32);
+  Session& s = out.session;
+  s.id = crypto::random_hex(16);
+  s.user_id = user_id;
+  s.csrf_token = crypto::random_token(32);
+  s.created_ms = now;
+  s.last_seen_ms = now;
+  s.absolute_expiry_ms = now + policy_.absolute_timeout_ms;
+  s.ip = ip;
+  s.client = client;
+  s.user_agent = user_agent.substr(0, 256);
+  db_.execute(
+      "INSERT INTO sessions (id, token_hash, user_id, csrf_token, created_ms, last_seen_ms, absolute_expiry_ms, ip, "
+      "client, user_agent) VALUES (?,?,?,?,?,?,?,?,?,?)",
+      {s.id, crypto::sha256_hex(out.token), s.user_id, s.csrf_token, s.created_ms, s.last_seen_ms,
+       s.absolute_expiry_ms, s.ip, s.client, s.user_agent});
+  return out;
+}
+
+SessionLookup SessionStore::find(const std::string& token, Session& out) {
+  if (token.empty() || token.size() > 128) return SessionLookup::kUnknown;
+  std::optional<Session> found;
+  db_.query(std::string("SELECT ") + kColumns + " FROM sessions WHERE token_hash = ?", {crypto::sha256_hex(token)},
+            [&](const Row& row) { found = session_from(row); });
+  if (!found) return SessionLookup::kUnknown;
+  out = *found;
+  const std::int64_t now = clock_.now_ms();
+  SessionLookup verdict = SessionLookup::kValid;
+  if (now >= found->absolute_expiry_ms)
+    verdict = SessionLookup::kAbsoluteExpired;
+  else if (now - found->last_seen_ms >= policy_.idle_timeout_ms)
+    verdict = SessionLookup::kIdleExpired;
+  if (verdict != SessionLookup::kValid) {
+    db_.execute("DELETE FROM sessions WHERE id = ?", {found->id});
+    return verdict;
+  }
+  db_.execute("UPDATE sessions SET last_seen_ms = ? WHERE id = ?", {now, found->id});
+  out.last_seen_ms = now;
+  return SessionLookup::kValid;
+}
+
+std::vector<Session> SessionStore::list_for_user(const std::string& user_id) {
+  std::vector<Session> out;
+  const std::int64_t now = clock_.now_ms();
+  db_.query(std::string("SELECT ") + kColumns + " FROM sessions WHERE user_id = ? ORDER BY created_ms DESC", {user_id},
+            [&](const Row& row) {
+              Session s = session_from(row);
+              if (now < s.absolute_expiry_ms && now - s.last_seen_ms < policy_.idle_timeout_ms) out.push_back(s);
+            });
+  return out;
+}
+
+bool SessionStore::revoke(const std::string& user_id, const std::string& session_id) {
+  return db_.execute("DELETE FROM sessions WHERE id = ? AND user_id = ?", {session_id, user_id}) > 0;
+}
+
+int SessionStore::revoke_all_except(const std::string& user_id, const std::string& keep_session_id) {
+  return db_.execute("DELETE FROM sessions WHERE user_id = ? AND id <> ?", {user_id, keep_session_id});
+}
+
+std::int64_t SessionStore::count_active() {
+  const std::int64_t now = clock_.now_ms();
+  return db_
+      .query_integer("SELECT COUNT(*) FROM sessions WHERE absolute_expiry_ms > ? AND last_seen_ms > ?",
+                     {now, now - policy_.idle_timeout_ms})
+      .value_or(0);
+}
+
+}  // namespace logbot::cloud

@@ -1,0 +1,61 @@
+// Server-side login sessions. The browser holds a random 256-bit token; the database holds
+// only its SHA-256, so a copy of the database cannot be replayed as a login.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.hpp"
+
+namespace logbot::cloud {
+class Database;
+
+struct SessionPolicy {
+  std::int64_t idle_timeout_ms = 30 * 60'000;
+  std::int64_t absolute_timeout_ms = 12 * 3600'000;
+};
+
+struct Session {
+  std::string id;  // public id, shown in "your sessions"; not a credential
+  std::string user_id;
+  std::string csrf_token;
+  std::int64_t created_ms = 0;
+  std::int64_t last_seen_ms = 0;
+  std::int64_t absolute_expiry_ms = 0;
+  std::string ip;
+  std::string client;
+  std::string user_agent;
+};
+
+struct NewSession {
+  Session session;
+  std::string token;  // goes into the cookie, never stored
+};
+
+enum class SessionLookup { kValid, kUnknown, kIdleExpired, kAbsoluteExpired };
+
+class SessionStore {
+ public:
+  SessionStore(Database& db, const Clock& clock, SessionPolicy policy) : db_(db), clock_(clock), policy_(policy) {}
+
+  NewSession create(const std::string& user_id, const std::string& ip, const std::string& client,
+                    const std::string& user_agent);
+  // Finds the session of a cookie token and refreshes its idle timer. An expired session is
+  // deleted and reported as such (with the session, for the audit entry).
+  SessionLookup find(const std::string& token, Session& out);
+  std::vector<Session> list_for_user(const std::string& user_id);
+  // Deletes the session if it belongs to the user; false when it does not exist for them.
+  bool revoke(const std::string& user_id, const std::string& session_id);
+  // Deletes all sessions of a user except `keep_session_id`; returns how many.
+  int revoke_all_except(const std::string& user_id, const std::string& keep_session_id);
+  std::int64_t count_active();
+  const SessionPolicy& policy() const { return policy_; }
+
+ private:
+  Database& db_;
+  const Clock& clock_;
+  SessionPolicy policy_;
+};
+
+}  // namespace logbot::cloud

@@ -1,0 +1,44 @@
+// logbot-cloud settings: built-in defaults < TOML file < LOGBOT_* environment < flags.
+#pragma once
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "cloud/auth/login_throttle.hpp"
+#include "cloud/auth/password_hasher.hpp"
+#include "cloud/auth/session_store.hpp"
+
+namespace logbot::cloud {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct CloudConfig {
+  std::string listen = "127.0.0.1:8443";
+  std::filesystem::path data_dir = "logbot-data";
+  std::filesystem::path tls_cert;  // empty: self-signed certificate in DATA_DIR/tls/
+  std::filesystem::path tls_key;
+  std::filesystem::path web_dir;   // empty: found next to the executable
+  std::string log_level = "info";
+  int worker_threads = 2;
+  std::size_t max_body_bytes = 1024 * 1024;
+  SessionPolicy session;
+  LockoutPolicy lockout;
+  Argon2Parameters argon2;
+
+  std::filesystem::path database_file() const { return data_dir / "logbot.db"; }
+};
+
+// Throws ConfigError naming the file, line and column of the first problem.
+void apply_toml_file(CloudConfig& config, const std::filesystem::path& file);
+// Reads LOGBOT_LISTEN, LOGBOT_DATA_DIR, LOGBOT_TLS_CERT, LOGBOT_TLS_KEY, LOGBOT_WEB_DIR, LOGBOT_LOG_LEVEL.
+void apply_environment(CloudConfig& config, const std::function<std::optional<std::string>(const char*)>& getenv);
+// Checks cross-field rules; throws ConfigError saying what to fix.
+void validate(const CloudConfig& config);
+
+}  // namespace logbot::cloud

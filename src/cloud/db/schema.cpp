@@ -1,0 +1,92 @@
+#include "cloud/db/schema.hpp"
+
+#include <array>
+#include <string>
+
+#include "cloud/db/database.hpp"
+
+namespace logbot::cloud {
+namespace {
+
+// Each entry moves the schema one version up; never edit a released entry, append one.
+constexpr std::array<const char*, 1> kMigrations = {
+    R"sql(
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  display_name TEXT NOT NULL DEFAULT '',
+  password_hash TEXT NOT NULL,
+  is_operator INTEGER NOT NULL DEFAULT 0,
+  created_ms INTEGER NOT NULL,
+  password_changed_ms INTEGER NOT NULL
+);
+CREATE TABLE orgs (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  created_ms INTEGER NOT NULL
+);
+CREATE TABLE memberships (
+  org_id TEXT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  role TEXT NOT NULL CHECK (role IN ('owner','admin','engineer','viewer')),
+  added_ms INTEGER NOT NULL,
+  PRIMARY KEY (org_id, user_id)
+);
+CREATE INDEX memberships_by_user ON memberships(user_id);
+CREATE TABLE sessions (
+  id TEXT PRIMARY KEY,
+  token_hash TEXT NOT NULL UNIQUE,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  csrf_token TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  last_seen_ms INTEGER NOT NULL,
+  absolute_expiry_ms INTEGER NOT NULL,
+  ip TEXT NOT NULL,
+  client TEXT NOT NULL,
+  user_agent TEXT NOT NULL
+);
+CREATE INDEX sessions_by_user ON sessions(user_id);
+CREATE TABLE audit_events (
+  seq INTEGER PRIMARY KEY,
+  time_ms INTEGER NOT NULL,
+  event TEXT NOT NULL,
+  actor_type TEXT NOT NULL,
+  user_id TEXT,
+  username TEXT,
+  org_id TEXT,
+  ip TEXT NOT NULL,
+  client TEXT NOT NULL,
+  details TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE INDEX audit_by_user ON audit_events(user_id, seq);
+CREATE INDEX audit_by_org ON audit_events(org_id, seq);
+-- Append-only: the application never changes or removes an audit entry.
+CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+  BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END;
+CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+  BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END;
+)sql",
+};
+
+}  // namespace
+
+int schema_version() { return static_cast<int>(kMigrations.size()); }
+
+void migrate(Database& db) {
+  Transaction tx(db);
+  const int current = static_cast<int>(db.query_integer("PRAGMA user_version").value_or(0));
+  if (current > schema_version())
+    throw DatabaseError("database schema version " + std::to_string(current) +
+                            " is newer than this logbot-cloud understands (" + std::to_string(schema_version()) +
+                            "); run a newer release",
+                        1);
+  for (int version = current; version < schema_version(); ++version) {
+    db.execute_script(kMigrations[static_cast<std::size_t>(version)]);
+    db.execute_script("PRAGMA user_version = " + std::to_string(version + 1));
+  }
+  tx.commit();
+}
+
+}  // namespace logbot::cloud

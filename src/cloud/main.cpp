@@ -1,0 +1,219 @@
+// logbot-cloud: the multi-tenant cloud server and its administration commands.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "cloud/admin/admin_commands.hpp"
+#include "cloud/api/routes.hpp"
+#include "cloud/config/cloud_config.hpp"
+#include "cloud/http/server.hpp"
+#include "cloud/services.hpp"
+#include "common/tls/self_signed.hpp"
+#include "common/version.hpp"
+
+namespace {
+
+using namespace logbot;
+using namespace logbot::cloud;
+
+std::optional<std::string> env(const char* name) {
+  const char* value = std::getenv(name);
+  if (value == nullptr) return std::nullopt;
+  return std::string(value);
+}
+
+std::filesystem::path default_web_dir() {
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    for (const auto& candidate : {exe.parent_path() / "../../web", exe.parent_path() / "../share/logbot/web"})
+      if (std::filesystem::is_directory(candidate)) return std::filesystem::weakly_canonical(candidate);
+  }
+  return "web";
+}
+
+// Reads a password from stdin (one line) or, on a terminal, without echo.
+std::string read_password(bool from_stdin) {
+  std::string password;
+  if (from_stdin || !::isatty(STDIN_FILENO)) {
+    std::getline(std::cin, password);
+    if (!password.empty() && password.back() == '\r') password.pop_back();
+    return password;
+  }
+  std::cerr << "Password: " << std::flush;
+  termios old_settings{};
+  ::tcgetattr(STDIN_FILENO, &old_settings);
+  termios silent = old_settings;
+  silent.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+  ::tcsetattr(STDIN_FILENO, TCSANOW, &silent);
+  std::getline(std::cin, password);
+  ::tcsetattr(STDIN_FILENO, TCSANOW, &old_settings);
+  std::cerr << "\n";
+  return password;
+}
+
+struct CommonOptions {
+  std::string config_file;
+  std::string data_dir;
+};
+
+CloudConfig load_config(const CommonOptions& common) {
+  CloudConfig config;
+  if (!common.config_file.empty()) apply_toml_file(config, common.config_file);
+  apply_environment(config, env);
+  if (!common.data_dir.empty()) config.data_dir = common.data_dir;
+  return config;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"logbot-cloud: the Logbot cloud (HTTPS API, web console, identity, audit)"};
+  app.set_version_flag("--version", std::string("logbot-cloud ") + kVersion);
+  app.require_subcommand(1);
+  CommonOptions common;
+  auto add_common = [&](CLI::App* command) {
+    command->add_option("--config", common.config_file, "TOML configuration file")->check(CLI::ExistingFile);
+    command->add_option("--data-dir", common.data_dir, "Data directory (database, TLS key and certificate)");
+  };
+
+  // serve
+  CLI::App* serve = app.add_subcommand("serve", "Run the HTTPS server");
+  add_common(serve);
+  std::string listen, tls_cert, tls_key, web_dir, ready_file, log_level;
+  std::optional<std::int64_t> idle_s, absolute_s, lockout_wait_s;
+  std::optional<int> lockout_failures, lockout_ip_failures, workers;
+  serve->add_option("--listen", listen, "HOST:PORT to listen on (port 0: any free port)");
+  serve->add_option("--tls-cert", tls_cert, "PEM certificate chain (default: self-signed in DATA_DIR/tls)");
+  serve->add_option("--tls-key", tls_key, "PEM private key");
+  serve->add_option("--web-dir", web_dir, "Directory of the web console");
+  serve->add_option("--ready-file", ready_file, "Write the base URL here once listening");
+  serve->add_option("--log-level", log_level, "trace, debug, info, warn, error");
+  serve->add_option("--workers", workers, "Request worker threads");
+  serve->add_option("--session-idle-s", idle_s, "Session idle timeout in seconds (default 1800)");
+  serve->add_option("--session-absolute-s", absolute_s, "Session absolute timeout in seconds (default 43200)");
+  serve->add_option("--lockout-failures", lockout_failures, "Failed logins per account before a lockout (default 5)");
+  serve->add_option("--lockout-ip-failures", lockout_ip_failures,
+                    "Failed logins per source IP before a lockout (default 20)");
+  serve->add_option("--lockout-wait-s", lockout_wait_s, "First lockout wait in seconds (default 60)");
+
+  // admin
+  CLI::App* admin = app.add_subcommand("admin", "Provision organisations and the operator account");
+  admin->require_subcommand(1);
+  CLI::App* create_org = admin->add_subcommand("create-org", "Create an organisation and its owner");
+  add_common(create_org);
+  std::string org_name, owner_email, operator_email;
+  bool password_stdin = false;
+  create_org->add_option("NAME", org_name, "Organisation name")->required();
+  create_org->add_option("--owner", owner_email, "Owner's e-mail (the account is created if new)")->required();
+  create_org->add_flag("--password-stdin", password_stdin, "Read the owner's password from standard input");
+  CLI::App* create_operator = admin->add_subcommand("create-operator", "Create the platform operator's account");
+  add_common(create_operator);
+  create_operator->add_option("--email", operator_email, "Operator's e-mail")->required();
+  create_operator->add_flag("--password-stdin", password_stdin, "Read the password from standard input");
+
+  // audit
+  CLI::App* audit = app.add_subcommand("audit", "Audit log tools");
+  audit->require_subcommand(1);
+  CLI::App* verify = audit->add_subcommand("verify", "Check the audit hash chain; names the first broken entry");
+  add_common(verify);
+
+  // routes
+  CLI::App* routes = app.add_subcommand("routes", "Print the HTTP route table");
+  bool routes_json = false;
+  routes->add_flag("--json", routes_json, "As JSON (default: Markdown, as in docs/API.md)");
+
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    if (routes->parsed()) {
+      std::cout << (routes_json ? api::routes_json() + "\n" : api::routes_markdown());
+      return 0;
+    }
+    CloudConfig config = load_config(common);
+    SystemClock clock;
+
+    if (serve->parsed()) {
+      if (!listen.empty()) config.listen = listen;
+      if (!tls_cert.empty()) config.tls_cert = tls_cert;
+      if (!tls_key.empty()) config.tls_key = tls_key;
+      if (!web_dir.empty()) config.web_dir = web_dir;
+      if (!log_level.empty()) config.log_level = log_level;
+      if (workers) config.worker_threads = *workers;
+      if (idle_s) config.session.idle_timeout_ms = *idle_s * 1000;
+      if (absolute_s) config.session.absolute_timeout_ms = *absolute_s * 1000;
+      if (lockout_failures) config.lockout.account_failure_factor = *lockout_failures;
+      if (lockout_ip_failures) config.lockout.ip_failure_factor = *lockout_ip_failures;
+      if (lockout_wait_s) config.lockout.wait_increment_ms = *lockout_wait_s * 1000;
+      if (config.web_dir.empty()) config.web_dir = default_web_dir();
+      validate(config);
+      spdlog::set_level(spdlog::level::from_str(config.log_level));
+      spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
+      auto services = open_services(config, clock);
+      if (services->web.size() == 0) spdlog::warn("no web console files found in {}", config.web_dir.string());
+      http::ServerOptions options;
+      options.listen = config.listen;
+      if (config.tls_cert.empty()) {
+        const auto paths = tls::ensure_self_signed_certificate(config.data_dir / "tls");
+        options.certificate = paths.certificate;
+        options.private_key = paths.private_key;
+        spdlog::info("TLS certificate {} (SHA-256 fingerprint {})", paths.certificate.string(),
+                     tls::certificate_sha256_fingerprint(paths.certificate));
+      } else {
+        options.certificate = config.tls_cert;
+        options.private_key = config.tls_key;
+      }
+      options.worker_threads = config.worker_threads;
+      options.max_body_bytes = config.max_body_bytes;
+      options.ready_file = ready_file;
+      spdlog::info("logbot-cloud {} data directory {}", kVersion, config.data_dir.string());
+      return http::run_server(*services, options);
+    }
+
+    auto services = open_services(config, clock);
+    if (create_org->parsed()) {
+      const std::string password = read_password(password_stdin);
+      ProvisionError error;
+      const auto org = provision_org(*services, org_name, owner_email, password, Requester{}, error);
+      if (!org) {
+        std::cerr << "logbot-cloud: " << error.message << "\n";
+        return 1;
+      }
+      std::cout << "org " << org->org_id << " created, owner " << owner_email << " (" << org->owner_user_id << ")"
+                << (org->owner_created ? "" : " [existing account]") << "\n";
+      return 0;
+    }
+    if (create_operator->parsed()) {
+      const std::string password = read_password(password_stdin);
+      ProvisionError error;
+      const auto id = provision_operator(*services, operator_email, password, Requester{}, error);
+      if (!id) {
+        std::cerr << "logbot-cloud: " << error.message << "\n";
+        return 1;
+      }
+      std::cout << "operator " << operator_email << " created (" << *id << ")\n";
+      return 0;
+    }
+    if (verify->parsed()) {
+      const AuditVerification result = services->audit.verify();
+      if (result.intact) {
+        std::cout << "audit log intact: " << result.entries << " entries\n";
+        return 0;
+      }
+      std::cout << "audit log BROKEN: first broken entry: seq " << result.first_broken_seq << ": " << result.problem
+                << "\n";
+      return 1;
+    }
+  } catch (const ConfigError& error) {
+    std::cerr << "logbot-cloud: configuration error: " << error.what() << "\n";
+    return 2;
+  } catch (const std::exception& error) {
+    std::cerr << "logbot-cloud: " << error.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,29 @@
+#include "cloud/services.hpp"
+
+#include "cloud/db/schema.hpp"
+
+namespace logbot::cloud {
+
+Services::Services(const CloudConfig& config_in, std::unique_ptr<Database> database, const Clock& clock_in)
+    : config(config_in),
+      clock(clock_in),
+      db(std::move(database)),
+      hasher(config_in.argon2),
+      users(*db, clock_in),
+      orgs(*db, clock_in),
+      sessions(*db, clock_in, config_in.session),
+      throttle(clock_in, config_in.lockout),
+      audit(*db, clock_in),
+      metrics(clock_in.now_ms()),
+      web(config_in.web_dir) {}
+
+std::unique_ptr<Services> open_services(const CloudConfig& config, const Clock& clock) {
+  std::filesystem::create_directories(config.data_dir);
+  std::filesystem::permissions(config.data_dir, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace);
+  auto db = Database::open(config.database_file());
+  migrate(*db);
+  return std::make_unique<Services>(config, std::move(db), clock);
+}
+
+}  // namespace logbot::cloud

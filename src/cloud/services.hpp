@@ -1,0 +1,39 @@
+// Everything a request handler or admin command needs, built once at start-up and passed
+// explicitly (no globals).
+#pragma once
+#include <memory>
+
+#include "cloud/audit/audit_log.hpp"
+#include "cloud/auth/login_throttle.hpp"
+#include "cloud/auth/password_hasher.hpp"
+#include "cloud/auth/session_store.hpp"
+#include "cloud/config/cloud_config.hpp"
+#include "cloud/db/database.hpp"
+#include "cloud/http/static_files.hpp"
+#include "cloud/identity/org_store.hpp"
+#include "cloud/identity/user_store.hpp"
+#include "cloud/metrics/metrics.hpp"
+#include "common/clock.hpp"
+
+namespace logbot::cloud {
+
+struct Services {
+  Services(const CloudConfig& config, std::unique_ptr<Database> database, const Clock& clock);
+
+  const CloudConfig& config;
+  const Clock& clock;
+  std::unique_ptr<Database> db;
+  PasswordHasher hasher;
+  UserStore users;
+  OrgStore orgs;
+  SessionStore sessions;
+  LoginThrottle throttle;
+  AuditLog audit;
+  Metrics metrics;
+  http::StaticFiles web;
+};
+
+// Creates the data directory (0700), opens and migrates the database.
+std::unique_ptr<Services> open_services(const CloudConfig& config, const Clock& clock);
+
+}  // namespace logbot::cloud

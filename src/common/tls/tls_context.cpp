@@ -1,0 +1,37 @@
+#include "common/tls/tls_context.hpp"
+
+#include <openssl/ssl.h>
+
+#include <stdexcept>
+#include <string>
+
+namespace logbot::tls {
+
+namespace ssl = boost::asio::ssl;
+
+ssl::context make_server_context(const std::filesystem::path& cert_chain_pem,
+                                 const std::filesystem::path& private_key_pem) {
+  ssl::context context(ssl::context::tls_server);
+  // The defaults offer CBC and static-RSA suites and old protocols: close all of them.
+  context.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                      ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::no_compression |
+                      ssl::context::single_dh_use);
+  SSL_CTX* native = context.native_handle();
+  SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+  SSL_CTX_set_options(native, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
+  if (SSL_CTX_set_cipher_list(native, kTls12Ciphers) != 1)
+    throw std::runtime_error("TLS: cannot set the cipher list");
+  if (SSL_CTX_set1_groups_list(native, "X25519:P-256:P-384") != 1)
+    throw std::runtime_error("TLS: cannot set the key-exchange groups");
+  boost::system::error_code ec;
+  context.use_certificate_chain_file(cert_chain_pem.string(), ec);
+  if (ec) throw std::runtime_error("TLS: cannot load certificate " + cert_chain_pem.string() + ": " + ec.message());
+  context.use_private_key_file(private_key_pem.string(), ssl::context::pem, ec);
+  if (ec) throw std::runtime_error("TLS: cannot load private key " + private_key_pem.string() + ": " + ec.message());
+  if (SSL_CTX_check_private_key(native) != 1)
+    throw std::runtime_error("TLS: private key " + private_key_pem.string() + " does not match certificate " +
+                             cert_chain_pem.string());
+  return context;
+}
+
+}  // namespace logbot::tls

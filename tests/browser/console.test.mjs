@@ -1,0 +1,380 @@
+// Browser tests of the web console: the real logbot-cloud, the real pages, Debian Chromium
+// driven by playwright-core. Run: cd tests/browser && node --test
+//
+// What they prove: login/logout through the pages end the server-side session, the
+// account log shows the user's own LOGIN / LOGIN_ERROR / LOGOUT events as the spec
+// describes, organisation owners manage members and see it in the org audit, and the pages
+// run under the strict CSP without console errors or policy violations.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium, request } from 'playwright-core';
+import { start_cloud } from './support/cloud.mjs';
+
+const kOwner = 'alice@example.com';
+const kOwnerPassword = 'correct horse battery staple';
+const kWrongPassword = 'definitely-not-the-password';
+const kTimeZone = 'Europe/Berlin';
+const kActionTimeoutMs = 10_000;
+const kTestTimeoutMs = 120_000;
+
+const kChromiumArgs = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+let cloud;
+let browser;
+
+before(async () => {
+  cloud = await start_cloud({ org: 'Acme', owner: kOwner, password: kOwnerPassword });
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: kChromiumArgs, timeout: 30_000 });
+}, { timeout: 60_000 });
+
+after(async () => {
+  if (browser) await browser.close().catch(() => {});
+  if (cloud) {
+    const { code, signal } = await cloud.stop();
+    // The spec promises a graceful shutdown on SIGTERM with exit status 0.
+    assert.equal(signal, null, `logbot-cloud was killed (${signal}), output:\n${cloud.output()}`);
+    assert.equal(code, 0, `logbot-cloud exited with ${code} after SIGTERM, output:\n${cloud.output()}`);
+  }
+}, { timeout: 30_000 });
+
+// --- helpers ----------------------------------------------------------------------------------
+
+/**
+ * A fresh browser context (own cookie jar) whose pages report console errors, uncaught
+ * exceptions and CSP violations into `problems`. `expecting(regex, fn)` runs fn while
+ * console errors matching regex are expected (e.g. the 401 of a deliberately wrong login).
+ */
+async function open_console() {
+  const context = await browser.newContext({
+    ignoreHTTPSErrors: true,
+    locale: 'en-US',
+    timezoneId: kTimeZone,
+    baseURL: cloud.base_url,
+  });
+  const problems = [];
+  let expected = null;
+  await context.exposeBinding('__logbotReportCspViolation', (source, text) => {
+    problems.push(`CSP violation on ${source.page ? source.page.url() : '?'}: ${text}`);
+  });
+  // Init scripts run through the debugging protocol, outside the page's CSP.
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) => {
+      window.__logbotReportCspViolation(
+        `${event.violatedDirective} blocked ${event.blockedURI || 'inline'} (${event.sourceFile}:${event.lineNumber})`);
+    });
+  });
+  const page = await context.newPage();
+  page.setDefaultTimeout(kActionTimeoutMs);
+  page.setDefaultNavigationTimeout(15_000);
+  page.on('console', (message) => {
+    const text = `console.${message.type()}: ${message.text()} [${message.location().url}]`;
+    const is_csp = /Content[- ]Security[- ]Policy/i.test(message.text());
+    if (message.type() !== 'error' && !is_csp) return;
+    if (!is_csp && expected && expected.test(text)) return;
+    problems.push(text);
+  });
+  page.on('pageerror', (error) => problems.push(`uncaught exception: ${error.message}`));
+  const expecting = async (regex, fn) => {
+    expected = regex;
+    try {
+      return await fn();
+    } finally {
+      // Console events arrive asynchronously: let stragglers of fn land before re-arming.
+      await page.waitForTimeout(300);
+      expected = null;
+    }
+  };
+  return { context, page, problems, expecting };
+}
+
+/** Retries `probe` until it returns a truthy value; fails with `what` after timeout_ms. */
+async function eventually(what, probe, timeout_ms = kActionTimeoutMs) {
+  const deadline = Date.now() + timeout_ms;
+  let last;
+  for (;;) {
+    try {
+      last = await probe();
+      if (last) return last;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; last result: ${String(last && (last.stack || JSON.stringify(last)))}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** Headers and body rows of a table: cells as text, plus each cell's title attribute. */
+async function read_table(page, selector) {
+  return page.locator(selector).evaluate((table) => ({
+    headers: [...table.tHead.rows[0].cells].map((cell) => cell.textContent.trim()),
+    rows: [...table.tBodies[0].rows]
+      .filter((row) => !row.classList.contains('empty'))
+      .map((row) => ({
+        cells: [...row.cells].map((cell) => cell.textContent.trim()),
+        titles: [...row.cells].map((cell) => cell.getAttribute('title')),
+      })),
+  }));
+}
+
+async function login_through_page(page, email, password) {
+  await page.goto('/login.html');
+  await page.fill('#email', email);
+  await page.fill('#password', password);
+  await Promise.all([
+    page.waitForURL('**/account.html'),
+    page.click('#login'),
+  ]);
+}
+
+/** The account log once it shows at least one row with `event` (the page loads it at start). */
+async function account_log_with(page, event) {
+  return eventually(`account log row ${event}`, async () => {
+    const table = await read_table(page, '#account-log');
+    return table.rows.some((row) => row.cells[1] === event) ? table : null;
+  });
+}
+
+/** Runs a test body; a failure carries the tail of the server's log, for diagnosis. */
+function with_server_log(body) {
+  return async () => {
+    try {
+      await body();
+    } catch (error) {
+      if (error && typeof error === 'object' && cloud) {
+        error.message += `\n--- logbot-cloud output (tail) ---\n${cloud.output().slice(-4000)}`;
+      }
+      throw error;
+    }
+  };
+}
+
+function normalise_spaces(text) {
+  return text.replace(/\s+/gu, ' ');
+}
+
+// --- tests ------------------------------------------------------------------------------------
+
+describe('web console', () => {
+  test('login, account log, logout', { timeout: kTestTimeoutMs }, with_server_log(async () => {
+    const { context, page, problems, expecting } = await open_console();
+    try {
+      // The start page sends a visitor without a session to the login page (its /me gets 401).
+      await expecting(/status of 401 .*\/api\/v1\/me\]$/, async () => {
+        const response = await page.goto('/');
+        assert.ok(response, 'no response for /');
+        const csp = response.headers()['content-security-policy'] || '';
+        assert.match(csp, /script-src 'self'/, `CSP header of / is ${JSON.stringify(csp)}`);
+        await page.waitForURL('**/login.html');
+      });
+
+      // A deliberately wrong password: an error on the page, no navigation.
+      await page.fill('#email', kOwner);
+      await page.fill('#password', kWrongPassword);
+      await expecting(/status of 401 .*\/api\/v1\/auth\/login\]$/, async () => {
+        const [response] = await Promise.all([
+          page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/login')),
+          page.click('#login'),
+        ]);
+        assert.equal(response.status(), 401);
+        await page.locator('#error').waitFor({ state: 'visible' });
+      });
+      assert.match(await page.textContent('#error'), /wrong e-mail or password/i);
+      assert.ok(page.url().endsWith('/login.html'), `still on the login page, at ${page.url()}`);
+
+      // The right password lands on the account page.
+      await page.fill('#password', kOwnerPassword);
+      await Promise.all([page.waitForURL('**/account.html'), page.click('#login')]);
+
+      const cookies = await context.cookies(cloud.base_url);
+      const session_cookie = cookies.find((cookie) => cookie.name === '__Host-logbot_session');
+      assert.ok(session_cookie, `no session cookie among ${cookies.map((c) => c.name).join(', ')}`);
+      assert.equal(session_cookie.httpOnly, true);
+      assert.equal(session_cookie.secure, true);
+      assert.equal(session_cookie.sameSite, 'Strict');
+
+      // Account log: our LOGIN (newest first) and, older, the failed attempt.
+      const log = await account_log_with(page, 'LOGIN');
+      assert.deepEqual(log.headers, ['Date', 'Event', 'IP', 'Client', 'Details']);
+      const login_index = log.rows.findIndex((row) => row.cells[1] === 'LOGIN');
+      const error_index = log.rows.findIndex((row) => row.cells[1] === 'LOGIN_ERROR');
+      assert.notEqual(error_index, -1, `no LOGIN_ERROR row in ${JSON.stringify(log.rows)}`);
+      assert.ok(login_index < error_index, 'the log is not newest first');
+      const login_row = log.rows[login_index];
+      assert.equal(login_row.cells[3], 'web');
+      assert.match(login_row.cells[4], /auth_method=password/);
+      assert.match(login_row.cells[2], /^127\.0\.0\.1$|^::ffff:127\.0\.0\.1$/);
+      assert.match(log.rows[error_index].cells[4], /error=invalid_credentials/);
+
+      // Dates: user's locale and time zone in the cell, the exact ISO time in the title.
+      const iso = login_row.titles[0];
+      assert.match(iso, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+      assert.ok(Math.abs(Date.parse(iso) - Date.now()) < 5 * 60_000, `login time ${iso} is not now`);
+      const day = new Intl.DateTimeFormat('en-US', { year: 'numeric', month: 'short', day: 'numeric', timeZone: kTimeZone });
+      const time = new Intl.DateTimeFormat('en-US', { hour: 'numeric', minute: '2-digit', second: '2-digit', timeZone: kTimeZone });
+      const expected_text = `${day.format(new Date(iso))} ${time.format(new Date(iso))}`;
+      assert.equal(normalise_spaces(login_row.cells[0]), normalise_spaces(expected_text));
+      assert.match(normalise_spaces(login_row.cells[0]), /^[A-Z][a-z]{2} \d{1,2}, \d{4} \d{1,2}:\d{2}:\d{2} [AP]M$/);
+
+      // Export links of the account log.
+      assert.equal(await page.getAttribute('#account-log-csv', 'href'), '/api/v1/me/audit?format=csv');
+      assert.equal(await page.getAttribute('#account-log-jsonl', 'href'), '/api/v1/me/audit?format=jsonl');
+      const csv = await context.request.get('/api/v1/me/audit?format=csv');
+      assert.equal(csv.status(), 200);
+      assert.match(csv.headers()['content-type'] || '', /text\/csv/);
+      const csv_text = await csv.text();
+      assert.equal(csv_text.split(/\r?\n/)[0], 'Date,Event,IP,Client,Details');
+      assert.match(csv_text, /LOGIN_ERROR/);
+
+      // Sessions: this one, marked as current.
+      const sessions = await eventually('sessions table', async () => {
+        const table = await read_table(page, '#sessions');
+        return table.rows.length > 0 ? table : null;
+      });
+      assert.ok(sessions.rows.some((row) => row.cells.join(' ').includes('This session')),
+        `no current session in ${JSON.stringify(sessions.rows)}`);
+
+      // The organisation is in the navigation.
+      const org_link = page.locator('#nav-orgs a', { hasText: 'Acme' });
+      assert.equal(await org_link.getAttribute('href'), `/org.html?org=${encodeURIComponent(cloud.org_id)}`);
+
+      assert.deepEqual(problems, [], 'console errors or CSP violations on the pages');
+
+      // Logout ends on the login page and ends the session on the server.
+      await Promise.all([page.waitForURL('**/login.html'), page.click('#logout')]);
+      const me_after = await context.request.get('/api/v1/me');
+      assert.equal(me_after.status(), 401);
+      const replay = await request.newContext({
+        baseURL: cloud.base_url,
+        ignoreHTTPSErrors: true,
+        extraHTTPHeaders: { Cookie: `__Host-logbot_session=${session_cookie.value}` },
+      });
+      try {
+        const old_session = await replay.get('/api/v1/me');
+        assert.equal(old_session.status(), 401, 'the old session cookie still works after logout');
+        assert.equal((await old_session.json()).error, 'unauthenticated');
+      } finally {
+        await replay.dispose();
+      }
+
+      // Logged in again, the log shows the LOGOUT between the two logins.
+      await login_through_page(page, kOwner, kOwnerPassword);
+      const log_again = await account_log_with(page, 'LOGOUT');
+      const sequence = log_again.rows.map((row) => row.cells[1])
+        .filter((event) => ['LOGIN', 'LOGOUT', 'LOGIN_ERROR'].includes(event));
+      assert.deepEqual(sequence.slice(0, 4), ['LOGIN', 'LOGOUT', 'LOGIN', 'LOGIN_ERROR']);
+      const logout_row = log_again.rows.find((row) => row.cells[1] === 'LOGOUT');
+      assert.equal(logout_row.cells[3], 'web');
+
+      assert.deepEqual(problems, [], 'console errors or CSP violations on the pages');
+
+      // Control: the CSP is enforced and this test notices a violation (an inline script).
+      await page.evaluate(() => {
+        const script = document.createElement('script');
+        script.textContent = 'window.__inline_script_ran = true;';
+        document.body.append(script);
+      });
+      await eventually('the CSP violation report', () => problems.some((p) => p.startsWith('CSP violation')));
+      assert.equal(await page.evaluate(() => window.__inline_script_ran === true), false, 'inline script ran');
+    } finally {
+      await context.close();
+    }
+  }));
+
+  test('owner adds a member and changes the role; the org audit shows it', { timeout: kTestTimeoutMs }, with_server_log(async () => {
+    const { context, page, problems } = await open_console();
+    try {
+      await login_through_page(page, kOwner, kOwnerPassword);
+      await Promise.all([
+        page.waitForURL(/\/org\.html\?org=/),
+        page.locator('#nav-orgs a', { hasText: 'Acme' }).click(),
+      ]);
+      await page.locator('#org-name', { hasText: 'Acme' }).waitFor();
+      assert.equal(await page.textContent('#my-role'), 'owner');
+      await page.locator('#members tbody tr', { hasText: kOwner }).waitFor();
+
+      // Add bob as viewer.
+      await page.fill('#member-email', 'bob@example.com');
+      await page.fill('#member-display-name', 'Bob Builder');
+      await page.fill('#member-password', 'bob-initial-password-1');
+      await page.selectOption('#member-role', 'viewer');
+      const [added] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/members') && r.request().method() === 'POST'),
+        page.click('#add-member'),
+      ]);
+      assert.equal(added.status(), 201, `adding a member answered ${added.status()}: ${await added.text()}`);
+      const bob_row = page.locator('#members tbody tr', { hasText: 'bob@example.com' });
+      await bob_row.waitFor();
+      assert.match(await bob_row.textContent(), /Bob Builder/);
+      const bob_role = bob_row.locator('select');
+      assert.equal(await bob_role.inputValue(), 'viewer');
+      assert.equal(await bob_role.isEnabled(), true, 'an owner cannot edit roles');
+
+      // Change bob to engineer with the role select.
+      const [patched] = await Promise.all([
+        page.waitForResponse((r) => r.request().method() === 'PATCH'),
+        bob_role.selectOption('engineer'),
+      ]);
+      assert.equal(patched.status(), 200, `changing the role answered ${patched.status()}: ${await patched.text()}`);
+      await page.locator('#members-status', { hasText: 'now engineer' }).waitFor();
+      const members = await (await context.request.get(`/api/v1/orgs/${cloud.org_id}/members`)).json();
+      const bob = members.members.find((member) => member.email === 'bob@example.com');
+      assert.equal(bob && bob.role, 'engineer');
+
+      // The org audit shows both, done by alice.
+      const audit = await eventually('MEMBER_ADDED and ROLE_CHANGED in the org audit', async () => {
+        const table = await read_table(page, '#org-audit');
+        const events = table.rows.map((row) => row.cells[1]);
+        return events.includes('MEMBER_ADDED') && events.includes('ROLE_CHANGED') ? table : null;
+      });
+      assert.deepEqual(audit.headers, ['Date', 'Event', 'User', 'IP', 'Client', 'Details']);
+      const role_changed = audit.rows.find((row) => row.cells[1] === 'ROLE_CHANGED');
+      assert.equal(role_changed.cells[2], kOwner);
+      assert.equal(role_changed.cells[4], 'web');
+      assert.match(role_changed.cells[5], /role_before=viewer/);
+      assert.match(role_changed.cells[5], /role_after=engineer/);
+      const member_added = audit.rows.find((row) => row.cells[1] === 'MEMBER_ADDED');
+      assert.equal(member_added.cells[2], kOwner);
+      assert.ok(audit.rows.indexOf(role_changed) < audit.rows.indexOf(member_added), 'org audit is not newest first');
+
+      // Filtering by event narrows the table and the export links carry the filter.
+      await page.selectOption('#audit-event', 'ROLE_CHANGED');
+      await page.click('#audit-apply');
+      await eventually('the filtered org audit', async () => {
+        const table = await read_table(page, '#org-audit');
+        return table.rows.length > 0 && table.rows.every((row) => row.cells[1] === 'ROLE_CHANGED');
+      });
+      const csv_href = await page.getAttribute('#org-audit-csv', 'href');
+      const jsonl_href = await page.getAttribute('#org-audit-jsonl', 'href');
+      assert.equal(csv_href, `/api/v1/orgs/${cloud.org_id}/audit?event=ROLE_CHANGED&format=csv`);
+      assert.equal(jsonl_href, `/api/v1/orgs/${cloud.org_id}/audit?event=ROLE_CHANGED&format=jsonl`);
+      const jsonl = await context.request.get(jsonl_href);
+      assert.equal(jsonl.status(), 200);
+      const lines = (await jsonl.text()).split('\n').filter((line) => line.trim() !== '');
+      assert.ok(lines.length > 0, 'the filtered JSON lines export is empty');
+      for (const line of lines) assert.equal(JSON.parse(line).event, 'ROLE_CHANGED');
+
+      assert.deepEqual(problems, [], 'console errors or CSP violations on the pages');
+
+      // Bob, now an engineer, sees the members read-only and no audit.
+      const bob_console = await open_console();
+      try {
+        await login_through_page(bob_console.page, 'bob@example.com', 'bob-initial-password-1');
+        await bob_console.page.goto(`/org.html?org=${encodeURIComponent(cloud.org_id)}`);
+        await bob_console.page.locator('#my-role', { hasText: 'engineer' }).waitFor();
+        await bob_console.page.locator('#members tbody tr', { hasText: kOwner }).waitFor();
+        const selects = bob_console.page.locator('#members select');
+        assert.ok(await selects.count() >= 2);
+        for (const select of await selects.all()) assert.equal(await select.isDisabled(), true);
+        assert.equal(await bob_console.page.isHidden('#org-audit-section'), true);
+        assert.equal(await bob_console.page.isHidden('#add-member-section'), true);
+        assert.deepEqual(bob_console.problems, [], 'console errors or CSP violations on the pages');
+      } finally {
+        await bob_console.context.close();
+      }
+    } finally {
+      await context.close();
+    }
+  }));
+});

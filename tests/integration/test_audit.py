@@ -1,0 +1,347 @@
+"""Integration tests of the audit log: hash-chain verification (`logbot-cloud audit verify`) against
+real tampering with the sqlite3 CLI, append-only triggers, the account log API and its exports,
+and the organisation audit with its filters.
+
+Run: /usr/bin/python3 -m unittest -v tests/integration/test_audit.py   (from the repository root)
+"""
+
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.parse
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import cloud  # noqa: E402
+from cloud import DEFAULT_PASSWORD  # noqa: E402
+
+SQLITE = shutil.which("sqlite3") or "/usr/bin/sqlite3"
+EVENT_FIELDS = {"seq", "time", "event", "ip", "client", "details", "username", "org_id", "actor_type"}
+
+
+def sqlite_cli(db, sql, timeout=20):
+    return subprocess.run([SQLITE, db, sql], capture_output=True, text=True, timeout=timeout)
+
+
+def populate(server, org):
+    """Logins, logouts and member changes, with small pauses so that events get distinct times."""
+    alice = server.login("alice@example.com")
+    time.sleep(0.02)
+    member = alice.add_member(org.id, "bert@example.com", "viewer")
+    time.sleep(0.02)
+    bert = server.login("bert@example.com")
+    time.sleep(0.02)
+    r = alice.patch(f"/api/v1/orgs/{org.id}/members/{member['user_id']}", {"role": "engineer"})
+    assert r.status == 200, str(r)
+    time.sleep(0.02)
+    bert.logout()
+    server.client().login("alice@example.com", "wrong password, surely", expect=401)
+    time.sleep(0.02)
+    server.login("alice@example.com", client_kind="cli")
+    alice.add_member(org.id, "temp@example.com", "viewer")
+    temp_id = [m for m in alice.get_json(f"/api/v1/orgs/{org.id}/members")["members"]
+               if m["email"] == "temp@example.com"][0]["user_id"]
+    r = alice.delete(f"/api/v1/orgs/{org.id}/members/{temp_id}")
+    assert r.status == 204, str(r)
+    alice.logout()
+
+
+class VerifyTest(unittest.TestCase):
+    """A populated data directory is built once; every tampering case works on its own copy."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="logbot-audit-")
+        cls.pristine = os.path.join(cls.tmp, "pristine")
+        with cloud.CloudServer(data_dir=cls.pristine) as srv:
+            org = srv.create_org("acme", "alice@example.com")
+            srv.start()
+            populate(srv, org)
+            running = srv.audit_verify()
+            cls.verify_while_running = running
+        # The server has exited (SIGTERM, code 0 checked by the context manager).
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def copy(self):
+        dst = tempfile.mkdtemp(prefix="case-", dir=self.tmp)
+        shutil.rmtree(dst)
+        shutil.copytree(self.pristine, dst)
+        return dst
+
+    def verify(self, data_dir):
+        return cloud.run_cli(["audit", "verify", "--data-dir", data_dir])
+
+    def row_count(self, data_dir):
+        with sqlite3.connect(os.path.join(data_dir, "logbot.db")) as db:
+            return db.execute("SELECT count(*) FROM audit_events").fetchone()[0]
+
+    def assert_intact(self, proc, entries):
+        self.assertEqual(proc.returncode, 0, cloud.describe(proc))
+        out = proc.stdout + proc.stderr
+        self.assertRegex(out, rf"audit log intact: {entries} entries", cloud.describe(proc))
+
+    def assert_broken_at(self, proc, seq):
+        self.assertEqual(proc.returncode, 1, cloud.describe(proc))
+        out = proc.stdout + proc.stderr
+        m = re.search(r"first broken entry: seq (\d+)", out)
+        self.assertIsNotNone(m, "verify must name 'first broken entry: seq N':\n" + cloud.describe(proc))
+        self.assertEqual(int(m.group(1)), seq, cloud.describe(proc))
+        self.assertNotIn("intact", out)
+
+    def tamper(self, sql):
+        d = self.copy()
+        proc = sqlite_cli(os.path.join(d, "logbot.db"), sql)
+        self.assertEqual(proc.returncode, 0, f"sqlite3 tampering failed: {proc.stderr}")
+        return d
+
+    # ------------------------------------------------------------------------------------------
+    def test_verify_intact_while_stopped_and_while_running(self):
+        n = self.row_count(self.pristine)
+        self.assertGreaterEqual(n, 10, "populate() should have written at least 10 audit events")
+        self.assert_intact(self.verify_while_running, n)
+        self.assert_intact(self.verify(self.pristine), n)
+
+    def test_chain_columns_are_present(self):
+        with sqlite3.connect(os.path.join(self.pristine, "logbot.db")) as db:
+            rows = db.execute("SELECT seq, prev_hash, hash FROM audit_events ORDER BY seq").fetchall()
+        self.assertEqual([r[0] for r in rows], list(range(rows[0][0], rows[0][0] + len(rows))), "seq has gaps")
+        for (seq, prev, h), (_, next_prev, _) in zip(rows, rows[1:]):
+            self.assertTrue(h, f"seq {seq} has no hash")
+            self.assertEqual(next_prev, h, f"prev_hash of seq {seq + 1} is not the hash of seq {seq}")
+        self.assertEqual(len({r[2] for r in rows}), len(rows), "hashes must be unique")
+
+    def test_modified_row_is_named(self):
+        d = self.tamper("DROP TRIGGER audit_events_no_update; "
+                        "UPDATE audit_events SET details='auth_method=password, username=mallory' WHERE seq=3;")
+        self.assert_broken_at(self.verify(d), 3)
+
+    def test_modified_time_is_named(self):
+        d = self.tamper("DROP TRIGGER audit_events_no_update; UPDATE audit_events SET time_ms=time_ms+1 WHERE seq=5;")
+        self.assert_broken_at(self.verify(d), 5)
+
+    def test_deleted_row_is_named(self):
+        # The hash chain breaks at the row after the gap: seq 4 commits to the deleted seq 3.
+        d = self.tamper("DROP TRIGGER audit_events_no_delete; DELETE FROM audit_events WHERE seq=3;")
+        proc = self.verify(d)
+        self.assertEqual(proc.returncode, 1, cloud.describe(proc))
+        m = re.search(r"first broken entry: seq (\d+)", proc.stdout + proc.stderr)
+        self.assertIsNotNone(m, cloud.describe(proc))
+        self.assertEqual(int(m.group(1)), DELETED_ROW_REPORTED_SEQ, cloud.describe(proc))
+
+    def test_swapped_rows_are_named(self):
+        d = self.tamper("DROP TRIGGER audit_events_no_update; "
+                        "UPDATE audit_events SET seq=-3 WHERE seq=3; "
+                        "UPDATE audit_events SET seq=3 WHERE seq=4; "
+                        "UPDATE audit_events SET seq=4 WHERE seq=-3;")
+        self.assert_broken_at(self.verify(d), 3)
+
+    def test_forged_appended_row_is_named(self):
+        n_max = sqlite_cli(os.path.join(self.pristine, "logbot.db"), "SELECT max(seq) FROM audit_events;").stdout.strip()
+        last = int(n_max)
+        d = self.tamper(
+            "INSERT INTO audit_events(seq, time_ms, event, actor_type, user_id, username, org_id, ip, client, details, "
+            "prev_hash, hash) SELECT seq+1, time_ms+1, 'LOGIN', actor_type, user_id, 'mallory', org_id, ip, client, "
+            f"'auth_method=password, username=mallory', prev_hash, hash FROM audit_events WHERE seq={last};")
+        self.assert_broken_at(self.verify(d), last + 1)
+
+    def test_append_only_triggers_block_update_and_delete(self):
+        d = self.copy()
+        db = os.path.join(d, "logbot.db")
+        before = sqlite_cli(db, "SELECT * FROM audit_events WHERE seq=3;").stdout
+        upd = sqlite_cli(db, "UPDATE audit_events SET details='x' WHERE seq=3;")
+        self.assertNotEqual(upd.returncode, 0, f"UPDATE succeeded: {upd}")
+        dele = sqlite_cli(db, "DELETE FROM audit_events WHERE seq=3;")
+        self.assertNotEqual(dele.returncode, 0, f"DELETE succeeded: {dele}")
+        dele_all = sqlite_cli(db, "DELETE FROM audit_events;")
+        self.assertNotEqual(dele_all.returncode, 0, f"DELETE succeeded: {dele_all}")
+        self.assertEqual(sqlite_cli(db, "SELECT * FROM audit_events WHERE seq=3;").stdout, before)
+        self.assert_intact(self.verify(d), self.row_count(d))
+
+
+# How the server documents a deleted row: the first entry whose link is broken is the one after
+# the gap (seq 4 after deleting seq 3). Adjusted to the server's documentation (docs/SECURITY.md).
+DELETED_ROW_REPORTED_SEQ = 4
+
+
+class AccountLogTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = cloud.CloudServer()
+        cls.server.__enter__()
+        try:
+            cls.org = cls.server.create_org("acme", "alice@example.com")
+            cls.server.start()
+            populate(cls.server, cls.org)
+            cls.alice = cls.server.login("alice@example.com")
+            cls.viewer = cls.server.login("bert@example.com")  # engineer after populate()
+            cls.alice.add_member(cls.org.id, "vera@example.com", "viewer")
+            cls.vera = cls.server.login("vera@example.com")
+        except BaseException:
+            cls.server.__exit__(None, None, None)
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.__exit__(None, None, None)
+
+    def test_own_events_newest_first_with_fields(self):
+        c = self.server.login("alice@example.com")
+        events = c.get_json("/api/v1/me/audit")["events"]
+        self.assertTrue(events)
+        seqs = [e["seq"] for e in events]
+        self.assertEqual(seqs, sorted(seqs, reverse=True), "events must be newest first")
+        for e in events:
+            self.assertEqual(set(e) & EVENT_FIELDS, EVENT_FIELDS, f"missing fields in {e}")
+            cloud.parse_iso(e["time"])
+        login = events[0]
+        self.assertEqual(login["event"], "LOGIN", events[:3])
+        self.assertEqual(login["client"], "web")
+        self.assertEqual(login["ip"], "127.0.0.1")
+        details = cloud.parse_details(login["details"])
+        self.assertEqual(details.get("auth_method"), "password", login)
+        self.assertEqual(details.get("username"), "alice@example.com", login)
+        self.assertAlmostEqual(cloud.parse_iso(login["time"]), time.time(), delta=30)
+        kinds = {e["event"] for e in events}
+        for needed in ("LOGIN", "LOGOUT", "LOGIN_ERROR"):
+            self.assertIn(needed, kinds)
+        # Only alice's own events.
+        for e in events:
+            self.assertIn(e["username"], ("alice@example.com", None, ""), f"foreign event in account log: {e}")
+
+    def test_cli_client_header_is_recorded(self):
+        c = self.server.login("alice@example.com", client_kind="cli")
+        events = c.get_json("/api/v1/me/audit")["events"]
+        self.assertEqual(events[0]["event"], "LOGIN")
+        self.assertEqual(events[0]["client"], "cli")
+        sessions = c.get_json("/api/v1/me/sessions")["sessions"]
+        self.assertEqual([s["client"] for s in sessions if s["current"]], ["cli"])
+
+    def test_logout_is_recorded(self):
+        c = self.server.login("alice@example.com")
+        sid = c.me()["session"]["id"]
+        c.logout()
+        events = self.alice.get_json("/api/v1/me/audit")["events"]
+        logout = [e for e in events if e["event"] == "LOGOUT"]
+        self.assertTrue(logout)
+        self.assertEqual(logout[0]["ip"], "127.0.0.1")
+        self.assertTrue(sid)
+
+    def test_csv_export(self):
+        resp = self.alice.get("/api/v1/me/audit?format=csv")
+        self.assertEqual(resp.status, 200, str(resp))
+        self.assertIn("text/csv", resp.header("Content-Type") or "")
+        lines = resp.text.splitlines()
+        self.assertEqual(lines[0].strip(), "Date,Event,IP,Client,Details")
+        rows = list(csv.reader(io.StringIO(resp.text)))[1:]
+        rows = [r for r in rows if r]
+        events = self.alice.get_json("/api/v1/me/audit")["events"]
+        self.assertEqual(len(rows), len(events))
+        for row, e in zip(rows, events):
+            self.assertEqual(len(row), 5, f"CSV row must have 5 columns (details quoted): {row}")
+            self.assertEqual(row[1], e["event"])
+            self.assertEqual(row[2], e["ip"] or "")
+            self.assertEqual(row[3], e["client"] or "")
+            self.assertEqual(row[4], e["details"] or "")
+        self.assertTrue(any(", " in r[4] for r in rows), "a details value with ', ' must survive CSV quoting")
+
+    def test_jsonl_export(self):
+        resp = self.alice.get("/api/v1/me/audit?format=jsonl")
+        self.assertEqual(resp.status, 200, str(resp))
+        lines = [l for l in resp.text.split("\n") if l.strip()]
+        parsed = [json.loads(l) for l in lines]
+        events = self.alice.get_json("/api/v1/me/audit")["events"]
+        self.assertEqual([p["seq"] for p in parsed], [e["seq"] for e in events])
+        self.assertEqual(parsed[0]["event"], events[0]["event"])
+
+    def test_paging(self):
+        events = self.alice.get_json("/api/v1/me/audit")["events"]
+        self.assertGreaterEqual(len(events), 3)
+        first2 = self.alice.get_json("/api/v1/me/audit?limit=2")["events"]
+        self.assertEqual([e["seq"] for e in first2], [e["seq"] for e in events[:2]])
+        nxt = self.alice.get_json(f"/api/v1/me/audit?limit=2&before={first2[-1]['seq']}")["events"]
+        self.assertEqual([e["seq"] for e in nxt], [e["seq"] for e in events[2:4]])
+
+    def test_org_audit_lists_member_changes(self):
+        events = self.alice.get_json(f"/api/v1/orgs/{self.org.id}/audit?limit=1000")["events"]
+        kinds = [e["event"] for e in events]
+        for needed in ("MEMBER_ADDED", "ROLE_CHANGED", "MEMBER_REMOVED", "LOGIN", "LOGOUT"):
+            self.assertIn(needed, kinds)
+        role = [e for e in events if e["event"] == "ROLE_CHANGED"][0]
+        self.assertIn("role_before=viewer", role["details"])
+        self.assertIn("role_after=engineer", role["details"])
+        seqs = [e["seq"] for e in events]
+        self.assertEqual(seqs, sorted(seqs, reverse=True))
+
+    def test_org_audit_filters(self):
+        base = f"/api/v1/orgs/{self.org.id}/audit"
+        all_events = self.alice.get_json(base + "?limit=1000")["events"]
+        logins = self.alice.get_json(base + "?event=LOGIN&limit=1000")["events"]
+        self.assertTrue(logins)
+        self.assertTrue(all(e["event"] == "LOGIN" for e in logins), logins)
+        self.assertEqual(len(logins), sum(e["event"] == "LOGIN" for e in all_events))
+        berts = self.alice.get_json(base + "?user=" + urllib.parse.quote("bert@example.com") + "&limit=1000")["events"]
+        self.assertTrue(berts)
+        self.assertLess(len(berts), len(all_events))
+        self.assertTrue(all("bert@example.com" in (e["username"] or "") + (e["details"] or "") for e in berts), berts)
+        both = self.alice.get_json(base + "?event=LOGIN&user=" + urllib.parse.quote("bert@example.com"))["events"]
+        self.assertTrue(both)
+        self.assertTrue(all(e["event"] == "LOGIN" and e["username"] == "bert@example.com" for e in both), both)
+
+        # A cut between two events with distinct times (>= 2 ms apart).
+        ordered = sorted(all_events, key=lambda e: e["seq"])
+        times = [cloud.parse_iso(e["time"]) for e in ordered]
+        cut = None
+        for i in range(len(times) // 3, len(times) - 1):
+            if times[i + 1] - times[i] >= 0.002:
+                cut = (times[i] + times[i + 1]) / 2
+                break
+        self.assertIsNotNone(cut, "no two adjacent events with distinct times")
+        cut_iso = cloud.format_iso(cut)
+        cut = cloud.parse_iso(cut_iso)
+        after = [e["seq"] for e in ordered if cloud.parse_iso(e["time"]) > cut]
+        before = [e["seq"] for e in ordered if cloud.parse_iso(e["time"]) < cut]
+        got_from = self.alice.get_json(base + "?limit=1000&from=" + urllib.parse.quote(cut_iso))["events"]
+        got_to = self.alice.get_json(base + "?limit=1000&to=" + urllib.parse.quote(cut_iso))["events"]
+        # Events after the request above (the audit reads themselves are not events) are excluded.
+        self.assertEqual(sorted(e["seq"] for e in got_from if e["seq"] <= ordered[-1]["seq"]), after)
+        self.assertEqual(sorted(e["seq"] for e in got_to), before)
+        window = self.alice.get_json(base + "?limit=1000&from=" + urllib.parse.quote(ordered[0]["time"]) + "&to="
+                                     + urllib.parse.quote(cut_iso))["events"]
+        self.assertEqual(sorted(e["seq"] for e in window), before)
+
+    def test_org_audit_csv(self):
+        resp = self.alice.get(f"/api/v1/orgs/{self.org.id}/audit?format=csv&event=LOGIN")
+        self.assertEqual(resp.status, 200, str(resp))
+        rows = [r for r in csv.reader(io.StringIO(resp.text)) if r]
+        self.assertEqual(rows[0], ["Date", "Event", "IP", "Client", "Details"])
+        self.assertTrue(rows[1:])
+        self.assertTrue(all(r[1] == "LOGIN" for r in rows[1:]))
+
+    def test_viewer_and_engineer_cannot_read_org_audit(self):
+        for name, c in (("viewer", self.vera), ("engineer", self.viewer)):
+            with self.subTest(role=name):
+                resp = c.get(f"/api/v1/orgs/{self.org.id}/audit")
+                self.assertEqual(resp.status, 403, str(resp))
+                self.assertEqual(resp.json().get("error"), "forbidden")
+                resp = c.get(f"/api/v1/orgs/{self.org.id}/audit?format=csv")
+                self.assertEqual(resp.status, 403, str(resp))
+
+    def test_audit_verify_after_api_activity(self):
+        proc = self.server.audit_verify()
+        self.assertEqual(proc.returncode, 0, cloud.describe(proc))
+        self.assertIn("audit log intact", proc.stdout + proc.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
