@@ -150,6 +150,15 @@ function with_server_log(body) {
   };
 }
 
+/** The value a datetime-local input shows for `instant` in `time_zone` ("2026-11-27T21:39:05"). */
+function local_datetime_value(instant, time_zone) {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-CA', {
+    timeZone: time_zone, hourCycle: 'h23',
+    year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+  }).formatToParts(instant).map((part) => [part.type, part.value]));
+  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
+}
+
 function normalise_spaces(text) {
   return text.replace(/\s+/gu, ' ');
 }
@@ -355,6 +364,30 @@ describe('web console', () => {
       assert.ok(lines.length > 0, 'the filtered JSON lines export is empty');
       for (const line of lines) assert.equal(JSON.parse(line).event, 'ROLE_CHANGED');
 
+      // User and time filters: the local datetime-local value travels as ISO UTC.
+      const from_instant = new Date(Math.floor(Date.now() / 1000) * 1000 + 3_600_000);
+      const from_local = local_datetime_value(from_instant, kTimeZone);
+      await page.selectOption('#audit-event', '');
+      await page.fill('#audit-user', kOwner);
+      await page.fill('#audit-from', from_local);
+      await page.click('#audit-apply');
+      await eventually('the org audit filtered to the future (no rows)', async () => {
+        const href = new URL(await page.getAttribute('#org-audit-csv', 'href'), cloud.base_url);
+        const table = await read_table(page, '#org-audit');
+        return href.searchParams.get('from') !== null && table.rows.length === 0 ? href : null;
+      });
+      const filtered = new URL(await page.getAttribute('#org-audit-csv', 'href'), cloud.base_url);
+      assert.equal(filtered.searchParams.get('user'), kOwner);
+      assert.equal(filtered.searchParams.get('event'), null);
+      assert.equal(filtered.searchParams.get('from'), from_instant.toISOString());
+      await page.fill('#audit-from', '');
+      await page.click('#audit-apply');
+      const by_owner = await eventually('the org audit filtered by user', async () => {
+        const table = await read_table(page, '#org-audit');
+        return table.rows.length > 0 ? table : null;
+      });
+      for (const row of by_owner.rows) assert.equal(row.cells[2], kOwner);
+
       assert.deepEqual(problems, [], 'console errors or CSP violations on the pages');
 
       // Bob, now an engineer, sees the members read-only and no audit.
@@ -375,6 +408,68 @@ describe('web console', () => {
       }
     } finally {
       await context.close();
+    }
+  }));
+
+  test('a user revokes another session and changes the password', { timeout: kTestTimeoutMs }, with_server_log(async () => {
+    const carol = 'carol@example.com';
+    const first_password = 'carol-first-password-1';
+    const second_password = 'carol-second-password-2';
+
+    // The owner creates carol through the API (the page flow is covered above).
+    const owner_api = await request.newContext({ baseURL: cloud.base_url, ignoreHTTPSErrors: true });
+    try {
+      const login = await owner_api.post('/api/v1/auth/login', { data: { email: kOwner, password: kOwnerPassword } });
+      assert.equal(login.status(), 200);
+      const { csrf_token } = await login.json();
+      const added = await owner_api.post(`/api/v1/orgs/${cloud.org_id}/members`, {
+        data: { email: carol, role: 'viewer', password: first_password },
+        headers: { 'X-CSRF-Token': csrf_token },
+      });
+      assert.equal(added.status(), 201, await added.text());
+    } finally {
+      await owner_api.dispose();
+    }
+
+    const laptop = await open_console();
+    const other = await open_console();
+    try {
+      await login_through_page(other.page, carol, first_password);
+      await login_through_page(laptop.page, carol, first_password);
+      const { page } = laptop;
+
+      // Two sessions; revoke the one that is not this one.
+      const other_row = page.locator('#sessions tbody tr[data-current="false"]');
+      await eventually('two sessions', async () => (await page.locator('#sessions tbody tr').count()) === 2);
+      assert.equal(await page.locator('#sessions tbody tr[data-current="true"] button').isDisabled(), true);
+      await other_row.locator('button', { hasText: 'Revoke' }).click();
+      await page.locator('#sessions-status', { hasText: 'Session revoked' }).waitFor();
+      await eventually('one session left', async () => (await page.locator('#sessions tbody tr').count()) === 1);
+      assert.equal((await other.context.request.get('/api/v1/me')).status(), 401, 'the revoked session still works');
+
+      // A wrong current password is refused with a message; then the change succeeds.
+      await page.fill('#current-password', 'not-carols-password');
+      await page.fill('#new-password', second_password);
+      await laptop.expecting(/status of 403 .*\/api\/v1\/me\/password\]$/, async () => {
+        await page.click('#change-password');
+        await page.locator('#password-status', { hasText: 'current password is wrong' }).waitFor();
+      });
+      await page.fill('#current-password', first_password);
+      await page.fill('#new-password', second_password);
+      await page.click('#change-password');
+      await page.locator('#password-status', { hasText: 'Password changed' }).waitFor();
+      const log = await account_log_with(page, 'PASSWORD_CHANGE');
+      assert.ok(log.rows.some((row) => row.cells[1] === 'SESSION_REVOKED'), `no SESSION_REVOKED in ${JSON.stringify(log.rows)}`);
+
+      // The new password is the one that works now.
+      await Promise.all([page.waitForURL('**/login.html'), page.click('#logout')]);
+      await login_through_page(page, carol, second_password);
+
+      assert.deepEqual(laptop.problems, [], 'console errors or CSP violations on the pages');
+      assert.deepEqual(other.problems, [], 'console errors or CSP violations on the pages');
+    } finally {
+      await laptop.context.close();
+      await other.context.close();
     }
   }));
 });

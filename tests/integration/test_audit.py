@@ -131,13 +131,18 @@ class VerifyTest(unittest.TestCase):
         self.assert_broken_at(self.verify(d), 5)
 
     def test_deleted_row_is_named(self):
-        # The hash chain breaks at the row after the gap: seq 4 commits to the deleted seq 3.
+        # verify names the deleted seq itself and the next stored entry:
+        # "first broken entry: seq 3: entry 3 is missing (deleted); the next stored entry is 4".
         d = self.tamper("DROP TRIGGER audit_events_no_delete; DELETE FROM audit_events WHERE seq=3;")
         proc = self.verify(d)
-        self.assertEqual(proc.returncode, 1, cloud.describe(proc))
-        m = re.search(r"first broken entry: seq (\d+)", proc.stdout + proc.stderr)
-        self.assertIsNotNone(m, cloud.describe(proc))
-        self.assertEqual(int(m.group(1)), DELETED_ROW_REPORTED_SEQ, cloud.describe(proc))
+        self.assert_broken_at(proc, DELETED_ROW_REPORTED_SEQ)
+        out = proc.stdout + proc.stderr
+        self.assertRegex(out, r"missing|deleted", cloud.describe(proc))
+        self.assertRegex(out, r"\b4\b", "the message should name the next stored entry (4)")
+
+    def test_deleted_first_row_is_named(self):
+        d = self.tamper("DROP TRIGGER audit_events_no_delete; DELETE FROM audit_events WHERE seq=1;")
+        self.assert_broken_at(self.verify(d), 1)
 
     def test_swapped_rows_are_named(self):
         d = self.tamper("DROP TRIGGER audit_events_no_update; "
@@ -169,9 +174,9 @@ class VerifyTest(unittest.TestCase):
         self.assert_intact(self.verify(d), self.row_count(d))
 
 
-# How the server documents a deleted row: the first entry whose link is broken is the one after
-# the gap (seq 4 after deleting seq 3). Adjusted to the server's documentation (docs/SECURITY.md).
-DELETED_ROW_REPORTED_SEQ = 4
+# How the server reports a deleted row (its verify message): the missing seq itself,
+# "first broken entry: seq 3: entry 3 is missing (deleted); the next stored entry is 4".
+DELETED_ROW_REPORTED_SEQ = 3
 
 
 class AccountLogTest(unittest.TestCase):

@@ -12,7 +12,7 @@ const kCells = {
   event: (event) => element('td', { className: 'event-code' }, element('span', { className: 'badge', text: event.event })),
   user: (event) => element('td', { text: event.username || '' }),
   ip: (event) => element('td', { className: 'mono', text: event.ip || '' }),
-  client: (event) => element('td', { text: event.client || '' }),
+  client: (event) => element('td', { className: 'nowrap', text: event.client || '' }),
   details: (event) => element('td', { className: 'details', text: event.details || '' }),
 };
 

@@ -1,0 +1,19 @@
+// Fuzzes the JSON request-body reader used by every API handler.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "cloud/api/json_body.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  logbot::cloud::api::BodyError error;
+  if (auto body = logbot::cloud::api::JsonBody::parse(input, error)) {
+    auto email = body->required_string("email", 320, error);
+    if (email && email->size() > 320) __builtin_trap();
+    (void)body->optional_string("password", 1024, error);
+  } else if (error.message.empty()) {
+    __builtin_trap();  // a refusal always says why
+  }
+  return 0;
+}

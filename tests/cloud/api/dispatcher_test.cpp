@@ -1,0 +1,201 @@
+// The request pipeline in-process: authentication, CSRF, tenancy and permissions, driven
+// through the same dispatch function the HTTPS server calls.
+#include "cloud/api/dispatcher.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+#include "cloud/api/routes.hpp"
+#include "cloud/http/request_target.hpp"
+#include "tests/support/test_services.hpp"
+
+namespace logbot::cloud {
+namespace {
+
+using testing::TestWorld;
+
+struct Client {
+  Services& services;
+  std::string cookie;
+  std::string csrf;
+  std::string ip = "198.51.100.7";
+
+  http::Response send(const std::string& method, const std::string& target, const std::string& body = "",
+                      std::vector<std::pair<std::string, std::string>> extra = {}) {
+    http::Request request;
+    request.method = method;
+    request.target = target;
+    auto parsed = http::parse_request_target(target);
+    request.path = parsed->path;
+    request.query = parsed->query;
+    request.body = body;
+    request.peer_ip = ip;
+    request.headers = std::move(extra);
+    if (!body.empty()) request.headers.emplace_back("content-type", "application/json");
+    if (!cookie.empty()) request.headers.emplace_back("cookie", "__Host-logbot_session=" + cookie);
+    if (!csrf.empty() && method != "GET") request.headers.emplace_back("x-csrf-token", csrf);
+    return api::dispatch(services, request);
+  }
+
+  http::Response login(const std::string& email, const std::string& password = "correct horse battery") {
+    auto response = send("POST", "/api/v1/auth/login", R"({"email":")" + email + R"(","password":")" + password + "\"}");
+    if (response.status == 200) {
+      for (const auto& [name, value] : response.headers)
+        if (name == "Set-Cookie") cookie = value.substr(value.find('=') + 1, value.find(';') - value.find('=') - 1);
+      csrf = std::string(boost::json::parse(response.body).at("csrf_token").as_string());
+    }
+    return response;
+  }
+};
+
+std::string header_of(const http::Response& response, const std::string& name) {
+  for (const auto& [n, v] : response.headers)
+    if (n == name) return v;
+  return {};
+}
+
+struct DispatcherTest : ::testing::Test {
+  TestWorld world;
+  ProvisionedOrg acme = world.make_org("Acme", "alice@example.com");
+  ProvisionedOrg beta = world.make_org("Beta", "bob@example.com");
+  Client client() { return Client{*world.services, {}, {}}; }
+};
+
+TEST_F(DispatcherTest, LoginSetsAFreshSessionAndAuditsIt) {
+  Client alice = client();
+  ASSERT_EQ(alice.login("alice@example.com").status, 200);
+  const std::string first = alice.cookie;
+  ASSERT_EQ(alice.login("alice@example.com").status, 200);
+  EXPECT_NE(alice.cookie, first);
+  EXPECT_EQ(alice.send("GET", "/api/v1/me").status, 200);
+  const auto events = world.services->audit.query({.user_id = acme.owner_user_id, .event = "LOGIN"});
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].details, "auth_method=password, username=alice@example.com");
+  EXPECT_EQ(events[0].ip, "198.51.100.7");
+  EXPECT_EQ(events[0].client, "web");
+}
+
+TEST_F(DispatcherTest, WrongPasswordAndUnknownUserLookTheSame) {
+  Client c = client();
+  auto wrong = c.login("alice@example.com", "not the password");
+  auto unknown = c.login("nobody@example.com", "not the password");
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(unknown.status, 401);
+  EXPECT_EQ(wrong.body, unknown.body);
+}
+
+TEST_F(DispatcherTest, LockoutAfterRepeatedFailuresIsAuditedAndHidesThePassword) {
+  Client c = client();
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(c.login("alice@example.com", "wrong password!").status, 401);
+  auto locked = c.login("alice@example.com");
+  EXPECT_EQ(locked.status, 429);
+  EXPECT_EQ(header_of(locked, "Retry-After"), "60");
+  EXPECT_EQ(world.services->audit.query({.event = "LOCKOUT"}).size(), 1u);
+  world.clock.advance_ms(60'000);
+  EXPECT_EQ(c.login("alice@example.com").status, 200);
+}
+
+TEST_F(DispatcherTest, StateChangesNeedTheCsrfToken) {
+  Client alice = client();
+  alice.login("alice@example.com");
+  const std::string token = alice.csrf;
+  alice.csrf = "";
+  EXPECT_EQ(alice.send("POST", "/api/v1/auth/logout").status, 403);
+  alice.csrf = token + "x";
+  EXPECT_EQ(alice.send("POST", "/api/v1/auth/logout").status, 403);
+  alice.csrf = token;
+  EXPECT_EQ(alice.send("POST", "/api/v1/auth/logout").status, 204);
+  EXPECT_EQ(alice.send("GET", "/api/v1/me").status, 401);
+}
+
+TEST_F(DispatcherTest, CrossSiteLoginIsRefused) {
+  Client c = client();
+  auto response = c.send("POST", "/api/v1/auth/login", R"({"email":"alice@example.com","password":"x"})",
+                         {{"origin", "https://evil.example"}, {"host", "cloud.example"}});
+  EXPECT_EQ(response.status, 403);
+}
+
+TEST_F(DispatcherTest, EveryOrgRouteAnswers404ToAnotherTenant) {
+  Client bob = client();
+  bob.login("bob@example.com");
+  for (const api::Route& route : api::routes()) {
+    if (route.access != api::Access::kOrg) continue;
+    std::string path(route.path);
+    path.replace(path.find("{org_id}"), 8, acme.org_id);
+    if (auto p = path.find("{user_id}"); p != std::string::npos) path.replace(p, 9, acme.owner_user_id);
+    const std::string body = route.method == "GET" || route.method == "DELETE" ? "" : R"({"role":"viewer"})";
+    EXPECT_EQ(bob.send(std::string(route.method), path, body).status, 404) << route.method << " " << path;
+  }
+}
+
+TEST_F(DispatcherTest, ViewerCannotWrite) {
+  Client alice = client();
+  alice.login("alice@example.com");
+  ASSERT_EQ(alice
+                .send("POST", "/api/v1/orgs/" + acme.org_id + "/members",
+                      R"({"email":"vic@example.com","role":"viewer","password":"viewer password 1"})")
+                .status,
+            201);
+  Client vic = client();
+  ASSERT_EQ(vic.login("vic@example.com", "viewer password 1").status, 200);
+  EXPECT_EQ(vic.send("GET", "/api/v1/orgs/" + acme.org_id + "/members").status, 200);
+  EXPECT_EQ(vic.send("DELETE", "/api/v1/orgs/" + acme.org_id + "/members/" + acme.owner_user_id).status, 403);
+  EXPECT_EQ(vic.send("GET", "/api/v1/orgs/" + acme.org_id + "/audit").status, 403);
+}
+
+TEST_F(DispatcherTest, LastOwnerStays) {
+  Client alice = client();
+  alice.login("alice@example.com");
+  auto demote = alice.send("PATCH", "/api/v1/orgs/" + acme.org_id + "/members/" + acme.owner_user_id,
+                           R"({"role":"admin"})");
+  EXPECT_EQ(demote.status, 409);
+  EXPECT_EQ(alice.send("DELETE", "/api/v1/orgs/" + acme.org_id + "/members/" + acme.owner_user_id).status, 409);
+}
+
+TEST_F(DispatcherTest, IdleSessionExpiresAndIsAudited) {
+  Client alice = client();
+  alice.login("alice@example.com");
+  world.clock.advance_ms(world.config.session.idle_timeout_ms + 1);
+  EXPECT_EQ(alice.send("GET", "/api/v1/me").status, 401);
+  EXPECT_EQ(world.services->audit.query({.event = "SESSION_EXPIRED"}).size(), 1u);
+}
+
+TEST_F(DispatcherTest, SecurityHeadersOnEveryKindOfResponse) {
+  Client c = client();
+  for (const char* target : {"/healthz", "/api/v1/me", "/api/v1/nothing", "/no-such-page.html"}) {
+    const auto response = c.send("GET", target);
+    const std::string csp = header_of(response, "Content-Security-Policy");
+    EXPECT_NE(csp.find("script-src 'self'"), std::string::npos) << target;
+    EXPECT_EQ(csp.find("unsafe-inline"), std::string::npos) << target;
+    EXPECT_EQ(header_of(response, "X-Frame-Options"), "DENY") << target;
+    EXPECT_FALSE(header_of(response, "Strict-Transport-Security").empty()) << target;
+  }
+}
+
+TEST_F(DispatcherTest, OperatorSeesOrganisationsButNoTenantData) {
+  ProvisionError error;
+  ASSERT_TRUE(provision_operator(*world.services, "op@example.com", "operator password", Requester{}, error));
+  Client op = client();
+  ASSERT_EQ(op.login("op@example.com", "operator password").status, 200);
+  const auto orgs = op.send("GET", "/api/v1/admin/orgs");
+  EXPECT_EQ(orgs.status, 200);
+  EXPECT_NE(orgs.body.find("Acme"), std::string::npos);
+  EXPECT_EQ(orgs.body.find("alice@example.com"), std::string::npos);
+  EXPECT_EQ(op.send("GET", "/api/v1/orgs/" + acme.org_id + "/members").status, 404);
+  Client alice = client();
+  alice.login("alice@example.com");
+  EXPECT_EQ(alice.send("GET", "/api/v1/admin/orgs").status, 403);
+}
+
+TEST_F(DispatcherTest, MalformedBodiesGetClearErrors) {
+  Client c = client();
+  EXPECT_EQ(c.send("POST", "/api/v1/auth/login", "{not json").status, 400);
+  EXPECT_EQ(c.send("POST", "/api/v1/auth/login", "[1,2]").status, 400);
+  EXPECT_EQ(c.send("POST", "/api/v1/auth/login", R"({"email":1,"password":"x"})").status, 400);
+  auto wrong_type = c.send("POST", "/api/v1/auth/login", "email=a", {{"content-type", "text/plain"}});
+  EXPECT_EQ(wrong_type.status, 415);
+}
+
+}  // namespace
+}  // namespace logbot::cloud
