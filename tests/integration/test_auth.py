@@ -318,6 +318,9 @@ class TimeoutTest(unittest.TestCase):
         time.sleep(2.3)
         resp = c.get("/api/v1/me")
         self.assertEqual(resp.status, 401, f"session should have expired after 2.3 s idle: {resp}")
+        self.assertEqual(resp.json().get("error"), "unauthenticated")
+        events = self.server.login("alice@example.com").get_json("/api/v1/me/audit")["events"]
+        self.assertIn("SESSION_EXPIRED", [e["event"] for e in events], "expiry is not in the account log")
 
     def test_absolute_timeout_despite_activity(self):
         c = self.server.login("alice@example.com")

@@ -305,10 +305,18 @@ class TenancyTest(unittest.TestCase):
         self.assertTrue(any("role_before=viewer" in e["details"] and "role_after=engineer" in e["details"]
                             for e in events), events)
 
-    def test_invalid_role_is_rejected(self):
-        resp = self.alice.post(f"/api/v1/orgs/{self.org_a.id}/members",
-                               {"email": "weird@example.com", "role": "superuser", "password": DEFAULT_PASSWORD})
+    def test_invalid_member_requests_are_rejected(self):
+        base = f"/api/v1/orgs/{self.org_a.id}/members"
+        resp = self.alice.post(base, {"email": "weird@example.com", "role": "superuser", "password": DEFAULT_PASSWORD})
         self.assertEqual(resp.status, 400, str(resp))
+        resp = self.alice.post(base, {"email": "weak@example.com", "role": "viewer", "password": "short"})
+        self.assertEqual(resp.status, 400, str(resp))
+        self.assertEqual(resp.json().get("error"), "weak_password", str(resp))
+        resp = self.alice.patch(f"{base}/{self.a_target}", {"role": "superuser"})
+        self.assertEqual(resp.status, 400, str(resp))
+        emails = [m["email"] for m in self.alice.get_json(base)["members"]]
+        self.assertNotIn("weird@example.com", emails)
+        self.assertNotIn("weak@example.com", emails)
 
     def test_last_owner_cannot_be_demoted_or_removed(self):
         carol = self.server.login("carol@example.com")
