@@ -55,13 +55,11 @@ http::Response change_password(RequestContext& context) {
   if (body && current) next = body->required_string("new_password", kMaximumPasswordLength + 1, error);
   if (!next) return http::error_response(400, "bad_request", error.message);
 
+  AuditRecord failure = audit_record(context, AuditCode::kLoginError);
+  failure.details = {{"auth_method", "password"}, {"username", context.user->email}, {"action", "password_change"}};
+  if (auto refusal = refuse_if_locked(context, failure, context.user->email)) return *refusal;
   if (!services.hasher.verify(*current, context.user->password_hash)) {
-    AuditRecord record = audit_record(context, AuditCode::kLoginError);
-    record.details = {{"auth_method", "password"}, {"username", context.user->email},
-                      {"error", "wrong_current_password"}, {"action", "password_change"}};
-    services.audit.append(record);
-    const auto outcome = services.throttle.record_failure(context.user->email, context.request.peer_ip);
-    if (outcome.locked_for_ms) services.metrics.count_lockout();
+    record_password_failure(context, failure, context.user->email);
     return http::error_response(403, "wrong_password", "the current password is not correct");
   }
   if (auto problem = check_new_password(*next, context.user->email))

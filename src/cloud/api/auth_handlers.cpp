@@ -26,6 +26,35 @@ http::Response locked_response(std::int64_t wait_ms) {
 
 }  // namespace
 
+std::optional<http::Response> refuse_if_locked(RequestContext& context, AuditRecord record,
+                                               const std::string& account) {
+  Services& services = context.services;
+  const auto wait = services.throttle.retry_after_ms(account, context.request.peer_ip);
+  if (!wait) return std::nullopt;
+  record.details.emplace_back("error", "temporarily_locked");
+  services.audit.append(record);
+  services.metrics.count_login(false);
+  return locked_response(*wait);
+}
+
+void record_password_failure(RequestContext& context, AuditRecord record, const std::string& account) {
+  Services& services = context.services;
+  const auto outcome = services.throttle.record_failure(account, context.request.peer_ip);
+  services.metrics.count_login(false);
+  record.details.emplace_back("error", "invalid_credentials");
+  services.audit.append(record);
+  if (!outcome.locked_for_ms) return;
+  services.metrics.count_lockout();
+  AuditRecord lockout = record;
+  lockout.code = AuditCode::kLockout;
+  lockout.actor_type = ActorType::kSystem;
+  lockout.details = {{"username", account},
+                     {"locked", outcome.account_locked ? (outcome.ip_locked ? "account+ip" : "account") : "ip"},
+                     {"failures", std::to_string(outcome.account_failures)},
+                     {"wait_s", std::to_string(*outcome.locked_for_ms / 1000)}};
+  services.audit.append(lockout);
+}
+
 http::Response login(RequestContext& context) {
   Services& services = context.services;
   BodyError error;
@@ -37,48 +66,27 @@ http::Response login(RequestContext& context) {
 
   // The throttle is keyed by what was typed, so an unknown e-mail is throttled exactly like a known one.
   const std::string account = normalize_email(*email).value_or(*email);
-  const std::string& ip = context.request.peer_ip;
   std::optional<User> user = services.users.find_by_email(account);
 
   AuditRecord record = audit_record(context, AuditCode::kLoginError);
   record.username = account;
   if (user) record.user_id = user->id;
-
-  if (auto wait = services.throttle.retry_after_ms(account, ip)) {
-    record.details = {{"auth_method", "password"}, {"username", account}, {"error", "temporarily_locked"}};
-    services.audit.append(record);
-    services.metrics.count_login(false);
-    return locked_response(*wait);
-  }
+  record.details = {{"auth_method", "password"}, {"username", account}};
+  if (auto refusal = refuse_if_locked(context, record, account)) return *refusal;
 
   bool ok = false;
   if (user)
     ok = services.hasher.verify(*password, user->password_hash);
   else
     services.hasher.burn_equivalent_time(*password);
-
   if (!ok) {
-    const auto outcome = services.throttle.record_failure(account, ip);
-    services.metrics.count_login(false);
-    record.details = {{"auth_method", "password"}, {"username", account}, {"error", "invalid_credentials"}};
-    services.audit.append(record);
-    if (outcome.locked_for_ms) {
-      services.metrics.count_lockout();
-      AuditRecord lockout = record;
-      lockout.code = AuditCode::kLockout;
-      lockout.actor_type = ActorType::kSystem;
-      lockout.details = {{"username", account},
-                         {"locked", outcome.account_locked ? (outcome.ip_locked ? "account+ip" : "account") : "ip"},
-                         {"failures", std::to_string(outcome.account_failures)},
-                         {"wait_s", std::to_string(*outcome.locked_for_ms / 1000)}};
-      services.audit.append(lockout);
-    }
+    record_password_failure(context, record, account);
     return http::error_response(401, "invalid_credentials", kInvalidCredentials);
   }
 
   services.throttle.record_success(account);
   const NewSession created = services.sessions.create(
-      user->id, ip, context.client, std::string(context.request.header("user-agent")));
+      user->id, context.request.peer_ip, context.client, std::string(context.request.header("user-agent")));
   context.user = user;
   AuditRecord success = audit_record(context, AuditCode::kLogin);
   success.details = {{"auth_method", "password"}, {"username", user->email}};

@@ -3,6 +3,8 @@
 #pragma once
 #include "cloud/api/request_context.hpp"
 #include <boost/json/object.hpp>
+#include <optional>
+#include <string>
 
 #include "cloud/audit/audit_log.hpp"
 
@@ -35,5 +37,13 @@ http::Response admin_create_org(RequestContext&);
 http::Response audit_listing(RequestContext& context, AuditQuery query);
 
 boost::json::object user_json(const User& user);
+
+// The brute-force protection around every password check (login, password change).
+// `record` is the LOGIN_ERROR entry to write, with who and where filled in.
+std::optional<http::Response> refuse_if_locked(RequestContext& context, AuditRecord record,
+                                               const std::string& account);
+// Counts the failure per account and source address, audits LOGIN_ERROR and, when this
+// failure starts a lockout, LOCKOUT.
+void record_password_failure(RequestContext& context, AuditRecord record, const std::string& account);
 
 }  // namespace logbot::cloud::api

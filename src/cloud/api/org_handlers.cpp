@@ -90,7 +90,12 @@ http::Response add_member(RequestContext& context) {
     created.details = {{"username", *normalized}, {"user_id", user->id}};
     services.audit.append(created);
   }
-  services.orgs.add_member(context.membership->org_id, user->id, *role);
+  try {
+    services.orgs.add_member(context.membership->org_id, user->id, *role);
+  } catch (const DatabaseError& db_error) {
+    if (!db_error.is_constraint()) throw;
+    return http::error_response(409, "conflict", *normalized + " is a member already");
+  }
   AuditRecord record = org_record(context, AuditCode::kMemberAdded);
   record.details = {{"member", user->email}, {"role", std::string(to_string(*role))}};
   services.audit.append(record);

@@ -31,7 +31,7 @@ std::string who_may(const Route& route) {
 std::string routes_markdown() {
   std::string out =
       "# Logbot cloud HTTP API\n\n"
-      "Generated from the server's route table by `logbot-cloud routes --markdown`; a test fails when this file\n"
+      "Generated from the server's route table by `logbot-cloud routes`; a test fails when this file\n"
       "and the table differ. Conventions (JSON bodies, errors, cookies, CSRF) are in `docs/SECURITY.md`.\n\n"
       "- Requests with a body send `Content-Type: application/json`.\n"
       "- Errors: `{\"error\": CODE, \"message\": TEXT}` with 400, 401 (not logged in), 403 (`csrf` or\n"

@@ -68,8 +68,11 @@ std::vector<AuditEntry> AuditLog::query(const AuditQuery& q) {
   }
   if (q.org_id) {
     // An organisation sees what happened in it, and the account events (logins, lockouts,
-    // password changes) of its current members, which carry no organisation.
-    sql += " AND (org_id = ? OR (org_id IS NULL AND user_id IN (SELECT user_id FROM memberships WHERE org_id = ?)))";
+    // password changes) of its current members, which carry no organisation, from the time
+    // each joined: not their history from before, nor after they leave.
+    sql +=
+        " AND (org_id = ? OR (org_id IS NULL AND EXISTS (SELECT 1 FROM memberships m WHERE m.org_id = ? "
+        "AND m.user_id = audit_events.user_id AND m.added_ms <= audit_events.time_ms)))";
     params.emplace_back(*q.org_id);
     params.emplace_back(*q.org_id);
   }

@@ -1,5 +1,5 @@
 // Role-based authorisation: the one table that says which organisation role may do what.
-// docs/SECURITY.md prints this matrix; the dispatcher is the only caller of `allows`.
+// docs/SECURITY.md prints this matrix; the dispatcher checks every route against it.
 #pragma once
 #include <optional>
 #include <string>

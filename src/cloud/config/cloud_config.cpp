@@ -2,7 +2,10 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <sstream>
+
+#include <arpa/inet.h>
 
 #include "common/net/address.hpp"
 
@@ -25,8 +28,9 @@ void read(const toml::table& table, std::string_view key, T& out, const std::fil
     out = *value;
   } else {
     const auto value = node->value<std::int64_t>();
-    if (!value || *value < 0)
-      throw ConfigError(where(file, node->source()) + ": '" + std::string(key) + "' must be a non-negative integer");
+    if (!value || *value < 0 || *value > 2'000'000'000)
+      throw ConfigError(where(file, node->source()) + ": '" + std::string(key) +
+                        "' must be an integer from 0 to 2000000000");
     out = static_cast<T>(*value);
   }
 }
@@ -67,6 +71,9 @@ void apply_toml_file(CloudConfig& config, const std::filesystem::path& file) {
   read(root, "log_level", config.log_level, file);
   read(root, "worker_threads", config.worker_threads, file);
   read(root, "max_body_bytes", config.max_body_bytes, file);
+  for (const char* section : {"tls", "session", "lockout"})
+    if (const toml::node* node = root.get(section); node != nullptr && !node->is_table())
+      throw ConfigError(where(file, node->source()) + ": '" + section + "' must be a table ([" + section + "])");
   if (const toml::table* tls = root["tls"].as_table()) {
     reject_unknown(*tls, {"cert", "key"}, file, "tls.");
     read(*tls, "cert", config.tls_cert, file);
@@ -98,8 +105,15 @@ void apply_environment(CloudConfig& config, const std::function<std::optional<st
 }
 
 void validate(const CloudConfig& config) {
-  if (!net::parse_host_port(config.listen))
-    throw ConfigError("listen address '" + config.listen + "' is not HOST:PORT (e.g. 127.0.0.1:8443 or [::]:8443)");
+  const auto listen = net::parse_host_port(config.listen);
+  unsigned char address[16];
+  if (!listen || (inet_pton(AF_INET, listen->host.c_str(), address) != 1 &&
+                  inet_pton(AF_INET6, listen->host.c_str(), address) != 1))
+    throw ConfigError("listen address '" + config.listen +
+                      "' is not IP:PORT (e.g. 127.0.0.1:8443, 0.0.0.0:8443 or [::]:8443)");
+  static constexpr std::string_view kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+  if (std::find(std::begin(kLevels), std::end(kLevels), config.log_level) == std::end(kLevels))
+    throw ConfigError("log_level '" + config.log_level + "' is not one of trace, debug, info, warn, error, critical, off");
   if (config.tls_cert.empty() != config.tls_key.empty())
     throw ConfigError("tls.cert and tls.key must be given together (or neither, for a self-signed certificate)");
   if (config.worker_threads < 1 || config.worker_threads > 64)

@@ -20,6 +20,7 @@
 #include <boost/beast/http/write.hpp>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <fstream>
 #include <list>
 #include <memory>
@@ -136,9 +137,15 @@ asio::awaitable<void> run_session(tcp::socket socket, asio::ssl::context& tls, S
         request.path = std::move(target->path);
         request.query = std::move(target->query);
         // Handlers block (password hashing, database): run them on the worker pool.
+        const auto started = std::chrono::steady_clock::now();
         response = co_await asio::co_spawn(
             workers, [&]() -> asio::awaitable<Response> { co_return api::dispatch(services, request); },
             asio::use_awaitable);
+        const auto elapsed_us =
+            std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+        // One key=value line per request; never the query string (it may carry filters with e-mails).
+        spdlog::info("http method={} path={} status={} ip={} duration_ms={:.1f}", request.method, request.path,
+                     response.status, peer_ip, static_cast<double>(elapsed_us) / 1000.0);
       } else {
         response = plain_error(400, "bad_request", "malformed request target");
         services.metrics.count_request(400);

@@ -188,6 +188,47 @@ TEST_F(DispatcherTest, OperatorSeesOrganisationsButNoTenantData) {
   EXPECT_EQ(alice.send("GET", "/api/v1/admin/orgs").status, 403);
 }
 
+TEST_F(DispatcherTest, PasswordChangeGuessesFeedTheLockout) {
+  Client alice = client();
+  alice.login("alice@example.com");
+  const std::string wrong = R"({"current_password":"not my password","new_password":"a brand new password"})";
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(alice.send("POST", "/api/v1/me/password", wrong).status, 403);
+  EXPECT_EQ(world.services->audit.query({.event = "LOCKOUT"}).size(), 1u);
+  const std::string right = R"({"current_password":"correct horse battery","new_password":"a brand new password"})";
+  EXPECT_EQ(alice.send("POST", "/api/v1/me/password", right).status, 429);
+  world.clock.advance_ms(60'000);
+  EXPECT_EQ(alice.send("POST", "/api/v1/me/password", right).status, 204);
+}
+
+TEST_F(DispatcherTest, OrgLogShowsAccountEventsOnlyFromWhenTheMemberJoined) {
+  Client bob = client();
+  bob.login("bob@example.com");  // bob's login before he joins Acme
+  world.clock.advance_ms(1000);
+  Client alice = client();
+  alice.login("alice@example.com");
+  ASSERT_EQ(alice.send("POST", "/api/v1/orgs/" + acme.org_id + "/members", R"({"email":"bob@example.com","role":"viewer"})")
+                .status,
+            201);
+  world.clock.advance_ms(1000);
+  bob.login("bob@example.com");  // and after
+  const auto events = world.services->audit.query({.org_id = acme.org_id, .username = "bob@example.com"});
+  int logins = 0;
+  for (const auto& e : events) logins += e.event == "LOGIN";
+  EXPECT_EQ(logins, 1);
+}
+
+TEST_F(DispatcherTest, MetricsNeedOperatorUnlessLoopback) {
+  Client remote = client();
+  EXPECT_EQ(remote.send("GET", "/metrics").status, 401);
+  remote.login("alice@example.com");
+  EXPECT_EQ(remote.send("GET", "/metrics").status, 403);
+  Client local = client();
+  local.ip = "127.0.0.1";
+  const auto response = local.send("GET", "/metrics");
+  EXPECT_EQ(response.status, 200);
+  EXPECT_NE(response.body.find("# TYPE logbot_http_requests_total counter"), std::string::npos);
+}
+
 TEST_F(DispatcherTest, MalformedBodiesGetClearErrors) {
   Client c = client();
   EXPECT_EQ(c.send("POST", "/api/v1/auth/login", "{not json").status, 400);

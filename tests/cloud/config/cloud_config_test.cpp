@@ -82,9 +82,17 @@ TEST(CloudConfig, ValidationSaysWhatIsWrong) {
   CloudConfig config;
   config.listen = "nonsense";
   EXPECT_THROW(validate(config), ConfigError);
+  config.listen = "localhost:8443";  // the server binds addresses, not names
+  EXPECT_THROW(validate(config), ConfigError);
   config = CloudConfig{};
   config.tls_cert = "/x.pem";
   EXPECT_THROW(validate(config), ConfigError);
+  config = CloudConfig{};
+  config.log_level = "verbose";
+  EXPECT_THROW(validate(config), ConfigError);
+  config = CloudConfig{};
+  config.listen = "[::]:8443";
+  EXPECT_NO_THROW(validate(config));
 }
 
 }  // namespace
