@@ -233,7 +233,7 @@ describe('web console', () => {
       assert.equal(csv.status(), 200);
       assert.match(csv.headers()['content-type'] || '', /text\/csv/);
       const csv_text = await csv.text();
-      assert.equal(csv_text.split(/\r?\n/)[0], 'Date,Event,IP,Client,Details');
+      assert.equal(csv_text.split(/\r?\n/)[0], 'Date,Event,IP,Client,Details,User,Actor,Seq');
       assert.match(csv_text, /LOGIN_ERROR/);
 
       // Sessions: this one, marked as current.

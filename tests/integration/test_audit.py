@@ -247,17 +247,20 @@ class AccountLogTest(unittest.TestCase):
         self.assertEqual(resp.status, 200, str(resp))
         self.assertIn("text/csv", resp.header("Content-Type") or "")
         lines = resp.text.splitlines()
-        self.assertEqual(lines[0].strip(), "Date,Event,IP,Client,Details")
+        self.assertEqual(lines[0].strip(), "Date,Event,IP,Client,Details,User,Actor,Seq")
         rows = list(csv.reader(io.StringIO(resp.text)))[1:]
         rows = [r for r in rows if r]
         events = self.alice.get_json("/api/v1/me/audit")["events"]
         self.assertEqual(len(rows), len(events))
         for row, e in zip(rows, events):
-            self.assertEqual(len(row), 5, f"CSV row must have 5 columns (details quoted): {row}")
+            self.assertEqual(len(row), 8, f"CSV row must have 8 columns (details quoted): {row}")
             self.assertEqual(row[1], e["event"])
             self.assertEqual(row[2], e["ip"] or "")
             self.assertEqual(row[3], e["client"] or "")
             self.assertEqual(row[4], e["details"] or "")
+            self.assertEqual(row[5], e["username"] or "")
+            self.assertEqual(row[6], e["actor_type"])
+            self.assertEqual(row[7], str(e["seq"]))
         self.assertTrue(any(", " in r[4] for r in rows), "a details value with ', ' must survive CSV quoting")
 
     def test_jsonl_export(self):
@@ -329,7 +332,7 @@ class AccountLogTest(unittest.TestCase):
         resp = self.alice.get(f"/api/v1/orgs/{self.org.id}/audit?format=csv&event=LOGIN")
         self.assertEqual(resp.status, 200, str(resp))
         rows = [r for r in csv.reader(io.StringIO(resp.text)) if r]
-        self.assertEqual(rows[0], ["Date", "Event", "IP", "Client", "Details"])
+        self.assertEqual(rows[0], ["Date", "Event", "IP", "Client", "Details", "User", "Actor", "Seq"])
         self.assertTrue(rows[1:])
         self.assertTrue(all(r[1] == "LOGIN" for r in rows[1:]))
 

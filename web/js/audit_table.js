@@ -10,7 +10,8 @@ const kPageSize = 100;
 const kCells = {
   date: (event) => time_cell(event.time),
   event: (event) => element('td', { className: 'event-code' }, element('span', { className: 'badge', text: event.event })),
-  user: (event) => element('td', { text: event.username || '' }),
+  // Entries written by the system (provisioning from the shell, lockouts) name no user.
+  user: (event) => element('td', { text: event.username || (event.actor_type === 'system' ? '(system)' : '') }),
   ip: (event) => element('td', { className: 'mono', text: event.ip || '' }),
   client: (event) => element('td', { className: 'nowrap', text: event.client || '' }),
   details: (event) => element('td', { className: 'details', text: event.details || '' }),

@@ -42,7 +42,7 @@ boost::json::object audit_entry_to_json(const AuditEntry& e) {
 }
 
 std::string audit_entries_to_csv(const std::vector<AuditEntry>& entries) {
-  std::string out = "Date,Event,IP,Client,Details\r\n";
+  std::string out = "Date,Event,IP,Client,Details,User,Actor,Seq\r\n";
   for (const AuditEntry& e : entries) {
     append_csv_field(out, format_iso8601_ms(e.time_ms));
     out += ',';
@@ -53,6 +53,12 @@ std::string audit_entries_to_csv(const std::vector<AuditEntry>& entries) {
     append_csv_field(out, e.client);
     out += ',';
     append_csv_field(out, e.details);
+    out += ',';
+    append_csv_field(out, e.username.value_or(""));
+    out += ',';
+    append_csv_field(out, e.actor_type);
+    out += ',';
+    out += std::to_string(e.seq);
     out += "\r\n";
   }
   return out;

@@ -125,7 +125,7 @@ TEST(AuditExport, CsvHasTheAccountLogColumnsAndNeutralisesFormulas) {
   e.client = "web";
   e.details = "=HYPERLINK(\"x\")";
   const std::string csv = audit_entries_to_csv({e});
-  EXPECT_TRUE(csv.starts_with("Date,Event,IP,Client,Details\r\n"));
+  EXPECT_TRUE(csv.starts_with("Date,Event,IP,Client,Details,User,Actor,Seq\r\n"));
   EXPECT_NE(csv.find("\"'=HYPERLINK(\"\"x\"\")\""), std::string::npos) << csv;
 }
 
