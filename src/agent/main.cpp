@@ -1,7 +1,6 @@
 // logbot-agent: the edge agent (PLC collectors, store-and-forward buffer, mTLS uplink).
 // This release carries its command-line surface; collectors and uplink arrive with their issues.
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "common/version.hpp"

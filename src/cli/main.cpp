@@ -1,6 +1,5 @@
 // logbot: the engineer's command-line client.
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "common/version.hpp"

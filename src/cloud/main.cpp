@@ -1,9 +1,9 @@
 // logbot-cloud: the multi-tenant cloud server and its administration commands.
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <iostream>
 

@@ -26,9 +26,9 @@ std::optional<std::string> check_org_name(const std::string& name) {
   return std::nullopt;
 }
 
-std::optional<ProvisionedOrg> provision_org(Services& services, const std::string& name,
-                                            const std::string& owner_email, const std::string& owner_password,
-                                            const Requester& requester, ProvisionError& error) {
+std::optional<ProvisionedOrg> provision_org(Services& services, const std::string& name, const std::string& owner_email,
+                                            const std::string& owner_password, const Requester& requester,
+                                            ProvisionError& error) {
   if (auto problem = check_org_name(name)) {
     error = {400, "bad_request", *problem};
     return std::nullopt;

@@ -32,14 +32,13 @@ struct ProvisionError {
 
 // Creates an organisation and makes `owner_email` its owner (creating that account with
 // `owner_password` when it does not exist). Audited as ORG_CREATED, USER_CREATED, MEMBER_ADDED.
-std::optional<ProvisionedOrg> provision_org(Services& services, const std::string& name,
-                                            const std::string& owner_email, const std::string& owner_password,
-                                            const Requester& requester, ProvisionError& error);
+std::optional<ProvisionedOrg> provision_org(Services& services, const std::string& name, const std::string& owner_email,
+                                            const std::string& owner_password, const Requester& requester,
+                                            ProvisionError& error);
 
 // Creates the platform operator's account. Audited as USER_CREATED (role=operator).
-std::optional<std::string> provision_operator(Services& services, const std::string& email,
-                                              const std::string& password, const Requester& requester,
-                                              ProvisionError& error);
+std::optional<std::string> provision_operator(Services& services, const std::string& email, const std::string& password,
+                                              const Requester& requester, ProvisionError& error);
 
 // Checks an organisation name: 1..100 printable characters.
 std::optional<std::string> check_org_name(const std::string& name);

@@ -22,11 +22,20 @@ std::optional<std::int64_t> parse_positive(const std::string& text) {
   return value;
 }
 
+// A download: the browser saves it under `filename` instead of showing it.
+http::Response attachment(std::string body, const char* content_type, const char* filename) {
+  http::Response response;
+  response.body = std::move(body);
+  response.set_header("Content-Type", content_type);
+  response.set_header("Content-Disposition", std::string("attachment; filename=\"") + filename + "\"");
+  return response;
+}
+
 }  // namespace
 
 boost::json::object user_json(const User& user) {
-  return {{"id", user.id}, {"email", user.email}, {"display_name", user.display_name},
-          {"is_operator", user.is_operator}};
+  return {
+      {"id", user.id}, {"email", user.email}, {"display_name", user.display_name}, {"is_operator", user.is_operator}};
 }
 
 http::Response get_me(RequestContext& context) {
@@ -35,14 +44,13 @@ http::Response get_me(RequestContext& context) {
   boost::json::array memberships;
   for (const Membership& m : context.services.orgs.memberships_of_user(context.user->id))
     memberships.push_back({{"org_id", m.org_id}, {"org_name", m.org_name}, {"role", to_string(m.role)}});
-  boost::json::object o{
-      {"user", user_json(*context.user)},
-      {"memberships", std::move(memberships)},
-      {"csrf_token", session.csrf_token},
-      {"session",
-       {{"id", session.id},
-        {"idle_expires_at", format_iso8601_ms(session.last_seen_ms + policy.idle_timeout_ms)},
-        {"absolute_expires_at", format_iso8601_ms(session.absolute_expiry_ms)}}}};
+  boost::json::object o{{"user", user_json(*context.user)},
+                        {"memberships", std::move(memberships)},
+                        {"csrf_token", session.csrf_token},
+                        {"session",
+                         {{"id", session.id},
+                          {"idle_expires_at", format_iso8601_ms(session.last_seen_ms + policy.idle_timeout_ms)},
+                          {"absolute_expires_at", format_iso8601_ms(session.absolute_expiry_ms)}}}};
   return http::json_response(200, boost::json::serialize(o));
 }
 
@@ -130,20 +138,9 @@ http::Response audit_listing(RequestContext& context, AuditQuery query) {
   }
   const std::vector<AuditEntry> entries = context.services.audit.query(query);
   const std::string format = request.query_value("format");
-  if (format == "csv") {
-    http::Response response;
-    response.body = audit_entries_to_csv(entries);
-    response.set_header("Content-Type", "text/csv; charset=utf-8");
-    response.set_header("Content-Disposition", "attachment; filename=\"logbot-audit.csv\"");
-    return response;
-  }
-  if (format == "jsonl") {
-    http::Response response;
-    response.body = audit_entries_to_jsonl(entries);
-    response.set_header("Content-Type", "application/x-ndjson");
-    response.set_header("Content-Disposition", "attachment; filename=\"logbot-audit.jsonl\"");
-    return response;
-  }
+  if (format == "csv") return attachment(audit_entries_to_csv(entries), "text/csv; charset=utf-8", "logbot-audit.csv");
+  if (format == "jsonl")
+    return attachment(audit_entries_to_jsonl(entries), "application/x-ndjson", "logbot-audit.jsonl");
   if (!format.empty() && format != "json")
     return http::error_response(400, "bad_request", "format must be json, csv or jsonl");
   boost::json::array events;

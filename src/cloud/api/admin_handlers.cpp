@@ -48,8 +48,7 @@ http::Response admin_create_org(RequestContext& context) {
   if (body && email) password = body->optional_string("owner_password", kMaximumPasswordLength + 1, error);
   if (!email || !error.message.empty()) return http::error_response(400, "bad_request", error.message);
 
-  Requester requester{ActorType::kUser, context.user->id, context.user->email, context.request.peer_ip,
-                      context.client};
+  Requester requester{ActorType::kUser, context.user->id, context.user->email, context.request.peer_ip, context.client};
   ProvisionError problem;
   const auto org = provision_org(context.services, *name, *email, password.value_or(""), requester, problem);
   if (!org) return http::error_response(static_cast<unsigned>(problem.http_status), problem.code, problem.message);

@@ -85,8 +85,8 @@ http::Response login(RequestContext& context) {
   }
 
   services.throttle.record_success(account);
-  const NewSession created = services.sessions.create(
-      user->id, context.request.peer_ip, context.client, std::string(context.request.header("user-agent")));
+  const NewSession created = services.sessions.create(user->id, context.request.peer_ip, context.client,
+                                                      std::string(context.request.header("user-agent")));
   context.user = user;
   AuditRecord success = audit_record(context, AuditCode::kLogin);
   success.details = {{"auth_method", "password"}, {"username", user->email}};

@@ -12,7 +12,9 @@
 namespace logbot::cloud::api {
 namespace {
 
-bool is_state_changing(std::string_view method) { return method != "GET" && method != "HEAD"; }
+bool is_state_changing(std::string_view method) {
+  return method != "GET" && method != "HEAD";
+}
 
 std::string client_kind(const http::Request& request) {
   return request.header("x-logbot-client") == "cli" ? "cli" : "web";

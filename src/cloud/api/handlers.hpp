@@ -1,11 +1,11 @@
 // Request handlers, grouped by file: auth_handlers.cpp, account_handlers.cpp,
 // org_handlers.cpp, admin_handlers.cpp. Each runs after the dispatcher has checked access.
 #pragma once
-#include "cloud/api/request_context.hpp"
 #include <boost/json/object.hpp>
 #include <optional>
 #include <string>
 
+#include "cloud/api/request_context.hpp"
 #include "cloud/audit/audit_log.hpp"
 
 namespace logbot::cloud::api {
@@ -40,8 +40,7 @@ boost::json::object user_json(const User& user);
 
 // The brute-force protection around every password check (login, password change).
 // `record` is the LOGIN_ERROR entry to write, with who and where filled in.
-std::optional<http::Response> refuse_if_locked(RequestContext& context, AuditRecord record,
-                                               const std::string& account);
+std::optional<http::Response> refuse_if_locked(RequestContext& context, AuditRecord record, const std::string& account);
 // Counts the failure per account and source address, audits LOGIN_ERROR and, when this
 // failure starts a lockout, LOCKOUT.
 void record_password_failure(RequestContext& context, AuditRecord record, const std::string& account);

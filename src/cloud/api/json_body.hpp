@@ -1,10 +1,9 @@
 // Reads JSON request bodies from untrusted bytes into typed fields with clear errors.
 #pragma once
+#include <boost/json/object.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <boost/json/object.hpp>
 
 namespace logbot::cloud::api {
 

@@ -13,8 +13,11 @@ namespace logbot::cloud::api {
 namespace {
 
 boost::json::object member_json(const Membership& m) {
-  return {{"user_id", m.user_id}, {"email", m.email},         {"display_name", m.display_name},
-          {"role", to_string(m.role)}, {"added_at", format_iso8601_ms(m.added_ms)}};
+  return {{"user_id", m.user_id},
+          {"email", m.email},
+          {"display_name", m.display_name},
+          {"role", to_string(m.role)},
+          {"added_at", format_iso8601_ms(m.added_ms)}};
 }
 
 AuditRecord org_record(const RequestContext& context, AuditCode code) {

@@ -43,8 +43,8 @@ std::string routes_markdown() {
   for (const Route& route : routes()) {
     out += "| " + std::string(route.method) + " | `" + std::string(route.path) + "` | " +
            std::string(to_string(route.access)) + " | " +
-           (route.permission ? std::string(to_string(*route.permission)) : std::string("-")) + " | " +
-           who_may(route) + " | " + std::string(route.summary) + " |\n";
+           (route.permission ? std::string(to_string(*route.permission)) : std::string("-")) + " | " + who_may(route) +
+           " | " + std::string(route.summary) + " |\n";
   }
   return out;
 }

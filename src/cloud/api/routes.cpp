@@ -37,13 +37,14 @@ const Route kRoutes[] = {
      org_audit},
 
     {"GET", "/api/v1/admin/orgs", Access::kOperator, kNone, "All organisations (no tenant data)", admin_list_orgs},
-    {"POST", "/api/v1/admin/orgs", Access::kOperator, kNone, "Create an organisation with its owner",
-     admin_create_org},
+    {"POST", "/api/v1/admin/orgs", Access::kOperator, kNone, "Create an organisation with its owner", admin_create_org},
 };
 
 }  // namespace
 
-std::span<const Route> routes() { return kRoutes; }
+std::span<const Route> routes() {
+  return kRoutes;
+}
 
 std::string_view to_string(Access access) {
   switch (access) {

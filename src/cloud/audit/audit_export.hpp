@@ -1,9 +1,8 @@
 // Audit entries as JSON (API), CSV (the "Account log" columns) and JSON lines (SIEM import).
 #pragma once
+#include <boost/json/value.hpp>
 #include <string>
 #include <vector>
-
-#include <boost/json/value.hpp>
 
 #include "cloud/audit/audit_event.hpp"
 

@@ -117,8 +117,8 @@ AuditVerification AuditLog::verify() {
       result.problem = std::move(problem);
     };
     if (e.seq != expected_seq) {
-      broken(expected_seq, "entry " + std::to_string(expected_seq) + " is missing (deleted); the next stored entry is " +
-                               std::to_string(e.seq));
+      broken(expected_seq, "entry " + std::to_string(expected_seq) +
+                               " is missing (deleted); the next stored entry is " + std::to_string(e.seq));
       return;
     }
     if (audit_entry_hash(e) != e.hash) {

@@ -12,7 +12,9 @@ std::string account_key(const std::string& account) {
   return key;
 }
 
-std::string ip_key(const std::string& ip) { return "ip:" + ip; }
+std::string ip_key(const std::string& ip) {
+  return "ip:" + ip;
+}
 
 }  // namespace
 

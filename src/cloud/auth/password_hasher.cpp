@@ -30,6 +30,8 @@ bool PasswordHasher::verify(std::string_view password, const std::string& stored
   return crypto_pwhash_str_verify(stored_hash.c_str(), password.data(), password.size()) == 0;
 }
 
-void PasswordHasher::burn_equivalent_time(std::string_view password) const { (void)verify(password, dummy_hash_); }
+void PasswordHasher::burn_equivalent_time(std::string_view password) const {
+  (void)verify(password, dummy_hash_);
+}
 
 }  // namespace logbot::cloud

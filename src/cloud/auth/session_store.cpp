@@ -46,8 +46,8 @@ NewSession SessionStore::create(const std::string& user_id, const std::string& i
   db_.execute(
       "INSERT INTO sessions (id, token_hash, user_id, csrf_token, created_ms, last_seen_ms, absolute_expiry_ms, ip, "
       "client, user_agent) VALUES (?,?,?,?,?,?,?,?,?,?)",
-      {s.id, crypto::sha256_hex(out.token), s.user_id, s.csrf_token, s.created_ms, s.last_seen_ms,
-       s.absolute_expiry_ms, s.ip, s.client, s.user_agent});
+      {s.id, crypto::sha256_hex(out.token), s.user_id, s.csrf_token, s.created_ms, s.last_seen_ms, s.absolute_expiry_ms,
+       s.ip, s.client, s.user_agent});
   return out;
 }
 

@@ -10,6 +10,7 @@ struct MatrixRow {
 };
 
 // The permission matrix. Change it here and in docs/SECURITY.md together.
+// clang-format off
 constexpr MatrixRow kMatrix[] = {
     //                          owner  admin  engineer viewer  write
     {Permission::kOrgRead,      true,  true,  true,    true,   false},
@@ -17,6 +18,7 @@ constexpr MatrixRow kMatrix[] = {
     {Permission::kMembersWrite, true,  true,  false,   false,  true},
     {Permission::kAuditRead,    true,  true,  false,   false,  false},
 };
+// clang-format on
 
 const MatrixRow& row_of(Permission permission) {
   for (const MatrixRow& row : kMatrix)
@@ -42,7 +44,9 @@ bool may_manage_role(Role actor, Role target_role) {
   return allows(actor, Permission::kMembersWrite);
 }
 
-bool is_write(Permission permission) { return row_of(permission).write; }
+bool is_write(Permission permission) {
+  return row_of(permission).write;
+}
 
 std::string_view to_string(Role role) {
   switch (role) {

@@ -1,11 +1,10 @@
 #include "cloud/config/cloud_config.hpp"
 
+#include <arpa/inet.h>
 #include <toml++/toml.h>
 
 #include <algorithm>
 #include <sstream>
-
-#include <arpa/inet.h>
 
 #include "common/net/address.hpp"
 
@@ -62,9 +61,10 @@ void apply_toml_file(CloudConfig& config, const std::filesystem::path& file) {
   } catch (const toml::parse_error& error) {
     throw ConfigError(where(file, error.source()) + ": " + std::string(error.description()));
   }
-  reject_unknown(root, {"listen", "data_dir", "web_dir", "log_level", "worker_threads", "max_body_bytes", "tls",
-                        "session", "lockout"},
-                 file, "");
+  reject_unknown(
+      root,
+      {"listen", "data_dir", "web_dir", "log_level", "worker_threads", "max_body_bytes", "tls", "session", "lockout"},
+      file, "");
   read(root, "listen", config.listen, file);
   read(root, "data_dir", config.data_dir, file);
   read(root, "web_dir", config.web_dir, file);
@@ -113,7 +113,8 @@ void validate(const CloudConfig& config) {
                       "' is not IP:PORT (e.g. 127.0.0.1:8443, 0.0.0.0:8443 or [::]:8443)");
   static constexpr std::string_view kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
   if (std::find(std::begin(kLevels), std::end(kLevels), config.log_level) == std::end(kLevels))
-    throw ConfigError("log_level '" + config.log_level + "' is not one of trace, debug, info, warn, error, critical, off");
+    throw ConfigError("log_level '" + config.log_level +
+                      "' is not one of trace, debug, info, warn, error, critical, off");
   if (config.tls_cert.empty() != config.tls_key.empty())
     throw ConfigError("tls.cert and tls.key must be given together (or neither, for a self-signed certificate)");
   if (config.worker_threads < 1 || config.worker_threads > 64)

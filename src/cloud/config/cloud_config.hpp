@@ -23,7 +23,7 @@ struct CloudConfig {
   std::filesystem::path data_dir = "logbot-data";
   std::filesystem::path tls_cert;  // empty: self-signed certificate in DATA_DIR/tls/
   std::filesystem::path tls_key;
-  std::filesystem::path web_dir;   // empty: found next to the executable
+  std::filesystem::path web_dir;  // empty: found next to the executable
   std::string log_level = "info";
   int worker_threads = 2;
   std::size_t max_body_bytes = 1024 * 1024;

@@ -4,14 +4,19 @@
 
 namespace logbot::cloud {
 
-bool DatabaseError::is_constraint() const { return (code_ & 0xff) == SQLITE_CONSTRAINT; }
+bool DatabaseError::is_constraint() const {
+  return (code_ & 0xff) == SQLITE_CONSTRAINT;
+}
 
-std::int64_t Row::integer(int column) const { return sqlite3_column_int64(statement_, column); }
+std::int64_t Row::integer(int column) const {
+  return sqlite3_column_int64(statement_, column);
+}
 
 std::string Row::text(int column) const {
   const auto* data = sqlite3_column_text(statement_, column);
   if (data == nullptr) return {};
-  return std::string(reinterpret_cast<const char*>(data), static_cast<std::size_t>(sqlite3_column_bytes(statement_, column)));
+  return std::string(reinterpret_cast<const char*>(data),
+                     static_cast<std::size_t>(sqlite3_column_bytes(statement_, column)));
 }
 
 std::optional<std::string> Row::optional_text(int column) const {
@@ -19,7 +24,9 @@ std::optional<std::string> Row::optional_text(int column) const {
   return text(column);
 }
 
-bool Row::is_null(int column) const { return sqlite3_column_type(statement_, column) == SQLITE_NULL; }
+bool Row::is_null(int column) const {
+  return sqlite3_column_type(statement_, column) == SQLITE_NULL;
+}
 
 std::unique_ptr<Database> Database::open(const std::filesystem::path& file) {
   sqlite3* connection = nullptr;
@@ -45,7 +52,9 @@ std::unique_ptr<Database> Database::open_in_memory() {
   return db;
 }
 
-Database::~Database() { sqlite3_close_v2(connection_); }
+Database::~Database() {
+  sqlite3_close_v2(connection_);
+}
 
 void Database::fail(std::string_view context, int code) {
   throw DatabaseError(std::string(context) + ": " + sqlite3_errmsg(connection_), code);
@@ -103,7 +112,9 @@ Database::Statement::Statement(Database& db, std::string_view sql, const std::ve
   }
 }
 
-Database::Statement::~Statement() { sqlite3_finalize(statement_); }
+Database::Statement::~Statement() {
+  sqlite3_finalize(statement_);
+}
 
 bool Database::Statement::step() {
   const int rc = sqlite3_step(statement_);

@@ -72,7 +72,9 @@ CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
 
 }  // namespace
 
-int schema_version() { return static_cast<int>(kMigrations.size()); }
+int schema_version() {
+  return static_cast<int>(kMigrations.size());
+}
 
 void migrate(Database& db) {
   Transaction tx(db);

@@ -1,8 +1,9 @@
 #include "cloud/http/http_message.hpp"
 
+#include <strings.h>
+
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-#include <strings.h>
 
 namespace logbot::cloud::http {
 

@@ -1,5 +1,7 @@
 #include "cloud/http/server.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -18,8 +20,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <spdlog/spdlog.h>
-
 #include <chrono>
 #include <fstream>
 #include <list>
@@ -174,8 +174,7 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, asio::ssl::context& t
       co_await pause.async_wait(kUseTuple);
       continue;
     }
-    asio::co_spawn(acceptor.get_executor(),
-                   run_session(std::move(socket), tls, services, workers, registry, max_body),
+    asio::co_spawn(acceptor.get_executor(), run_session(std::move(socket), tls, services, workers, registry, max_body),
                    [](std::exception_ptr failure) {
                      if (!failure) return;
                      try {
@@ -225,7 +224,8 @@ int run_server(Services& services, const ServerOptions& options) {
     return 1;
   }
   const auto bound = acceptor.local_endpoint();
-  const std::string host = bound.address().is_v6() ? "[" + bound.address().to_string() + "]" : bound.address().to_string();
+  const std::string host =
+      bound.address().is_v6() ? "[" + bound.address().to_string() + "]" : bound.address().to_string();
   const std::string url = "https://" + host + ":" + std::to_string(bound.port());
 
   Registry registry;
@@ -237,8 +237,7 @@ int run_server(Services& services, const ServerOptions& options) {
     acceptor.close();
     for (TlsStream* stream : registry.streams) beast::get_lowest_layer(*stream).cancel();
   });
-  asio::co_spawn(io, accept_loop(acceptor, tls, services, workers, registry, options.max_body_bytes),
-                 asio::detached);
+  asio::co_spawn(io, accept_loop(acceptor, tls, services, workers, registry, options.max_body_bytes), asio::detached);
 
   spdlog::info("listening on {}", url);
   if (!options.ready_file.empty()) write_ready_file(options.ready_file, url);

@@ -11,8 +11,9 @@ constexpr const char* kMembershipSelect =
     "FROM memberships m JOIN orgs o ON o.id = m.org_id JOIN users u ON u.id = m.user_id ";
 
 Membership membership_from(const Row& row) {
-  return Membership{row.text(0), row.text(1), row.text(2), row.text(3), row.text(4),
-                    parse_role(row.text(5)).value_or(Role::kViewer), row.integer(6)};
+  return Membership{row.text(0),   row.text(1), row.text(2),
+                    row.text(3),   row.text(4), parse_role(row.text(5)).value_or(Role::kViewer),
+                    row.integer(6)};
 }
 
 }  // namespace
@@ -25,8 +26,9 @@ Org OrgStore::create(const std::string& name) {
 
 std::optional<Org> OrgStore::find(const std::string& org_id) {
   std::optional<Org> out;
-  db_.query("SELECT id, name, created_ms FROM orgs WHERE id = ?", {org_id},
-            [&](const Row& row) { out = Org{row.text(0), row.text(1), row.integer(2)}; });
+  db_.query("SELECT id, name, created_ms FROM orgs WHERE id = ?", {org_id}, [&](const Row& row) {
+    out = Org{row.text(0), row.text(1), row.integer(2)};
+  });
   return out;
 }
 
@@ -35,7 +37,9 @@ std::vector<OrgSummary> OrgStore::list_all() {
   db_.query(
       "SELECT o.id, o.name, o.created_ms, (SELECT COUNT(*) FROM memberships m WHERE m.org_id = o.id) "
       "FROM orgs o ORDER BY o.name",
-      {}, [&](const Row& row) { out.push_back({Org{row.text(0), row.text(1), row.integer(2)}, row.integer(3)}); });
+      {}, [&](const Row& row) {
+        out.push_back({Org{row.text(0), row.text(1), row.integer(2)}, row.integer(3)});
+      });
   return out;
 }
 

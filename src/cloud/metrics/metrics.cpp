@@ -9,7 +9,9 @@ void Metrics::count_request(unsigned status) {
   if (index < requests_by_class_.size()) requests_by_class_[index] += 1;
 }
 
-void Metrics::count_login(bool success) { (success ? logins_ok_ : logins_failed_) += 1; }
+void Metrics::count_login(bool success) {
+  (success ? logins_ok_ : logins_failed_) += 1;
+}
 
 std::string Metrics::render(const Gauges& gauges) const {
   std::string out;

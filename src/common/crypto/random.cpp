@@ -18,7 +18,9 @@ std::string random_bytes(std::size_t count) {
   return out;
 }
 
-std::string random_hex(std::size_t byte_count) { return to_hex(random_bytes(byte_count)); }
+std::string random_hex(std::size_t byte_count) {
+  return to_hex(random_bytes(byte_count));
+}
 
 std::string uuid_v4() {
   std::string b = random_bytes(16);

@@ -11,7 +11,9 @@ std::string sha256(std::string_view data) {
   return std::string(reinterpret_cast<char*>(digest), length);
 }
 
-std::string sha256_hex(std::string_view data) { return to_hex(sha256(data)); }
+std::string sha256_hex(std::string_view data) {
+  return to_hex(sha256(data));
+}
 
 std::string to_hex(std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";

@@ -1,11 +1,11 @@
 #include "common/tls/self_signed.hpp"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -23,7 +23,9 @@ struct FileCloser {
 };
 using File = std::unique_ptr<FILE, FileCloser>;
 
-[[noreturn]] void fail(const std::string& what) { throw std::runtime_error("TLS certificate: " + what); }
+[[noreturn]] void fail(const std::string& what) {
+  throw std::runtime_error("TLS certificate: " + what);
+}
 
 void add_extension(X509* cert, int nid, const char* value) {
   X509V3_CTX ctx;
@@ -71,8 +73,8 @@ CertificatePaths ensure_self_signed_certificate(const std::filesystem::path& dir
   X509_set_pubkey(cert.get(), key.get());
   X509_NAME* name = X509_get_subject_name(cert.get());
   X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("Logbot"), -1, -1, 0);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("logbot-cloud"), -1,
-                             -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("logbot-cloud"), -1, -1,
+                             0);
   X509_set_issuer_name(cert.get(), name);
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);

@@ -19,8 +19,7 @@ ssl::context make_server_context(const std::filesystem::path& cert_chain_pem,
   SSL_CTX* native = context.native_handle();
   SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
   SSL_CTX_set_options(native, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
-  if (SSL_CTX_set_cipher_list(native, kTls12Ciphers) != 1)
-    throw std::runtime_error("TLS: cannot set the cipher list");
+  if (SSL_CTX_set_cipher_list(native, kTls12Ciphers) != 1) throw std::runtime_error("TLS: cannot set the cipher list");
   if (SSL_CTX_set1_groups_list(native, "X25519:P-256:P-384") != 1)
     throw std::runtime_error("TLS: cannot set the key-exchange groups");
   boost::system::error_code ec;

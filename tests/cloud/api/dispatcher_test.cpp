@@ -39,7 +39,8 @@ struct Client {
   }
 
   http::Response login(const std::string& email, const std::string& password = "correct horse battery") {
-    auto response = send("POST", "/api/v1/auth/login", R"({"email":")" + email + R"(","password":")" + password + "\"}");
+    auto response =
+        send("POST", "/api/v1/auth/login", R"({"email":")" + email + R"(","password":")" + password + "\"}");
     if (response.status == 200) {
       for (const auto& [name, value] : response.headers)
         if (name == "Set-Cookie") cookie = value.substr(value.find('=') + 1, value.find(';') - value.find('=') - 1);
@@ -147,8 +148,8 @@ TEST_F(DispatcherTest, ViewerCannotWrite) {
 TEST_F(DispatcherTest, LastOwnerStays) {
   Client alice = client();
   alice.login("alice@example.com");
-  auto demote = alice.send("PATCH", "/api/v1/orgs/" + acme.org_id + "/members/" + acme.owner_user_id,
-                           R"({"role":"admin"})");
+  auto demote =
+      alice.send("PATCH", "/api/v1/orgs/" + acme.org_id + "/members/" + acme.owner_user_id, R"({"role":"admin"})");
   EXPECT_EQ(demote.status, 409);
   EXPECT_EQ(alice.send("DELETE", "/api/v1/orgs/" + acme.org_id + "/members/" + acme.owner_user_id).status, 409);
 }
@@ -206,9 +207,10 @@ TEST_F(DispatcherTest, OrgLogShowsAccountEventsOnlyFromWhenTheMemberJoined) {
   world.clock.advance_ms(1000);
   Client alice = client();
   alice.login("alice@example.com");
-  ASSERT_EQ(alice.send("POST", "/api/v1/orgs/" + acme.org_id + "/members", R"({"email":"bob@example.com","role":"viewer"})")
-                .status,
-            201);
+  ASSERT_EQ(
+      alice.send("POST", "/api/v1/orgs/" + acme.org_id + "/members", R"({"email":"bob@example.com","role":"viewer"})")
+          .status,
+      201);
   world.clock.advance_ms(1000);
   bob.login("bob@example.com");  // and after
   const auto events = world.services->audit.query({.org_id = acme.org_id, .username = "bob@example.com"});

@@ -17,8 +17,8 @@ TEST(RequestTarget, DecodesPathAndQuery) {
 }
 
 TEST(RequestTarget, RefusesTraversalAndControlBytes) {
-  for (const char* bad : {"", "relative", "/../etc/passwd", "/a/%2e%2e/b", "/a/./b", "/a%2fb", "/a%00b",
-                          "/x?y=%0a", "http://evil/"})
+  for (const char* bad :
+       {"", "relative", "/../etc/passwd", "/a/%2e%2e/b", "/a/./b", "/a%2fb", "/a%00b", "/x?y=%0a", "http://evil/"})
     EXPECT_FALSE(parse_request_target(bad)) << bad;
 }
 
