@@ -59,6 +59,7 @@ std::string read_password(bool from_stdin) {
 struct CommonOptions {
   std::string config_file;
   std::string data_dir;
+  std::string key_dir;
 };
 
 CloudConfig load_config(const CommonOptions& common) {
@@ -66,6 +67,7 @@ CloudConfig load_config(const CommonOptions& common) {
   if (!common.config_file.empty()) apply_toml_file(config, common.config_file);
   apply_environment(config, env);
   if (!common.data_dir.empty()) config.data_dir = common.data_dir;
+  if (!common.key_dir.empty()) config.key_dir = common.key_dir;
   return config;
 }
 
@@ -79,6 +81,7 @@ int main(int argc, char** argv) {
   auto add_common = [&](CLI::App* command) {
     command->add_option("--config", common.config_file, "TOML configuration file")->check(CLI::ExistingFile);
     command->add_option("--data-dir", common.data_dir, "Data directory (database, TLS key and certificate)");
+    command->add_option("--key-dir", common.key_dir, "Directory of the server keys (default: DATA_DIR/keys)");
   };
 
   // serve
@@ -174,7 +177,8 @@ int main(int argc, char** argv) {
       return http::run_server(*services, options);
     }
 
-    auto services = open_services(config, clock);
+    // Verification checks with the server's key and never makes a new one.
+    auto services = open_services(config, clock, verify->parsed() ? KeyMode::kMustExist : KeyMode::kCreateIfMissing);
     if (create_org->parsed()) {
       const std::string password = read_password(password_stdin);
       ProvisionError error;

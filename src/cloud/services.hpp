@@ -17,8 +17,14 @@
 
 namespace logbot::cloud {
 
+// Keys read from files outside the database (secrets/key_file.hpp).
+struct ServiceKeys {
+  std::string audit_chain;
+};
+
 struct Services {
-  Services(const CloudConfig& config, std::unique_ptr<Database> database, const Clock& clock);
+  Services(const CloudConfig& config, std::unique_ptr<Database> database, const Clock& clock,
+           const ServiceKeys& keys);
 
   const CloudConfig& config;
   const Clock& clock;
@@ -33,7 +39,11 @@ struct Services {
   http::StaticFiles web;
 };
 
-// Creates the data directory (0700), opens and migrates the database.
-std::unique_ptr<Services> open_services(const CloudConfig& config, const Clock& clock);
+enum class KeyMode { kCreateIfMissing, kMustExist };
+
+// Creates the data directory (0700), opens and migrates the database, loads the keys
+// (creating them on first start with kCreateIfMissing).
+std::unique_ptr<Services> open_services(const CloudConfig& config, const Clock& clock,
+                                        KeyMode key_mode = KeyMode::kCreateIfMissing);
 
 }  // namespace logbot::cloud

@@ -6,6 +6,8 @@ Run: /usr/bin/python3 -m unittest -v tests/integration/test_audit.py   (from the
 """
 
 import csv
+import hashlib
+import hmac
 import io
 import json
 import os
@@ -160,6 +162,53 @@ class VerifyTest(unittest.TestCase):
             f"'auth_method=password, username=mallory', prev_hash, hash FROM audit_events WHERE seq={last};")
         self.assert_broken_at(self.verify(d), last + 1)
 
+    def test_forger_without_the_key_is_named(self):
+        # Rewrite entry 4 with a hash recomputed by the documented canonical form (unkeyed
+        # SHA-256 and HMAC under a guessed key): without the server's key it cannot match.
+        d = self.copy()
+        db = os.path.join(d, "logbot.db")
+        with sqlite3.connect(db) as conn:
+            cols = ("seq", "time_ms", "event", "actor_type", "user_id", "username", "org_id", "ip", "client",
+                    "details", "prev_hash")
+            stored = conn.execute(f"SELECT {', '.join(cols)}, hash FROM audit_events WHERE seq=4").fetchone()
+        row = dict(zip(cols, stored))
+
+        def field(v):
+            return "-\n" if v is None else f"{len(str(v).encode())}:{v}\n"
+
+        def canonical():
+            return ("logbot-audit-v2\n" + "".join(field(row[c]) for c in cols)).encode()
+
+        # The form is reproduced right: with the server's own key it gives the stored hash.
+        with open(os.path.join(d, "keys", "audit-chain.key")) as f:
+            real_key = bytes.fromhex(f.read().strip())
+        self.assertEqual(hmac.new(real_key, canonical(), hashlib.sha256).hexdigest(), stored[-1])
+        row["details"] = "auth_method=password, username=mallory"
+        forged_text = canonical()
+        for forged in (hashlib.sha256(forged_text).hexdigest(),
+                       hmac.new(b"k" * 32, forged_text, hashlib.sha256).hexdigest()):
+            with self.subTest(forged=forged[:12]):
+                proc = sqlite_cli(db, "DROP TRIGGER IF EXISTS audit_events_no_update; "
+                                      f"UPDATE audit_events SET details='{row['details']}', hash='{forged}' WHERE seq=4;")
+                self.assertEqual(proc.returncode, 0, proc.stderr)
+                self.assert_broken_at(self.verify(d), 4)
+
+    def test_chain_key_is_outside_the_database_and_private(self):
+        key = os.path.join(self.pristine, "keys", "audit-chain.key")
+        self.assertEqual(os.stat(key).st_mode & 0o777, 0o600)
+        with open(key) as f:
+            secret = f.read().strip()
+        self.assertRegex(secret, r"^[0-9a-f]{64}$")
+        with open(os.path.join(self.pristine, "logbot.db"), "rb") as f:
+            self.assertNotIn(secret.encode(), f.read())
+        # verify needs the server's key, and says so clearly instead of making a new one.
+        d = self.copy()
+        os.remove(os.path.join(d, "keys", "audit-chain.key"))
+        proc = self.verify(d)
+        self.assertNotEqual(proc.returncode, 0, cloud.describe(proc))
+        self.assertIn("audit-chain.key", proc.stdout + proc.stderr)
+        self.assertFalse(os.path.exists(os.path.join(d, "keys", "audit-chain.key")))
+
     def test_append_only_triggers_block_update_and_delete(self):
         d = self.copy()
         db = os.path.join(d, "logbot.db")
@@ -179,26 +228,16 @@ class VerifyTest(unittest.TestCase):
 DELETED_ROW_REPORTED_SEQ = 3
 
 
-class AccountLogTest(unittest.TestCase):
+class AccountLogTest(cloud.ServerTestCase):
     @classmethod
-    def setUpClass(cls):
-        cls.server = cloud.CloudServer()
-        cls.server.__enter__()
-        try:
-            cls.org = cls.server.create_org("acme", "alice@example.com")
-            cls.server.start()
-            populate(cls.server, cls.org)
-            cls.alice = cls.server.login("alice@example.com")
-            cls.viewer = cls.server.login("bert@example.com")  # engineer after populate()
-            cls.alice.add_member(cls.org.id, "vera@example.com", "viewer")
-            cls.vera = cls.server.login("vera@example.com")
-        except BaseException:
-            cls.server.__exit__(None, None, None)
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.__exit__(None, None, None)
+    def populate(cls):
+        cls.org = cls.server.create_org("acme", "alice@example.com")
+        cls.server.start()
+        populate(cls.server, cls.org)  # the module-level populate() above
+        cls.alice = cls.server.login("alice@example.com")
+        cls.viewer = cls.server.login("bert@example.com")  # engineer after populate()
+        cls.alice.add_member(cls.org.id, "vera@example.com", "viewer")
+        cls.vera = cls.server.login("vera@example.com")
 
     def test_own_events_newest_first_with_fields(self):
         c = self.server.login("alice@example.com")

@@ -1,6 +1,6 @@
 #include "cloud/audit/audit_event.hpp"
 
-#include "common/crypto/sha256.hpp"
+#include "common/crypto/hmac.hpp"
 
 namespace logbot::cloud {
 namespace {
@@ -77,8 +77,8 @@ std::string format_details(const AuditDetails& details) {
   return out;
 }
 
-std::string audit_entry_hash(const AuditEntry& entry) {
-  std::string canonical = "logbot-audit-v1\n";
+std::string audit_entry_hash(const AuditEntry& entry, std::string_view key) {
+  std::string canonical = "logbot-audit-v2\n";
   append_field(canonical, std::to_string(entry.seq));
   append_field(canonical, std::to_string(entry.time_ms));
   append_field(canonical, entry.event);
@@ -90,7 +90,7 @@ std::string audit_entry_hash(const AuditEntry& entry) {
   append_field(canonical, entry.client);
   append_field(canonical, entry.details);
   append_field(canonical, entry.prev_hash);
-  return crypto::sha256_hex(canonical);
+  return crypto::hmac_sha256_hex(key, canonical);
 }
 
 }  // namespace logbot::cloud

@@ -66,8 +66,10 @@ struct AuditEntry {
   std::string hash;
 };
 
-// The hash chain: SHA-256 over the length-prefixed fields of the entry and the previous hash.
-std::string audit_entry_hash(const AuditEntry& entry);
+// The hash chain: HMAC-SHA-256, under a key kept outside the database, over the
+// length-prefixed fields of the entry and the previous entry's hash. Without the key an
+// edited entry cannot be given a matching hash.
+std::string audit_entry_hash(const AuditEntry& entry, std::string_view key);
 inline constexpr const char* kAuditGenesisHash = "0000000000000000000000000000000000000000000000000000000000000000";
 
 }  // namespace logbot::cloud

@@ -50,7 +50,7 @@ AuditEntry AuditLog::append(const AuditRecord& record) {
   e.ip = record.ip;
   e.client = record.client;
   e.details = format_details(record.details);
-  e.hash = audit_entry_hash(e);
+  e.hash = audit_entry_hash(e, chain_key_);
   db_.execute(std::string("INSERT INTO audit_events (") + kColumns + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
               {e.seq, e.time_ms, e.event, e.actor_type, optional_value(e.user_id), optional_value(e.username),
                optional_value(e.org_id), e.ip, e.client, e.details, e.prev_hash, e.hash});
@@ -121,7 +121,7 @@ AuditVerification AuditLog::verify() {
                                " is missing (deleted); the next stored entry is " + std::to_string(e.seq));
       return;
     }
-    if (audit_entry_hash(e) != e.hash) {
+    if (audit_entry_hash(e, chain_key_) != e.hash) {
       broken(e.seq, "content does not match its hash (modified or moved)");
       return;
     }

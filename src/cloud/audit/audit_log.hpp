@@ -33,7 +33,9 @@ struct AuditVerification {
 
 class AuditLog {
  public:
-  AuditLog(Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+  // `chain_key`: the HMAC key of the hash chain (see audit_entry_hash).
+  AuditLog(Database& db, const Clock& clock, std::string chain_key)
+      : db_(db), clock_(clock), chain_key_(std::move(chain_key)) {}
   // Appends one entry in its own transaction (or the caller's, if one is open on this thread).
   // Throws DatabaseError when the entry cannot be stored: a security action must not
   // happen unaudited.
@@ -45,6 +47,7 @@ class AuditLog {
  private:
   Database& db_;
   const Clock& clock_;
+  std::string chain_key_;
   std::atomic<std::int64_t> appended_{0};
 };
 

@@ -63,10 +63,11 @@ void apply_toml_file(CloudConfig& config, const std::filesystem::path& file) {
   }
   reject_unknown(
       root,
-      {"listen", "data_dir", "web_dir", "log_level", "worker_threads", "max_body_bytes", "tls", "session", "lockout"},
+      {"listen", "data_dir", "key_dir", "web_dir", "log_level", "worker_threads", "max_body_bytes", "tls", "session", "lockout"},
       file, "");
   read(root, "listen", config.listen, file);
   read(root, "data_dir", config.data_dir, file);
+  read(root, "key_dir", config.key_dir, file);
   read(root, "web_dir", config.web_dir, file);
   read(root, "log_level", config.log_level, file);
   read(root, "worker_threads", config.worker_threads, file);
@@ -98,6 +99,7 @@ void apply_toml_file(CloudConfig& config, const std::filesystem::path& file) {
 void apply_environment(CloudConfig& config, const std::function<std::optional<std::string>(const char*)>& getenv) {
   if (auto v = getenv("LOGBOT_LISTEN")) config.listen = *v;
   if (auto v = getenv("LOGBOT_DATA_DIR")) config.data_dir = *v;
+  if (auto v = getenv("LOGBOT_KEY_DIR")) config.key_dir = *v;
   if (auto v = getenv("LOGBOT_TLS_CERT")) config.tls_cert = *v;
   if (auto v = getenv("LOGBOT_TLS_KEY")) config.tls_key = *v;
   if (auto v = getenv("LOGBOT_WEB_DIR")) config.web_dir = *v;

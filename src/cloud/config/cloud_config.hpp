@@ -24,6 +24,7 @@ struct CloudConfig {
   std::filesystem::path tls_cert;  // empty: self-signed certificate in DATA_DIR/tls/
   std::filesystem::path tls_key;
   std::filesystem::path web_dir;  // empty: found next to the executable
+  std::filesystem::path key_dir;  // empty: DATA_DIR/keys
   std::string log_level = "info";
   int worker_threads = 2;
   std::size_t max_body_bytes = 1024 * 1024;
@@ -32,11 +33,15 @@ struct CloudConfig {
   Argon2Parameters argon2;
 
   std::filesystem::path database_file() const { return data_dir / "logbot.db"; }
+  std::filesystem::path audit_key_file() const {
+    return (key_dir.empty() ? data_dir / "keys" : key_dir) / "audit-chain.key";
+  }
 };
 
 // Throws ConfigError naming the file, line and column of the first problem.
 void apply_toml_file(CloudConfig& config, const std::filesystem::path& file);
-// Reads LOGBOT_LISTEN, LOGBOT_DATA_DIR, LOGBOT_TLS_CERT, LOGBOT_TLS_KEY, LOGBOT_WEB_DIR, LOGBOT_LOG_LEVEL.
+// Reads LOGBOT_LISTEN, LOGBOT_DATA_DIR, LOGBOT_KEY_DIR, LOGBOT_TLS_CERT, LOGBOT_TLS_KEY, LOGBOT_WEB_DIR,
+// LOGBOT_LOG_LEVEL.
 void apply_environment(CloudConfig& config, const std::function<std::optional<std::string>(const char*)>& getenv);
 // Checks cross-field rules; throws ConfigError saying what to fix.
 void validate(const CloudConfig& config);

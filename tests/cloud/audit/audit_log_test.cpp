@@ -82,15 +82,30 @@ TEST_F(AuditLogTest, VerifyNamesReorderedEntries) {
   EXPECT_EQ(result.first_broken_seq, 2);
 }
 
-TEST_F(AuditLogTest, VerifyCatchesARecomputedHashThatBreaksTheLink) {
+TEST_F(AuditLogTest, VerifyCatchesAForgerWithoutTheKey) {
   fill(4);
   db().execute_script("DROP TRIGGER audit_events_no_update");
-  // A forger who edits entry 2 and recomputes its hash still breaks entry 3's link.
+  // A forger who edits entry 2 and recomputes its hash with a key of their own is caught there.
   auto entries = log().query({.limit = 100});
   AuditEntry second = entries[2];
   ASSERT_EQ(second.seq, 2);
   second.ip = "192.0.2.1";
-  second.hash = audit_entry_hash(second);
+  second.hash = audit_entry_hash(second, std::string(32, 'x'));
+  db().execute("UPDATE audit_events SET ip = ?, hash = ? WHERE seq = 2", {second.ip, second.hash});
+  const auto result = log().verify();
+  EXPECT_FALSE(result.intact);
+  EXPECT_EQ(result.first_broken_seq, 2);
+}
+
+TEST_F(AuditLogTest, VerifyCatchesARecomputedHashThatBreaksTheLink) {
+  fill(4);
+  db().execute_script("DROP TRIGGER audit_events_no_update");
+  // Even a forger holding the key who edits entry 2 and recomputes its hash breaks entry 3's link.
+  auto entries = log().query({.limit = 100});
+  AuditEntry second = entries[2];
+  ASSERT_EQ(second.seq, 2);
+  second.ip = "192.0.2.1";
+  second.hash = audit_entry_hash(second, testing::kAuditKey);
   db().execute("UPDATE audit_events SET ip = ?, hash = ? WHERE seq = 2", {second.ip, second.hash});
   const auto result = log().verify();
   EXPECT_FALSE(result.intact);
