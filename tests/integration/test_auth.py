@@ -30,24 +30,14 @@ def unique_email(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}@example.com"
 
 
-class SharedServerTest(unittest.TestCase):
+class SharedServerTest(cloud.ServerTestCase):
     """One server for the tests that do not need special tuning flags."""
 
     @classmethod
-    def setUpClass(cls):
-        cls.server = cloud.CloudServer()
-        cls.server.__enter__()
-        try:
-            cls.org = cls.server.create_org("acme", "alice@example.com")
-            cls.server.start()
-            cls.owner = cls.server.login("alice@example.com")
-        except BaseException:
-            cls.server.__exit__(None, None, None)
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.__exit__(None, None, None)
+    def populate(cls):
+        cls.org = cls.server.create_org("acme", "alice@example.com")
+        cls.server.start()
+        cls.owner = cls.server.login("alice@example.com")
 
     def new_user(self, role: str = "engineer", password: str = DEFAULT_PASSWORD) -> str:
         email = unique_email(role)
@@ -290,23 +280,15 @@ class SecurityHeadersTest(SharedServerTest):
                          "login.html must not carry inline script (CSP forbids it)")
 
 
-class TimeoutTest(unittest.TestCase):
+class TimeoutTest(cloud.ServerTestCase):
     """Session idle timeout 2 s, absolute timeout 3 s."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.server = cloud.CloudServer(["--session-idle-s", "2", "--session-absolute-s", "3"])
-        cls.server.__enter__()
-        try:
-            cls.server.create_org("acme", "alice@example.com")
-            cls.server.start()
-        except BaseException:
-            cls.server.__exit__(None, None, None)
-            raise
+    server_args = ("--session-idle-s", "2", "--session-absolute-s", "3")
 
     @classmethod
-    def tearDownClass(cls):
-        cls.server.__exit__(None, None, None)
+    def populate(cls):
+        cls.server.create_org("acme", "alice@example.com")
+        cls.server.start()
 
     def test_idle_timeout(self):
         c = self.server.login("alice@example.com")

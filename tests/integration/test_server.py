@@ -37,21 +37,11 @@ def parse_raw_response(data: bytes):
     return int(m.group(1)), headers
 
 
-class RunningServerTest(unittest.TestCase):
+class RunningServerTest(cloud.ServerTestCase):
     @classmethod
-    def setUpClass(cls):
-        cls.server = cloud.CloudServer()
-        cls.server.__enter__()
-        try:
-            cls.org = cls.server.create_org("acme", "alice@example.com")
-            cls.server.start()
-        except BaseException:
-            cls.server.__exit__(None, None, None)
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.__exit__(None, None, None)
+    def populate(cls):
+        cls.org = cls.server.create_org("acme", "alice@example.com")
+        cls.server.start()
 
     def assert_healthy(self):
         resp = self.server.client().get("/healthz")

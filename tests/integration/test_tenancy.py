@@ -89,39 +89,33 @@ def body_for(route):
     return None
 
 
-class TenancyTest(unittest.TestCase):
+class TenancyTest(cloud.ServerTestCase):
     @classmethod
     def setUpClass(cls):
         cls.routes = load_routes()
-        cls.server = cloud.CloudServer()
-        cls.server.__enter__()
-        try:
-            cls.org_a = cls.server.create_org("alpha", "alice@example.com")
-            cls.org_b = cls.server.create_org("beta", "bob@example.com")
-            cls.org_c = cls.server.create_org("gamma", "carol@example.com")
-            cls.server.create_operator("op@example.com")
-            cls.server.start()
-            cls.alice = cls.server.login("alice@example.com")
-            cls.bob = cls.server.login("bob@example.com")
-            cls.a = {"owner": cls.alice}
-            cls.b = {"owner": cls.bob}
-            cls.a_ids = {"owner": cls.org_a.owner_id}
-            for role in ROLES[1:]:
-                for org, owner, clients, tag in ((cls.org_a, cls.alice, cls.a, "a"), (cls.org_b, cls.bob, cls.b, "b")):
-                    email = f"{tag}-{role}@example.com"
-                    member = owner.add_member(org.id, email, role)
-                    if tag == "a":
-                        cls.a_ids[role] = member["user_id"]
-                    clients[role] = cls.server.login(email)
-            cls.a_target = cls.alice.add_member(cls.org_a.id, "a-target@example.com", "viewer")["user_id"]
-            cls.operator = cls.server.login("op@example.com")
-        except BaseException:
-            cls.server.__exit__(None, None, None)
-            raise
+        super().setUpClass()
 
     @classmethod
-    def tearDownClass(cls):
-        cls.server.__exit__(None, None, None)
+    def populate(cls):
+        cls.org_a = cls.server.create_org("alpha", "alice@example.com")
+        cls.org_b = cls.server.create_org("beta", "bob@example.com")
+        cls.org_c = cls.server.create_org("gamma", "carol@example.com")
+        cls.server.create_operator("op@example.com")
+        cls.server.start()
+        cls.alice = cls.server.login("alice@example.com")
+        cls.bob = cls.server.login("bob@example.com")
+        cls.a = {"owner": cls.alice}
+        cls.b = {"owner": cls.bob}
+        cls.a_ids = {"owner": cls.org_a.owner_id}
+        for role in ROLES[1:]:
+            for org, owner, clients, tag in ((cls.org_a, cls.alice, cls.a, "a"), (cls.org_b, cls.bob, cls.b, "b")):
+                email = f"{tag}-{role}@example.com"
+                member = owner.add_member(org.id, email, role)
+                if tag == "a":
+                    cls.a_ids[role] = member["user_id"]
+                clients[role] = cls.server.login(email)
+        cls.a_target = cls.alice.add_member(cls.org_a.id, "a-target@example.com", "viewer")["user_id"]
+        cls.operator = cls.server.login("op@example.com")
 
     def call(self, client, route, **values):
         path = fill(route["path"], **values)

@@ -41,7 +41,7 @@ def find_tool(*names):
     raise AssertionError(f"none of {names} is installed (scripts/setup installs sslscan and testssl.sh)")
 
 
-class TlsTest(unittest.TestCase):
+class TlsTest(cloud.ServerTestCase):
     @classmethod
     def setUpClass(cls):
         cls.server = None
@@ -50,19 +50,8 @@ class TlsTest(unittest.TestCase):
             host, _, port = target.rpartition(":")
             cls.host, cls.port = host, int(port)
             return
-        cls.server = cloud.CloudServer()
-        cls.server.__enter__()
-        try:
-            cls.server.start()
-        except BaseException:
-            cls.server.__exit__(None, None, None)
-            raise
+        super().setUpClass()  # starts the server (the default populate)
         cls.host, cls.port = cls.server.host, cls.server.port
-
-    @classmethod
-    def tearDownClass(cls):
-        if cls.server:
-            cls.server.__exit__(None, None, None)
 
     def assert_server_alive(self):
         if self.server:

@@ -22,6 +22,7 @@ import ssl
 import subprocess
 import tempfile
 import time
+import unittest
 import urllib.parse
 from dataclasses import dataclass, field
 
@@ -520,6 +521,40 @@ class CloudServer:
         return c
 
 
+class ServerTestCase(unittest.TestCase):
+    """A test class that shares one CloudServer among its tests.
+
+    setUpClass creates `CloudServer(server_args)`, enters it and calls `populate()`; if that
+    raises, the server is exited again and the error propagates. tearDownClass exits it.
+    Subclasses set `server_args` for extra serve flags and override `populate` (a classmethod)
+    to create orgs, start the server and log in; the default only starts it.
+    """
+
+    server_args: tuple = ()
+    server: CloudServer | None = None
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.server = CloudServer(cls.server_args)
+        cls.server.__enter__()
+        try:
+            cls.populate()
+        except BaseException:
+            cls.server.__exit__(None, None, None)
+            raise
+
+    @classmethod
+    def populate(cls):
+        cls.server.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.server is not None:
+            cls.server.__exit__(None, None, None)
+        super().tearDownClass()
+
+
 def wait_until(predicate, timeout: float, interval: float = 0.05, message: str = "condition"):
     """Polls predicate() until it returns a truthy value (returned) or fails after timeout seconds."""
     deadline = time.monotonic() + timeout
@@ -542,22 +577,31 @@ def tls_connect(host: str, port: int, context: ssl.SSLContext | None = None, tim
         raise
 
 
+def _recv_before(sock, deadline: float) -> bytes | None:
+    """One recv of up to 64 KiB bounded by `deadline` (time.monotonic()): the bytes (b"" at EOF),
+    or None when the deadline has passed or the recv timed out. Other socket errors propagate."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        return None
+    sock.settimeout(remaining)
+    try:
+        return sock.recv(65536)
+    except socket.timeout:
+        return None
+
+
 def read_until_closed(sock, timeout: float = 5.0, limit: int = 1 << 20) -> tuple[bytes, bool]:
     """Reads until EOF/reset or timeout; returns (data, closed_by_peer)."""
     sock.settimeout(timeout)
     data = b""
     deadline = time.monotonic() + timeout
     while len(data) < limit:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return data, False
-        sock.settimeout(remaining)
         try:
-            chunk = sock.recv(65536)
-        except socket.timeout:
-            return data, False
+            chunk = _recv_before(sock, deadline)
         except (ConnectionResetError, BrokenPipeError, ssl.SSLError, OSError):
             return data, True
+        if chunk is None:
+            return data, False
         if not chunk:
             return data, True
         data += chunk
@@ -603,14 +647,10 @@ def read_http_response(sock, timeout: float = 5.0) -> tuple[bytes, bool]:
             m = re.search(rb"(?im)^content-length:\s*(\d+)\s*$", head)
             if len(rest) >= (int(m.group(1)) if m else 0):
                 return data, True
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return data, False
-        sock.settimeout(remaining)
         try:
-            chunk = sock.recv(65536)
-        except (socket.timeout, ConnectionResetError, BrokenPipeError, ssl.SSLError, OSError):
+            chunk = _recv_before(sock, deadline)
+        except (ConnectionResetError, BrokenPipeError, ssl.SSLError, OSError):
             return data, False
-        if not chunk:
+        if not chunk:  # deadline passed (None) or EOF (b"")
             return data, False
         data += chunk
