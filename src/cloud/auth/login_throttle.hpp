@@ -17,8 +17,8 @@ struct LockoutPolicy {
   int account_failure_factor = 5;
   int ip_failure_factor = 20;
   std::int64_t wait_increment_ms = 60'000;
-  std::int64_t max_wait_ms = 15 * 60'000;
-  std::int64_t failure_reset_ms = 12 * 3600'000;
+  std::int64_t max_wait_ms = std::int64_t{15} * 60'000;
+  std::int64_t failure_reset_ms = std::int64_t{12} * 3600'000;
   std::size_t max_tracked_keys = 100'000;
 };
 

@@ -10,7 +10,7 @@ namespace logbot::cloud {
 struct Argon2Parameters {
   // OWASP Password Storage Cheat Sheet: Argon2id, m = 19 MiB, t = 2, p = 1 at minimum.
   std::uint64_t iterations = 2;
-  std::size_t memory_bytes = 19 * 1024 * 1024;
+  std::size_t memory_bytes = std::size_t{19} * 1024 * 1024;
 };
 
 class PasswordHasher {

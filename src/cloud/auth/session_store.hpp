@@ -12,8 +12,8 @@ namespace logbot::cloud {
 class Database;
 
 struct SessionPolicy {
-  std::int64_t idle_timeout_ms = 30 * 60'000;
-  std::int64_t absolute_timeout_ms = 12 * 3600'000;
+  std::int64_t idle_timeout_ms = std::int64_t{30} * 60'000;
+  std::int64_t absolute_timeout_ms = std::int64_t{12} * 3600'000;
 };
 
 struct Session {

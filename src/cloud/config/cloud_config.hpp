@@ -27,7 +27,7 @@ struct CloudConfig {
   std::filesystem::path key_dir;  // empty: DATA_DIR/keys
   std::string log_level = "info";
   int worker_threads = 2;
-  std::size_t max_body_bytes = 1024 * 1024;
+  std::size_t max_body_bytes = std::size_t{1024} * 1024;
   SessionPolicy session;
   LockoutPolicy lockout;
   Argon2Parameters argon2;

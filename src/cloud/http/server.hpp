@@ -17,7 +17,7 @@ struct ServerOptions {
   std::filesystem::path certificate;
   std::filesystem::path private_key;
   int worker_threads = 2;
-  std::size_t max_body_bytes = 1024 * 1024;
+  std::size_t max_body_bytes = std::size_t{1024} * 1024;
   std::filesystem::path ready_file;  // if set, receives the base URL once listening
 };
 

@@ -45,7 +45,7 @@ std::string load_or_create_key(const std::filesystem::path& file) {
   std::filesystem::create_directories(file.parent_path());
   std::filesystem::permissions(file.parent_path(), std::filesystem::perms::owner_all,
                                std::filesystem::perm_options::replace);
-  const std::string key = crypto::random_bytes(kKeyBytes);
+  std::string key = crypto::random_bytes(kKeyBytes);
   const std::string temporary = file.string() + ".tmp";
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) throw KeyFileError("cannot create key file " + temporary);
