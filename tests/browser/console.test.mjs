@@ -3,8 +3,9 @@
 //
 // What they prove: login/logout through the pages end the server-side session, the
 // account log shows the user's own LOGIN / LOGIN_ERROR / LOGOUT events as the spec
-// describes, organisation owners manage members and see it in the org audit, and the pages
-// run under the strict CSP without console errors or policy violations.
+// describes, organisation owners manage members and see it in the org audit, the platform
+// operator lists and creates organisations without seeing tenant data, and the pages run
+// under the strict CSP without console errors or policy violations.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +15,10 @@ import { start_cloud } from './support/cloud.mjs';
 const kOwner = 'alice@example.com';
 const kOwnerPassword = 'correct horse battery staple';
 const kWrongPassword = 'definitely-not-the-password';
+const kBob = 'bob@example.com';
+const kBobPassword = 'bob-initial-password-1';
+const kOperator = 'op@example.com';
+const kOperatorPassword = 'operator-password-for-tests';
 const kTimeZone = 'Europe/Berlin';
 const kActionTimeoutMs = 10_000;
 const kTestTimeoutMs = 120_000;
@@ -118,12 +123,13 @@ async function read_table(page, selector) {
   }));
 }
 
-async function login_through_page(page, email, password) {
+/** Logs in through the login page and waits for the page it lands on (`landing`, a URL glob). */
+async function login_through_page(page, email, password, landing = '**/account.html') {
   await page.goto('/login.html');
   await page.fill('#email', email);
   await page.fill('#password', password);
   await Promise.all([
-    page.waitForURL('**/account.html'),
+    page.waitForURL(landing),
     page.click('#login'),
   ]);
 }
@@ -304,9 +310,9 @@ describe('web console', () => {
       await page.locator('#members tbody tr', { hasText: kOwner }).waitFor();
 
       // Add bob as viewer.
-      await page.fill('#member-email', 'bob@example.com');
+      await page.fill('#member-email', kBob);
       await page.fill('#member-display-name', 'Bob Builder');
-      await page.fill('#member-password', 'bob-initial-password-1');
+      await page.fill('#member-password', kBobPassword);
       await page.selectOption('#member-role', 'viewer');
       const [added] = await Promise.all([
         page.waitForResponse((r) => r.url().endsWith('/members') && r.request().method() === 'POST'),
@@ -393,7 +399,7 @@ describe('web console', () => {
       // Bob, now an engineer, sees the members read-only and no audit.
       const bob_console = await open_console();
       try {
-        await login_through_page(bob_console.page, 'bob@example.com', 'bob-initial-password-1');
+        await login_through_page(bob_console.page, kBob, kBobPassword);
         await bob_console.page.goto(`/org.html?org=${encodeURIComponent(cloud.org_id)}`);
         await bob_console.page.locator('#my-role', { hasText: 'engineer' }).waitFor();
         await bob_console.page.locator('#members tbody tr', { hasText: kOwner }).waitFor();
@@ -470,6 +476,133 @@ describe('web console', () => {
     } finally {
       await laptop.context.close();
       await other.context.close();
+    }
+  }));
+
+  test('the platform operator lists and creates organisations but sees no tenant data', { timeout: kTestTimeoutMs }, with_server_log(async () => {
+    await cloud.create_operator({ email: kOperator, password: kOperatorPassword });
+
+    // Acme's member count as its owner sees it (the other tests may have added members).
+    const owner_api = await request.newContext({ baseURL: cloud.base_url, ignoreHTTPSErrors: true });
+    let acme_members;
+    try {
+      const login = await owner_api.post('/api/v1/auth/login', { data: { email: kOwner, password: kOwnerPassword } });
+      assert.equal(login.status(), 200);
+      const members = await owner_api.get(`/api/v1/orgs/${cloud.org_id}/members`);
+      assert.equal(members.status(), 200);
+      acme_members = (await members.json()).members.length;
+      assert.ok(acme_members >= 1);
+    } finally {
+      await owner_api.dispose();
+    }
+
+    let beta_id;
+    const operator = await open_console();
+    try {
+      const { page, context } = operator;
+      // The operator lands on the operator page, not on the account page.
+      await login_through_page(page, kOperator, kOperatorPassword, '**/operator.html');
+      await page.locator('#nav-operator[aria-current="page"]', { hasText: 'Operator' }).waitFor();
+      assert.equal(await page.getAttribute('#nav-operator', 'href'), '/operator.html');
+      await page.locator('#nav-user', { hasText: kOperator }).waitFor();
+      // No tenant organisations in the navigation (the operator is no member of any).
+      assert.equal(await page.locator('#nav-orgs a').count(), 0, 'the operator has organisations in the navigation');
+      assert.equal(await page.isHidden('#nav-orgs-heading'), true);
+
+      // The existing organisation with its member count; the creation time in the title.
+      const orgs = await eventually('Acme in the organisation table', async () => {
+        const table = await read_table(page, '#orgs');
+        return table.rows.some((row) => row.cells[0] === 'Acme') ? table : null;
+      });
+      assert.deepEqual(orgs.headers, ['Name', 'Created', 'Members']);
+      const acme = orgs.rows.find((row) => row.cells[0] === 'Acme');
+      assert.equal(acme.cells[2], String(acme_members), `Acme row ${JSON.stringify(acme)}`);
+      assert.match(acme.titles[1], /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+      assert.match(normalise_spaces(acme.cells[1]), /^[A-Z][a-z]{2} \d{1,2}, \d{4} \d{1,2}:\d{2}:\d{2} [AP]M$/);
+      assert.equal(await page.isHidden('#page-status'), true, 'a message on the operator page');
+
+      // A name that exists already: the server's 409 message next to the form.
+      await page.fill('#org-name', 'Acme');
+      await page.fill('#owner-email', kBob);
+      await page.fill('#owner-password', kBobPassword);
+      await operator.expecting(/status of 409 .*\/api\/v1\/admin\/orgs\]$/, async () => {
+        const [refused] = await Promise.all([
+          page.waitForResponse((r) => r.url().endsWith('/api/v1/admin/orgs') && r.request().method() === 'POST'),
+          page.click('#create-org'),
+        ]);
+        assert.equal(refused.status(), 409);
+        await page.locator('#create-org-status.status-error', { hasText: 'exists already' }).waitFor();
+      });
+
+      // Beta Works with bob as owner. bob's password is the one he has if the member test
+      // created him already (an existing account keeps its password).
+      await page.fill('#org-name', 'Beta Works');
+      await page.fill('#owner-email', kBob);
+      await page.fill('#owner-password', kBobPassword);
+      const [created] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/api/v1/admin/orgs') && r.request().method() === 'POST'),
+        page.click('#create-org'),
+      ]);
+      assert.equal(created.status(), 201, `creating an organisation answered ${created.status()}: ${await created.text()}`);
+      const created_body = await created.json();
+      assert.equal(created_body.name, 'Beta Works');
+      beta_id = created_body.id;
+      await page.locator('#create-org-status.status-ok', { hasText: 'Beta Works was created' }).waitFor();
+      const beta_row = page.locator(`#orgs tbody tr[data-org-id="${beta_id}"]`);
+      await beta_row.waitFor();
+      const beta = (await read_table(page, '#orgs')).rows.find((row) => row.cells[0] === 'Beta Works');
+      assert.ok(beta, 'Beta Works is not in the organisation table');
+      assert.equal(beta.cells[2], '1', `Beta Works row ${JSON.stringify(beta)}`);
+      assert.ok(Math.abs(Date.parse(beta.titles[1]) - Date.now()) < 5 * 60_000, `creation time ${beta.titles[1]} is not now`);
+      assert.equal(await page.inputValue('#org-name'), '', 'the form was not reset');
+      assert.equal(await page.inputValue('#owner-password'), '', 'the password stays in the form');
+
+      // Still no tenant data: no organisation in the navigation, 404 from the new org's routes.
+      assert.equal(await page.locator('#nav-orgs a').count(), 0);
+      assert.equal((await context.request.get(`/api/v1/orgs/${beta_id}/members`)).status(), 404);
+
+      // The start page also sends the operator to the operator page.
+      await page.goto('/');
+      await page.waitForURL('**/operator.html');
+      await page.locator(`#orgs tbody tr[data-org-id="${beta_id}"]`).waitFor();
+
+      assert.deepEqual(operator.problems, [], 'console errors or CSP violations on the pages');
+    } finally {
+      await operator.context.close();
+    }
+
+    // bob owns Beta Works: it is in his navigation, and he has no operator link.
+    const bob = await open_console();
+    try {
+      await login_through_page(bob.page, kBob, kBobPassword);
+      const beta_link = bob.page.locator('#nav-orgs a', { hasText: 'Beta Works' });
+      await beta_link.waitFor();
+      assert.equal(await beta_link.getAttribute('href'), `/org.html?org=${encodeURIComponent(beta_id)}`);
+      assert.equal(await beta_link.getAttribute('title'), 'Beta Works (owner)');
+      assert.equal(await bob.page.locator('#nav-operator').count(), 0, 'bob sees the operator link');
+      assert.deepEqual(bob.problems, [], 'console errors or CSP violations on the pages');
+    } finally {
+      await bob.context.close();
+    }
+
+    // alice is no operator: the page says so and shows nothing, and the API refuses her.
+    const alice = await open_console();
+    try {
+      const { page, context } = alice;
+      await login_through_page(page, kOwner, kOwnerPassword);
+      await page.locator('#nav-orgs a', { hasText: 'Acme' }).waitFor();
+      assert.equal(await page.locator('#nav-operator').count(), 0, 'alice sees the operator link');
+      await page.goto('/operator.html');
+      await page.locator('#page-status.status-error', { hasText: /only the platform operator/i }).waitFor();
+      assert.equal(await page.isHidden('#operator-content'), true);
+      assert.equal(await page.locator('#orgs tbody tr').count(), 0);
+      assert.equal(await page.locator('#nav-operator').count(), 0);
+      const refused = await context.request.get('/api/v1/admin/orgs');
+      assert.equal(refused.status(), 403);
+      assert.equal((await refused.json()).error, 'forbidden');
+      assert.deepEqual(alice.problems, [], 'console errors or CSP violations on the pages');
+    } finally {
+      await alice.context.close();
     }
   }));
 });

@@ -27,6 +27,15 @@ export function set_csrf_token(token) {
   csrf_token = typeof token === 'string' && token !== '' ? token : null;
 }
 
+/**
+ * The page a signed-in user starts on: the operator's organisation list for the platform
+ * operator (who has no tenant data to show), the account page for everyone else.
+ * `user` is the "user" object of the login answer or of GET /api/v1/me.
+ */
+export function home_page(user) {
+  return user && user.is_operator === true ? '/operator.html' : '/account.html';
+}
+
 /** Sends the browser to the login page (the session is gone or never existed). */
 export function go_to_login() {
   if (window.location.pathname !== kLoginPage) {

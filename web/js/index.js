@@ -1,10 +1,13 @@
-// Start page: the account page for a signed-in user, the login page for everyone else.
+// Start page: the signed-in user's home page (operator.html for the platform operator,
+// account.html for everyone else); the login page for a visitor without a session.
 
-import { load_me } from './api.js';
+import { home_page, load_me } from './api.js';
 
+let target;
 try {
-  await load_me({ allow_unauthenticated: true });
-  window.location.replace('/account.html');
+  const me = await load_me({ allow_unauthenticated: true });
+  target = home_page(me && me.user);
 } catch {
-  window.location.replace('/login.html');
+  target = '/login.html';
 }
+window.location.replace(target);

@@ -3,7 +3,7 @@
 // The error texts deliberately do not say whether the e-mail exists (the server answers the
 // same for unknown users and wrong passwords; the page must not undo that).
 
-import { ApiError, login } from './api.js';
+import { ApiError, home_page, login } from './api.js';
 import { by_id } from './dom.js';
 
 const form = by_id('login-form');
@@ -42,8 +42,8 @@ form.addEventListener('submit', async (event) => {
   }
   button.disabled = true;
   try {
-    await login(email.value.trim(), password.value);
-    window.location.assign('/account.html');
+    const result = await login(email.value.trim(), password.value);
+    window.location.assign(home_page(result && result.user));
   } catch (failure) {
     password.value = '';
     show_error(message_for(failure));

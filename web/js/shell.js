@@ -1,8 +1,10 @@
 // The frame every signed-in page shares: the header bar with the user's organisations,
 // the signed-in user and the #logout button.
 
-import { load_me, logout } from './api.js';
+import { home_page, load_me, logout } from './api.js';
 import { by_id, clear, element } from './dom.js';
+
+const kOperatorPage = '/operator.html';
 
 /**
  * Loads /api/v1/me (redirecting to the login page when there is no session), fills the
@@ -20,6 +22,17 @@ export async function start_shell(current_org_id = null) {
   const user = me.user || {};
   by_id('nav-user').textContent = user.display_name ? `${user.display_name} <${user.email}>` : user.email || '';
 
+  const brand = document.querySelector('.topbar .brand');
+  if (brand) brand.setAttribute('href', home_page(user));
+
+  // The operator page only for the operator. Only a convenience: the server refuses the
+  // operator routes to everyone else.
+  if (user.is_operator === true) {
+    const link = element('a', { id: 'nav-operator', href: kOperatorPage, text: 'Operator' });
+    if (window.location.pathname === kOperatorPage) link.setAttribute('aria-current', 'page');
+    by_id('nav-main').prepend(element('li', {}, link));
+  }
+
   const list = by_id('nav-orgs');
   clear(list);
   const memberships = Array.isArray(me.memberships) ? me.memberships : [];
@@ -34,6 +47,10 @@ export async function start_shell(current_org_id = null) {
     }
     list.append(element('li', {}, link));
   }
+  // No organisation (e.g. the platform operator): no empty "Organisations" heading.
+  by_id('nav-orgs-heading').hidden = memberships.length === 0;
+  list.hidden = memberships.length === 0;
+
   document.body.classList.add('ready');
   return me;
 }

@@ -82,10 +82,30 @@ async function wait_for_ready_file(ready_file, child, output) {
 }
 
 /**
+ * Creates the platform operator's account with `admin create-operator` in `data_dir`
+ * (the admin CLI writes the database directly: before or while the server runs).
+ * Resolves to the new account's user id.
+ */
+export async function create_operator(data_dir, { email, password }) {
+  if (!email || !password) throw new Error('create_operator needs an e-mail and a password');
+  const created = await run_cloud_command(
+    ['admin', 'create-operator', '--email', email, '--password-stdin', '--data-dir', data_dir],
+    `${password}\n`);
+  if (created.code !== 0) {
+    throw new Error(`admin create-operator failed (exit ${created.code}):\n${created.stdout}${created.stderr}`);
+  }
+  // "operator <email> created (<user_id>)"
+  const match = /operator (\S+) created \(([^)]+)\)/.exec(created.stdout);
+  if (!match) throw new Error(`unexpected output of admin create-operator: ${JSON.stringify(created.stdout)}`);
+  return match[2];
+}
+
+/**
  * Bootstraps an organisation and starts the server.
  * Options: org (name), owner (e-mail), password, serve_args (extra flags for `serve`).
- * Resolves to {base_url, data_dir, org_id, owner_user_id, output(), stop()}.
- * stop() resolves to {code, signal} of the server process.
+ * Resolves to {base_url, data_dir, org_id, owner_user_id, output(), stop(), create_operator()}.
+ * stop() resolves to {code, signal} of the server process; create_operator({email, password})
+ * creates the operator's account in this server's data directory and resolves to its user id.
  */
 export async function start_cloud({
   org = 'Acme',
@@ -159,5 +179,13 @@ export async function start_cloud({
     await stop();
     throw new Error(`ready file holds ${JSON.stringify(base_url)}, expected https://127.0.0.1:PORT`);
   }
-  return { base_url, data_dir, org_id, owner_user_id, output: () => output.text, stop };
+  return {
+    base_url,
+    data_dir,
+    org_id,
+    owner_user_id,
+    output: () => output.text,
+    stop,
+    create_operator: (account) => create_operator(data_dir, account),
+  };
 }
