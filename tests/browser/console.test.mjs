@@ -2,7 +2,7 @@
 // driven by playwright-core. Run: cd tests/browser && node --test
 //
 // What they prove: login/logout through the pages end the server-side session, the
-// account log shows the user's own LOGIN / LOGIN_ERROR / LOGOUT events as the spec
+// account log shows the user's own LOGIN / LOGIN_ERROR / LOGOUT events as docs/SECURITY.md
 // describes, organisation owners manage members and see it in the org audit, the platform
 // operator lists and creates organisations without seeing tenant data, and the pages run
 // under the strict CSP without console errors or policy violations.
@@ -38,7 +38,7 @@ after(async () => {
   if (browser) await browser.close().catch(() => {});
   if (cloud) {
     const { code, signal } = await cloud.stop();
-    // The spec promises a graceful shutdown on SIGTERM with exit status 0.
+    // docs/OPERATIONS.md promises a graceful shutdown on SIGTERM with exit status 0.
     assert.equal(signal, null, `logbot-cloud was killed (${signal}), output:\n${cloud.output()}`);
     assert.equal(code, 0, `logbot-cloud exited with ${code} after SIGTERM, output:\n${cloud.output()}`);
   }

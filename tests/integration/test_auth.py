@@ -241,7 +241,7 @@ class SecurityHeadersTest(SharedServerTest):
             if part:
                 name, _, value = part.partition(" ")
                 directives[name] = " ".join(value.split())
-        # Every directive of the spec with its value; extra directives only if they are no looser
+        # Every directive of the documented policy (src/cloud/http/security_headers.hpp) with its value; extra directives only if they are no looser
         # than default-src 'self' (e.g. connect-src 'self').
         for name, value in EXPECTED_CSP.items():
             self.assertEqual(directives.get(name), value, f"{label}: CSP {csp!r} directive {name}")

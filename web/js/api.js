@@ -1,7 +1,7 @@
 // The one way the console talks to the cloud API.
 //
 // Why a wrapper: every state-changing request must carry the session's CSRF token
-// (API-SPEC "CSRF"), the session cookie must go along (same-origin only), errors come
+// (docs/SECURITY.md, CSRF), the session cookie must go along (same-origin only), errors come
 // back as {"error","message"} and a lapsed session must send the user to the login page.
 // Keeping this in one module means no page can forget one of those rules.
 

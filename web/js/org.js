@@ -25,7 +25,7 @@ function can_manage() {
   return kManagingRoles.includes(my_role);
 }
 
-// An admin may neither grant the owner role nor change or remove an owner (API-SPEC "Roles").
+// An admin may neither grant the owner role nor change or remove an owner (docs/SECURITY.md, "Permission matrix").
 function can_touch(member) {
   if (!can_manage()) return false;
   return my_role === 'owner' || member.role !== 'owner';
