@@ -46,7 +46,7 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr auto kHandshakeTimeout = 10s;
 constexpr auto kIdleTimeout = 60s;
 constexpr auto kWriteTimeout = 30s;
-constexpr std::size_t kHeaderLimit = 16 * 1024;
+constexpr std::size_t kHeaderLimit = std::size_t{16} * 1024;
 
 // Open connections, so that shutdown can close them (keep-alive clients would hold it up).
 struct Registry {
@@ -175,7 +175,7 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, asio::ssl::context& t
       continue;
     }
     asio::co_spawn(acceptor.get_executor(), run_session(std::move(socket), tls, services, workers, registry, max_body),
-                   [](std::exception_ptr failure) {
+                   [](const std::exception_ptr& failure) {
                      if (!failure) return;
                      try {
                        std::rethrow_exception(failure);
