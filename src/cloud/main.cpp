@@ -88,7 +88,7 @@ int main(int argc, char** argv) {
   CLI::App* serve = app.add_subcommand("serve", "Run the HTTPS server");
   add_common(serve);
   std::string listen, tls_cert, tls_key, web_dir, ready_file, log_level;
-  std::optional<std::int64_t> idle_s, absolute_s, lockout_wait_s;
+  std::optional<std::int64_t> idle_s, absolute_s, second_factor_s, lockout_wait_s;
   std::optional<int> lockout_failures, lockout_ip_failures, workers;
   serve->add_option("--listen", listen, "HOST:PORT to listen on (port 0: any free port)");
   serve->add_option("--tls-cert", tls_cert, "PEM certificate chain (default: self-signed in DATA_DIR/tls)");
@@ -99,6 +99,8 @@ int main(int argc, char** argv) {
   serve->add_option("--workers", workers, "Request worker threads");
   serve->add_option("--session-idle-s", idle_s, "Session idle timeout in seconds (default 1800)");
   serve->add_option("--session-absolute-s", absolute_s, "Session absolute timeout in seconds (default 43200)");
+  serve->add_option("--second-factor-timeout-s", second_factor_s,
+                    "Time to enter the one-time code after the password, in seconds (default 300)");
   serve->add_option("--lockout-failures", lockout_failures, "Failed logins per account before a lockout (default 5)");
   serve->add_option("--lockout-ip-failures", lockout_ip_failures,
                     "Failed logins per source IP before a lockout (default 20)");
@@ -149,6 +151,7 @@ int main(int argc, char** argv) {
       if (workers) config.worker_threads = *workers;
       if (idle_s) config.session.idle_timeout_ms = *idle_s * 1000;
       if (absolute_s) config.session.absolute_timeout_ms = *absolute_s * 1000;
+      if (second_factor_s) config.session.second_factor_timeout_ms = *second_factor_s * 1000;
       if (lockout_failures) config.lockout.account_failure_factor = *lockout_failures;
       if (lockout_ip_failures) config.lockout.ip_failure_factor = *lockout_ip_failures;
       if (lockout_wait_s) config.lockout.wait_increment_ms = *lockout_wait_s * 1000;

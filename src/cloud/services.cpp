@@ -14,6 +14,7 @@ Services::Services(const CloudConfig& config_in, std::unique_ptr<Database> datab
       users(*db, clock_in),
       orgs(*db, clock_in),
       sessions(*db, clock_in, config_in.session),
+      totp(*db, clock_in, keys.secrets),
       throttle(clock_in, config_in.lockout),
       audit(*db, clock_in, keys.audit_chain),
       metrics(clock_in.now_ms()),
@@ -28,6 +29,8 @@ std::unique_ptr<Services> open_services(const CloudConfig& config, const Clock& 
   ServiceKeys keys;
   keys.audit_chain = key_mode == KeyMode::kCreateIfMissing ? load_or_create_key(config.audit_key_file())
                                                            : load_key(config.audit_key_file());
+  // Offline tools need no secrets key; the server creates it at first start.
+  if (key_mode == KeyMode::kCreateIfMissing) keys.secrets = load_or_create_key(config.secrets_key_file());
   return std::make_unique<Services>(config, std::move(db), clock, keys);
 }
 

@@ -7,6 +7,7 @@
 #include "cloud/auth/login_throttle.hpp"
 #include "cloud/auth/password_hasher.hpp"
 #include "cloud/auth/session_store.hpp"
+#include "cloud/auth/totp_store.hpp"
 #include "cloud/config/cloud_config.hpp"
 #include "cloud/db/database.hpp"
 #include "cloud/http/static_files.hpp"
@@ -20,6 +21,7 @@ namespace logbot::cloud {
 // Keys read from files outside the database (secrets/key_file.hpp).
 struct ServiceKeys {
   std::string audit_chain;
+  std::string secrets;  // seals TOTP secrets, keys the recovery-code hashes
 };
 
 struct Services {
@@ -33,6 +35,7 @@ struct Services {
   UserStore users;
   OrgStore orgs;
   SessionStore sessions;
+  TotpStore totp;
   LoginThrottle throttle;
   AuditLog audit;
   Metrics metrics;

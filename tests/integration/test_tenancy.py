@@ -23,10 +23,11 @@ import cloud  # noqa: E402
 from cloud import DEFAULT_PASSWORD  # noqa: E402
 
 ROLES = ("owner", "admin", "engineer", "viewer")
-# The permission matrix (docs/SECURITY.md): org.read, members.read -> all roles; members.write, audit.read -> owner, admin.
+# The permission matrix (docs/SECURITY.md): org.read, members.read -> all roles;
+# org.settings, members.write, audit.read -> owner, admin.
 ROLE_PERMISSIONS = {
-    "owner": {"org.read", "members.read", "members.write", "audit.read"},
-    "admin": {"org.read", "members.read", "members.write", "audit.read"},
+    "owner": {"org.read", "org.settings", "members.read", "members.write", "audit.read"},
+    "admin": {"org.read", "org.settings", "members.read", "members.write", "audit.read"},
     "engineer": {"org.read", "members.read"},
     "viewer": {"org.read", "members.read"},
 }

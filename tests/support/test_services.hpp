@@ -12,6 +12,7 @@ namespace logbot::cloud::testing {
 
 inline constexpr std::int64_t kStartMs = 1'800'000'000'000;  // 2027-01-15
 inline const std::string kAuditKey(32, 'k');
+inline const std::string kSecretsKey(32, 's');
 
 struct TestWorld {
   ManualClock clock{kStartMs};
@@ -24,7 +25,7 @@ struct TestWorld {
     config.argon2.memory_bytes = 8 * 1024;
     auto db = Database::open_in_memory();
     migrate(*db);
-    services = std::make_unique<Services>(config, std::move(db), clock, ServiceKeys{kAuditKey});
+    services = std::make_unique<Services>(config, std::move(db), clock, ServiceKeys{kAuditKey, kSecretsKey});
   }
 
   ProvisionedOrg make_org(const std::string& name, const std::string& owner_email,

@@ -44,11 +44,15 @@ http::Response get_me(RequestContext& context) {
   boost::json::array memberships;
   for (const Membership& m : context.services.orgs.memberships_of_user(context.user->id))
     memberships.push_back({{"org_id", m.org_id}, {"org_name", m.org_name}, {"role", to_string(m.role)}});
-  boost::json::object o{{"user", user_json(*context.user)},
+  boost::json::object user = user_json(*context.user);
+  user["totp_enabled"] = context.services.totp.is_enabled(context.user->id);
+  user["totp_required"] = context.services.orgs.requires_2fa(context.user->id);
+  boost::json::object o{{"user", std::move(user)},
                         {"memberships", std::move(memberships)},
                         {"csrf_token", session.csrf_token},
                         {"session",
                          {{"id", session.id},
+                          {"stage", to_string(session.stage)},
                           {"idle_expires_at", format_iso8601_ms(session.last_seen_ms + policy.idle_timeout_ms)},
                           {"absolute_expires_at", format_iso8601_ms(session.absolute_expiry_ms)}}}};
   return http::json_response(200, boost::json::serialize(o));
@@ -91,6 +95,7 @@ http::Response list_my_sessions(RequestContext& context) {
                         {"ip", s.ip},
                         {"client", s.client},
                         {"user_agent", s.user_agent},
+                        {"stage", to_string(s.stage)},
                         {"current", s.id == context.session->id}});
   return http::json_response(200, boost::json::serialize(boost::json::object{{"sessions", std::move(sessions)}}));
 }

@@ -37,11 +37,12 @@ std::optional<http::Response> refuse_if_locked(RequestContext& context, AuditRec
   return locked_response(*wait);
 }
 
-void record_password_failure(RequestContext& context, AuditRecord record, const std::string& account) {
+void record_password_failure(RequestContext& context, AuditRecord record, const std::string& account,
+                             std::string_view error) {
   Services& services = context.services;
   const auto outcome = services.throttle.record_failure(account, context.request.peer_ip);
   services.metrics.count_login(false);
-  record.details.emplace_back("error", "invalid_credentials");
+  record.details.emplace_back("error", std::string(error));
   services.audit.append(record);
   if (!outcome.locked_for_ms) return;
   services.metrics.count_lockout();
@@ -84,19 +85,37 @@ http::Response login(RequestContext& context) {
     return http::error_response(401, "invalid_credentials", kInvalidCredentials);
   }
 
+  const std::string user_agent(context.request.header("user-agent"));
+  if (services.totp.is_enabled(user->id)) {
+    // The throttle is not reset here: only a complete login does that, so the password
+    // cannot be used to reset the count of wrong one-time codes.
+    const NewSession half = services.sessions.create(user->id, context.request.peer_ip, context.client, user_agent,
+                                                     SessionStage::kTotpRequired);
+    return session_established(context, *user, half);
+  }
   services.throttle.record_success(account);
-  const NewSession created = services.sessions.create(user->id, context.request.peer_ip, context.client,
-                                                      std::string(context.request.header("user-agent")));
+  if (services.orgs.requires_2fa(user->id)) {
+    const NewSession enrol = services.sessions.create(user->id, context.request.peer_ip, context.client, user_agent,
+                                                      SessionStage::kTotpEnrolmentRequired);
+    return session_established(context, *user, enrol);
+  }
+  const NewSession created =
+      services.sessions.create(user->id, context.request.peer_ip, context.client, user_agent);
   context.user = user;
   AuditRecord success = audit_record(context, AuditCode::kLogin);
   success.details = {{"auth_method", "password"}, {"username", user->email}};
   services.audit.append(success);
   services.metrics.count_login(true);
+  return session_established(context, *user, created);
+}
 
-  boost::json::object o{{"user", user_json(*user)}, {"csrf_token", created.session.csrf_token}};
+http::Response session_established(RequestContext& context, const User& user, const NewSession& session) {
+  boost::json::object o{{"user", user_json(user)},
+                        {"csrf_token", session.session.csrf_token},
+                        {"stage", to_string(session.session.stage)}};
   http::Response response = http::json_response(200, boost::json::serialize(o));
-  response.set_header("Set-Cookie",
-                      http::session_cookie(created.token, services.config.session.absolute_timeout_ms / 1000));
+  const std::int64_t lifetime_ms = session.session.absolute_expiry_ms - context.services.clock.now_ms();
+  response.set_header("Set-Cookie", http::session_cookie(session.token, static_cast<long>(lifetime_ms / 1000)));
   return response;
 }
 

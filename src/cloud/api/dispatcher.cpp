@@ -88,6 +88,13 @@ std::optional<http::Response> authorise(RequestContext& context, const Route& ro
   if (!context.user) return http::error_response(401, "unauthenticated", "please log in");
   context.session = session;
 
+  // A login that is not finished may only finish itself (or be abandoned).
+  if (session.stage == SessionStage::kTotpRequired && (route.partial & kDuringTotp) == 0)
+    return http::error_response(403, "second_factor_required", "enter the one-time code from your authenticator first");
+  if (session.stage == SessionStage::kTotpEnrolmentRequired && (route.partial & kDuringEnrolment) == 0)
+    return http::error_response(403, "totp_enrolment_required",
+                                "your organisation requires two-factor authentication: set up an authenticator first");
+
   if (is_state_changing(request.method) &&
       !crypto::constant_time_equal(request.header("x-csrf-token"), session.csrf_token))
     return http::error_response(403, "csrf", "missing or wrong X-CSRF-Token header; reload the page");

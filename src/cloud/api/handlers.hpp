@@ -11,7 +11,16 @@
 namespace logbot::cloud::api {
 
 http::Response login(RequestContext&);
+http::Response second_factor(RequestContext&);
 http::Response logout(RequestContext&);
+
+http::Response totp_status(RequestContext&);
+http::Response start_totp_enrolment(RequestContext&);
+http::Response totp_enrolment_qr(RequestContext&);
+http::Response confirm_totp_enrolment(RequestContext&);
+http::Response cancel_totp_enrolment(RequestContext&);
+http::Response disable_totp(RequestContext&);
+http::Response regenerate_recovery_codes(RequestContext&);
 
 http::Response get_me(RequestContext&);
 http::Response change_password(RequestContext&);
@@ -21,6 +30,7 @@ http::Response my_audit(RequestContext&);
 
 http::Response list_my_orgs(RequestContext&);
 http::Response get_org(RequestContext&);
+http::Response update_org(RequestContext&);
 http::Response list_members(RequestContext&);
 http::Response add_member(RequestContext&);
 http::Response change_member_role(RequestContext&);
@@ -41,8 +51,11 @@ boost::json::object user_json(const User& user);
 // The brute-force protection around every password check (login, password change).
 // `record` is the LOGIN_ERROR entry to write, with who and where filled in.
 std::optional<http::Response> refuse_if_locked(RequestContext& context, AuditRecord record, const std::string& account);
-// Counts the failure per account and source address, audits LOGIN_ERROR and, when this
-// failure starts a lockout, LOCKOUT.
-void record_password_failure(RequestContext& context, AuditRecord record, const std::string& account);
+// Counts the failure per account and source address, audits LOGIN_ERROR (with `error`) and,
+// when this failure starts a lockout, LOCKOUT.
+void record_password_failure(RequestContext& context, AuditRecord record, const std::string& account,
+                             std::string_view error = "invalid_credentials");
+// The answer that hands a session to the client: user, CSRF token, stage and the cookie.
+http::Response session_established(RequestContext& context, const User& user, const NewSession& session);
 
 }  // namespace logbot::cloud::api

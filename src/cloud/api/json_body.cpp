@@ -47,4 +47,13 @@ std::optional<std::string> JsonBody::optional_string(std::string_view key, std::
   return std::string(text);
 }
 
+std::optional<bool> JsonBody::required_bool(std::string_view key, BodyError& error) const {
+  const boost::json::value* value = object_.if_contains(key);
+  if (value == nullptr || !value->is_bool()) {
+    error.message = "'" + std::string(key) + "' is required and must be true or false";
+    return std::nullopt;
+  }
+  return value->get_bool();
+}
+
 }  // namespace logbot::cloud::api

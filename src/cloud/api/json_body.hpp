@@ -18,6 +18,8 @@ class JsonBody {
   // A required string member; sets error when absent, not a string or longer than max_length.
   std::optional<std::string> required_string(std::string_view key, std::size_t max_length, BodyError& error) const;
   std::optional<std::string> optional_string(std::string_view key, std::size_t max_length, BodyError& error) const;
+  // A required true/false member.
+  std::optional<bool> required_bool(std::string_view key, BodyError& error) const;
 
  private:
   explicit JsonBody(boost::json::object object) : object_(std::move(object)) {}

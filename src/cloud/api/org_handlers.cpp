@@ -17,7 +17,16 @@ boost::json::object member_json(const Membership& m) {
           {"email", m.email},
           {"display_name", m.display_name},
           {"role", to_string(m.role)},
-          {"added_at", format_iso8601_ms(m.added_ms)}};
+          {"added_at", format_iso8601_ms(m.added_ms)},
+          {"totp_enabled", m.totp_enabled}};
+}
+
+boost::json::object org_json(const Org& org, Role role) {
+  return {{"id", org.id},
+          {"name", org.name},
+          {"created_at", format_iso8601_ms(org.created_ms)},
+          {"role", to_string(role)},
+          {"require_2fa", org.require_2fa}};
 }
 
 AuditRecord org_record(const RequestContext& context, AuditCode code) {
@@ -43,11 +52,29 @@ http::Response list_my_orgs(RequestContext& context) {
 http::Response get_org(RequestContext& context) {
   const auto org = context.services.orgs.find(context.membership->org_id);
   if (!org) return http::error_response(404, "not_found", "no such organisation");
-  boost::json::object o{{"id", org->id},
-                        {"name", org->name},
-                        {"created_at", format_iso8601_ms(org->created_ms)},
-                        {"role", to_string(context.membership->role)}};
-  return http::json_response(200, boost::json::serialize(o));
+  return http::json_response(200, boost::json::serialize(org_json(*org, context.membership->role)));
+}
+
+http::Response update_org(RequestContext& context) {
+  Services& services = context.services;
+  BodyError error;
+  auto body = JsonBody::parse(context.request.body, error);
+  std::optional<bool> require_2fa;
+  if (body) require_2fa = body->required_bool("require_2fa", error);
+  if (!require_2fa) return http::error_response(400, "bad_request", error.message);
+  Transaction tx(*services.db);
+  auto org = services.orgs.find(context.membership->org_id);
+  if (!org) return http::error_response(404, "not_found", "no such organisation");
+  if (org->require_2fa != *require_2fa) {
+    services.orgs.set_require_2fa(org->id, *require_2fa);
+    AuditRecord record = org_record(context, AuditCode::kOrgPolicyChanged);
+    record.details = {{"require_2fa_before", org->require_2fa ? "true" : "false"},
+                      {"require_2fa_after", *require_2fa ? "true" : "false"}};
+    services.audit.append(record);
+    org->require_2fa = *require_2fa;
+  }
+  tx.commit();
+  return http::json_response(200, boost::json::serialize(org_json(*org, context.membership->role)));
 }
 
 http::Response list_members(RequestContext& context) {

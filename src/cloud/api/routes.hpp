@@ -1,6 +1,7 @@
 // The one route table: the server dispatches through it, `logbot-cloud routes` prints it
 // (docs/API.md is generated from it) and the cross-tenant test walks it.
 #pragma once
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -23,6 +24,14 @@ enum class Access {
 
 using Handler = http::Response (*)(RequestContext&);
 
+// Which half-finished logins may call a route (all others need a full session).
+enum Partial : std::uint8_t {
+  kFullOnly = 0,
+  kDuringTotp = 1,       // password done, second factor pending
+  kDuringEnrolment = 2,  // password done, an organisation requires 2FA and none is enrolled
+  kDuringEither = kDuringTotp | kDuringEnrolment,
+};
+
 struct Route {
   std::string_view method;
   std::string_view path;
@@ -30,6 +39,7 @@ struct Route {
   std::optional<Permission> permission;
   std::string_view summary;
   Handler handler;
+  std::uint8_t partial = kFullOnly;
 };
 
 std::span<const Route> routes();

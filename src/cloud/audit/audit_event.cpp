@@ -23,6 +23,11 @@ constexpr CodeName kCodeNames[] = {
     {AuditCode::kMemberRemoved, "MEMBER_REMOVED"},
     {AuditCode::kOrgCreated, "ORG_CREATED"},
     {AuditCode::kUserCreated, "USER_CREATED"},
+    {AuditCode::kUpdateTotp, "UPDATE_TOTP"},
+    {AuditCode::kRemoveTotp, "REMOVE_TOTP"},
+    {AuditCode::kRecoveryCodesRegenerated, "RECOVERY_CODES_REGENERATED"},
+    {AuditCode::kRecoveryCodeUsed, "RECOVERY_CODE_USED"},
+    {AuditCode::kOrgPolicyChanged, "ORG_POLICY_CHANGED"},
 };
 
 void append_field(std::string& out, std::string_view field) {

@@ -24,6 +24,11 @@ enum class AuditCode {
   kMemberRemoved,
   kOrgCreated,
   kUserCreated,
+  kUpdateTotp,
+  kRemoveTotp,
+  kRecoveryCodesRegenerated,
+  kRecoveryCodeUsed,
+  kOrgPolicyChanged,
 };
 
 enum class ActorType { kUser, kDevice, kSystem };

@@ -10,7 +10,13 @@ namespace logbot::cloud {
 namespace {
 
 constexpr const char* kColumns =
-    "id, user_id, csrf_token, created_ms, last_seen_ms, absolute_expiry_ms, ip, client, user_agent";
+    "id, user_id, csrf_token, created_ms, last_seen_ms, absolute_expiry_ms, ip, client, user_agent, stage";
+
+SessionStage parse_stage(const std::string& text) {
+  if (text == "totp_required") return SessionStage::kTotpRequired;
+  if (text == "totp_enrolment_required") return SessionStage::kTotpEnrolmentRequired;
+  return SessionStage::kFull;
+}
 
 Session session_from(const Row& row) {
   Session s;
@@ -23,13 +29,23 @@ Session session_from(const Row& row) {
   s.ip = row.text(6);
   s.client = row.text(7);
   s.user_agent = row.text(8);
+  s.stage = parse_stage(row.text(9));
   return s;
 }
 
 }  // namespace
 
+std::string_view to_string(SessionStage stage) {
+  switch (stage) {
+    case SessionStage::kFull: return "full";
+    case SessionStage::kTotpRequired: return "totp_required";
+    case SessionStage::kTotpEnrolmentRequired: return "totp_enrolment_required";
+  }
+  return "full";
+}
+
 NewSession SessionStore::create(const std::string& user_id, const std::string& ip, const std::string& client,
-                                const std::string& user_agent) {
+                                const std::string& user_agent, SessionStage stage) {
   const std::int64_t now = clock_.now_ms();
   NewSession out;
   out.token = crypto::random_token(32);
@@ -39,16 +55,38 @@ NewSession SessionStore::create(const std::string& user_id, const std::string& i
   s.csrf_token = crypto::random_token(32);
   s.created_ms = now;
   s.last_seen_ms = now;
-  s.absolute_expiry_ms = now + policy_.absolute_timeout_ms;
+  s.stage = stage;
+  switch (stage) {
+    case SessionStage::kFull: s.absolute_expiry_ms = now + policy_.absolute_timeout_ms; break;
+    case SessionStage::kTotpRequired: s.absolute_expiry_ms = now + policy_.second_factor_timeout_ms; break;
+    case SessionStage::kTotpEnrolmentRequired: s.absolute_expiry_ms = now + policy_.enrolment_timeout_ms; break;
+  }
   s.ip = ip;
   s.client = client;
   s.user_agent = user_agent.substr(0, 256);
   db_.execute(
       "INSERT INTO sessions (id, token_hash, user_id, csrf_token, created_ms, last_seen_ms, absolute_expiry_ms, ip, "
-      "client, user_agent) VALUES (?,?,?,?,?,?,?,?,?,?)",
+      "client, user_agent, stage) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
       {s.id, crypto::sha256_hex(out.token), s.user_id, s.csrf_token, s.created_ms, s.last_seen_ms, s.absolute_expiry_ms,
-       s.ip, s.client, s.user_agent});
+       s.ip, s.client, s.user_agent, std::string(to_string(stage))});
   return out;
+}
+
+NewSession SessionStore::promote(const Session& old) {
+  Transaction tx(db_);
+  db_.execute("DELETE FROM sessions WHERE id = ?", {old.id});
+  NewSession promoted = create(old.user_id, old.ip, old.client, old.user_agent, SessionStage::kFull);
+  tx.commit();
+  return promoted;
+}
+
+bool SessionStore::count_second_factor_failure(const Session& session) {
+  db_.execute("UPDATE sessions SET second_factor_failures = second_factor_failures + 1 WHERE id = ?", {session.id});
+  const auto failures =
+      db_.query_integer("SELECT second_factor_failures FROM sessions WHERE id = ?", {session.id}).value_or(0);
+  if (failures < policy_.second_factor_attempts) return true;
+  db_.execute("DELETE FROM sessions WHERE id = ?", {session.id});
+  return false;
 }
 
 SessionLookup SessionStore::find(const std::string& token, Session& out) {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/clock.hpp"
@@ -14,7 +15,17 @@ class Database;
 struct SessionPolicy {
   std::int64_t idle_timeout_ms = std::int64_t{30} * 60'000;
   std::int64_t absolute_timeout_ms = std::int64_t{12} * 3600'000;
+  // A session that has passed the password but not yet the second factor.
+  std::int64_t second_factor_timeout_ms = std::int64_t{5} * 60'000;
+  // A session that must enrol an authenticator (organisation policy) before anything else.
+  std::int64_t enrolment_timeout_ms = std::int64_t{15} * 60'000;
+  int second_factor_attempts = 5;
 };
+
+// How far a login has come. Only kFull may use the product; the others may call only the
+// routes that finish the login (see api::Route::partial).
+enum class SessionStage { kFull, kTotpRequired, kTotpEnrolmentRequired };
+std::string_view to_string(SessionStage stage);
 
 struct Session {
   std::string id;  // public id, shown in "your sessions"; not a credential
@@ -26,6 +37,7 @@ struct Session {
   std::string ip;
   std::string client;
   std::string user_agent;
+  SessionStage stage = SessionStage::kFull;
 };
 
 struct NewSession {
@@ -40,7 +52,13 @@ class SessionStore {
   SessionStore(Database& db, const Clock& clock, SessionPolicy policy) : db_(db), clock_(clock), policy_(policy) {}
 
   NewSession create(const std::string& user_id, const std::string& ip, const std::string& client,
-                    const std::string& user_agent);
+                    const std::string& user_agent, SessionStage stage = SessionStage::kFull);
+  // Ends `old` and opens a full session in its place with a new id, token and CSRF token
+  // (no fixation across the second factor).
+  NewSession promote(const Session& old);
+  // Counts a wrong second factor; at the limit the session is deleted. Returns true while
+  // the session may try again.
+  bool count_second_factor_failure(const Session& session);
   // Finds the session of a cookie token and refreshes its idle timer. An expired session is
   // deleted and reported as such (with the session, for the audit entry).
   SessionLookup find(const std::string& token, Session& out);

@@ -14,6 +14,7 @@ struct MatrixRow {
 constexpr MatrixRow kMatrix[] = {
     //                          owner  admin  engineer viewer  write
     {Permission::kOrgRead,      true,  true,  true,    true,   false},
+    {Permission::kOrgSettings,  true,  true,  false,   false,  true},
     {Permission::kMembersRead,  true,  true,  true,    true,   false},
     {Permission::kMembersWrite, true,  true,  false,   false,  true},
     {Permission::kAuditRead,    true,  true,  false,   false,  false},
@@ -61,6 +62,7 @@ std::string_view to_string(Role role) {
 std::string_view to_string(Permission permission) {
   switch (permission) {
     case Permission::kOrgRead: return "org.read";
+    case Permission::kOrgSettings: return "org.settings";
     case Permission::kMembersRead: return "members.read";
     case Permission::kMembersWrite: return "members.write";
     case Permission::kAuditRead: return "audit.read";

@@ -8,11 +8,12 @@
 namespace logbot::cloud {
 
 enum class Role { kOwner, kAdmin, kEngineer, kViewer };
-enum class Permission { kOrgRead, kMembersRead, kMembersWrite, kAuditRead };
+enum class Permission { kOrgRead, kOrgSettings, kMembersRead, kMembersWrite, kAuditRead };
 
 inline constexpr Role kAllRoles[] = {Role::kOwner, Role::kAdmin, Role::kEngineer, Role::kViewer};
-inline constexpr Permission kAllPermissions[] = {Permission::kOrgRead, Permission::kMembersRead,
-                                                 Permission::kMembersWrite, Permission::kAuditRead};
+inline constexpr Permission kAllPermissions[] = {Permission::kOrgRead, Permission::kOrgSettings,
+                                                 Permission::kMembersRead, Permission::kMembersWrite,
+                                                 Permission::kAuditRead};
 
 bool allows(Role role, Permission permission);
 // Whether `actor` may give `target_role` to someone, or change/remove someone holding it:

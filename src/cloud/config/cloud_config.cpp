@@ -81,9 +81,10 @@ void apply_toml_file(CloudConfig& config, const std::filesystem::path& file) {
     read(*tls, "key", config.tls_key, file);
   }
   if (const toml::table* session = root["session"].as_table()) {
-    reject_unknown(*session, {"idle_timeout_s", "absolute_timeout_s"}, file, "session.");
+    reject_unknown(*session, {"idle_timeout_s", "absolute_timeout_s", "second_factor_timeout_s"}, file, "session.");
     read_seconds(*session, "idle_timeout_s", config.session.idle_timeout_ms, file);
     read_seconds(*session, "absolute_timeout_s", config.session.absolute_timeout_ms, file);
+    read_seconds(*session, "second_factor_timeout_s", config.session.second_factor_timeout_ms, file);
   }
   if (const toml::table* lockout = root["lockout"].as_table()) {
     reject_unknown(*lockout, {"account_failures", "ip_failures", "wait_s", "max_wait_s", "failure_reset_s"}, file,
@@ -121,7 +122,8 @@ void validate(const CloudConfig& config) {
     throw ConfigError("tls.cert and tls.key must be given together (or neither, for a self-signed certificate)");
   if (config.worker_threads < 1 || config.worker_threads > 64)
     throw ConfigError("worker_threads must be between 1 and 64");
-  if (config.session.idle_timeout_ms <= 0 || config.session.absolute_timeout_ms <= 0)
+  if (config.session.idle_timeout_ms <= 0 || config.session.absolute_timeout_ms <= 0 ||
+      config.session.second_factor_timeout_ms <= 0)
     throw ConfigError("session timeouts must be positive");
   if (config.lockout.account_failure_factor < 1 || config.lockout.ip_failure_factor < 1)
     throw ConfigError("lockout failure counts must be at least 1");

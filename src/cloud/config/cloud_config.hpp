@@ -33,9 +33,9 @@ struct CloudConfig {
   Argon2Parameters argon2;
 
   std::filesystem::path database_file() const { return data_dir / "logbot.db"; }
-  std::filesystem::path audit_key_file() const {
-    return (key_dir.empty() ? data_dir / "keys" : key_dir) / "audit-chain.key";
-  }
+  std::filesystem::path effective_key_dir() const { return key_dir.empty() ? data_dir / "keys" : key_dir; }
+  std::filesystem::path audit_key_file() const { return effective_key_dir() / "audit-chain.key"; }
+  std::filesystem::path secrets_key_file() const { return effective_key_dir() / "secrets.key"; }
 };
 
 // Throws ConfigError naming the file, line and column of the first problem.

@@ -9,7 +9,7 @@ namespace logbot::cloud {
 namespace {
 
 // Each entry moves the schema one version up; never edit a released entry, append one.
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     R"sql(
 CREATE TABLE users (
   id TEXT PRIMARY KEY,
@@ -67,6 +67,26 @@ CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
   BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END;
 CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
   BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END;
+)sql",
+    // 2: two-factor authentication.
+    R"sql(
+CREATE TABLE user_totp (
+  user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  secret_sealed TEXT NOT NULL,
+  enabled INTEGER NOT NULL DEFAULT 0,
+  last_step INTEGER NOT NULL DEFAULT -1,
+  created_ms INTEGER NOT NULL,
+  enabled_ms INTEGER
+);
+CREATE TABLE recovery_codes (
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  code_hash TEXT NOT NULL,
+  used_ms INTEGER,
+  PRIMARY KEY (user_id, code_hash)
+);
+ALTER TABLE orgs ADD COLUMN require_2fa INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN stage TEXT NOT NULL DEFAULT 'full';
+ALTER TABLE sessions ADD COLUMN second_factor_failures INTEGER NOT NULL DEFAULT 0;
 )sql",
 };
 

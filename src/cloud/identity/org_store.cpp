@@ -7,27 +7,35 @@ namespace logbot::cloud {
 namespace {
 
 constexpr const char* kMembershipSelect =
-    "SELECT m.org_id, o.name, m.user_id, u.email, u.display_name, m.role, m.added_ms "
+    "SELECT m.org_id, o.name, m.user_id, u.email, u.display_name, m.role, m.added_ms, "
+    "COALESCE((SELECT t.enabled FROM user_totp t WHERE t.user_id = m.user_id), 0) "
     "FROM memberships m JOIN orgs o ON o.id = m.org_id JOIN users u ON u.id = m.user_id ";
 
 Membership membership_from(const Row& row) {
-  return Membership{row.text(0),   row.text(1), row.text(2),
-                    row.text(3),   row.text(4), parse_role(row.text(5)).value_or(Role::kViewer),
-                    row.integer(6)};
+  Membership m;
+  m.org_id = row.text(0);
+  m.org_name = row.text(1);
+  m.user_id = row.text(2);
+  m.email = row.text(3);
+  m.display_name = row.text(4);
+  m.role = parse_role(row.text(5)).value_or(Role::kViewer);
+  m.added_ms = row.integer(6);
+  m.totp_enabled = row.integer(7) != 0;
+  return m;
 }
 
 }  // namespace
 
 Org OrgStore::create(const std::string& name) {
-  Org org{crypto::uuid_v4(), name, clock_.now_ms()};
+  Org org{crypto::uuid_v4(), name, clock_.now_ms(), false};
   db_.execute("INSERT INTO orgs (id, name, created_ms) VALUES (?,?,?)", {org.id, org.name, org.created_ms});
   return org;
 }
 
 std::optional<Org> OrgStore::find(const std::string& org_id) {
   std::optional<Org> out;
-  db_.query("SELECT id, name, created_ms FROM orgs WHERE id = ?", {org_id}, [&](const Row& row) {
-    out = Org{row.text(0), row.text(1), row.integer(2)};
+  db_.query("SELECT id, name, created_ms, require_2fa FROM orgs WHERE id = ?", {org_id}, [&](const Row& row) {
+    out = Org{row.text(0), row.text(1), row.integer(2), row.integer(3) != 0};
   });
   return out;
 }
@@ -38,7 +46,7 @@ std::vector<OrgSummary> OrgStore::list_all() {
       "SELECT o.id, o.name, o.created_ms, (SELECT COUNT(*) FROM memberships m WHERE m.org_id = o.id) "
       "FROM orgs o ORDER BY o.name",
       {}, [&](const Row& row) {
-        out.push_back({Org{row.text(0), row.text(1), row.integer(2)}, row.integer(3)});
+        out.push_back({Org{row.text(0), row.text(1), row.integer(2), false}, row.integer(3)});
       });
   return out;
 }
@@ -76,6 +84,19 @@ void OrgStore::set_role(const std::string& org_id, const std::string& user_id, R
 
 void OrgStore::remove_member(const std::string& org_id, const std::string& user_id) {
   db_.execute("DELETE FROM memberships WHERE org_id = ? AND user_id = ?", {org_id, user_id});
+}
+
+void OrgStore::set_require_2fa(const std::string& org_id, bool required) {
+  db_.execute("UPDATE orgs SET require_2fa = ? WHERE id = ?", {std::int64_t{required ? 1 : 0}, org_id});
+}
+
+bool OrgStore::requires_2fa(const std::string& user_id) {
+  return db_
+             .query_integer(
+                 "SELECT COUNT(*) FROM memberships m JOIN orgs o ON o.id = m.org_id WHERE m.user_id = ? AND "
+                 "o.require_2fa = 1",
+                 {user_id})
+             .value_or(0) > 0;
 }
 
 std::int64_t OrgStore::count_owners(const std::string& org_id) {

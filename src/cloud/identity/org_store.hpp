@@ -16,6 +16,7 @@ struct Org {
   std::string id;
   std::string name;
   std::int64_t created_ms = 0;
+  bool require_2fa = false;
 };
 
 struct Membership {
@@ -26,6 +27,7 @@ struct Membership {
   std::string display_name;
   Role role = Role::kViewer;
   std::int64_t added_ms = 0;
+  bool totp_enabled = false;
 };
 
 struct OrgSummary {
@@ -47,6 +49,9 @@ class OrgStore {
   void set_role(const std::string& org_id, const std::string& user_id, Role role);
   void remove_member(const std::string& org_id, const std::string& user_id);
   std::int64_t count_owners(const std::string& org_id);
+  void set_require_2fa(const std::string& org_id, bool required);
+  // True when any organisation of the user requires two-factor authentication.
+  bool requires_2fa(const std::string& user_id);
 
  private:
   Database& db_;

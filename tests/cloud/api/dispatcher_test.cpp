@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <liboath/oath.h>
+
+#include <cstdlib>
 
 #include "cloud/api/routes.hpp"
 #include "cloud/http/request_target.hpp"
@@ -217,6 +220,107 @@ TEST_F(DispatcherTest, OrgLogShowsAccountEventsOnlyFromWhenTheMemberJoined) {
   int logins = 0;
   for (const auto& e : events) logins += e.event == "LOGIN";
   EXPECT_EQ(logins, 1);
+}
+
+// Codes come from liboath's generator (not the project's code), at the test's clock.
+std::string code_at(const std::string& base32_secret, std::int64_t unix_ms) {
+  char* raw = nullptr;
+  std::size_t raw_length = 0;
+  oath_base32_decode(base32_secret.data(), base32_secret.size(), &raw, &raw_length);
+  char otp[10] = {};
+  oath_totp_generate(raw, raw_length, static_cast<time_t>(unix_ms / 1000), 30, 0, 6, otp);
+  std::free(raw);
+  return otp;
+}
+
+std::string json_string(const http::Response& response, const char* key) {
+  return std::string(boost::json::parse(response.body).at(key).as_string());
+}
+
+struct TwoFactorTest : DispatcherTest {
+  std::string secret;
+  // Alice enrols an authenticator through the API.
+  void enrol(Client& alice) {
+    auto started = alice.send("POST", "/api/v1/me/totp/enrolment");
+    ASSERT_EQ(started.status, 201);
+    secret = json_string(started, "secret_base32");
+    EXPECT_EQ(alice.send("POST", "/api/v1/me/totp/enrolment/confirm", R"({"code":"000000x"})").status, 400);
+    auto confirmed = alice.send("POST", "/api/v1/me/totp/enrolment/confirm",
+                                R"({"code":")" + code_at(secret, world.clock.now_ms()) + "\"}");
+    ASSERT_EQ(confirmed.status, 200);
+  }
+  void SetUp() override { oath_init(); }
+};
+
+TEST_F(TwoFactorTest, HalfSessionCanOnlyFinishTheLogin) {
+  Client alice = client();
+  alice.login("alice@example.com");
+  enrol(alice);
+  Client again = client();
+  auto first = again.login("alice@example.com");
+  EXPECT_EQ(json_string(first, "stage"), "totp_required");
+  EXPECT_EQ(again.send("GET", "/api/v1/me/sessions").status, 403);
+  EXPECT_EQ(again.send("GET", "/api/v1/orgs/" + acme.org_id).status, 403);
+  EXPECT_EQ(again.send("GET", "/api/v1/me").status, 200);
+  world.clock.advance_ms(30'000);
+  const std::string code = code_at(secret, world.clock.now_ms());
+  const std::string half_cookie = again.cookie;
+  auto second = again.send("POST", "/api/v1/auth/totp", R"({"code":")" + code + "\"}");
+  ASSERT_EQ(second.status, 200);
+  EXPECT_EQ(json_string(second, "stage"), "full");
+  for (const auto& [name, value] : second.headers)
+    if (name == "Set-Cookie") again.cookie = value.substr(value.find('=') + 1, value.find(';') - value.find('=') - 1);
+  again.csrf = json_string(second, "csrf_token");
+  EXPECT_NE(again.cookie, half_cookie);
+  EXPECT_EQ(again.send("GET", "/api/v1/me/sessions").status, 200);
+  const auto logins = world.services->audit.query({.user_id = acme.owner_user_id, .event = "LOGIN"});
+  EXPECT_EQ(logins.front().details, "auth_method=password+totp, username=alice@example.com");
+
+  // The same code again, in a new half session: refused as a replay.
+  Client replay = client();
+  replay.login("alice@example.com");
+  EXPECT_EQ(replay.send("POST", "/api/v1/auth/totp", R"({"code":")" + code + "\"}").status, 401);
+  const auto errors = world.services->audit.query({.user_id = acme.owner_user_id, .event = "LOGIN_ERROR"});
+  ASSERT_FALSE(errors.empty());
+  EXPECT_NE(errors.front().details.find("error=invalid_totp"), std::string::npos);
+  EXPECT_NE(errors.front().details.find("reason=replayed"), std::string::npos);
+}
+
+TEST_F(TwoFactorTest, HalfSessionExpiresAndWrongCodesEndIt) {
+  Client alice = client();
+  alice.login("alice@example.com");
+  enrol(alice);
+  Client slow = client();
+  slow.login("alice@example.com");
+  world.clock.advance_ms(world.config.session.second_factor_timeout_ms);
+  EXPECT_EQ(slow.send("POST", "/api/v1/auth/totp", R"({"code":"123456"})").status, 401);
+  world.clock.advance_ms(10 * 60'000);  // past any lockout
+  Client guesser = client();
+  guesser.ip = "203.0.113.9";
+  guesser.login("alice@example.com");
+  // Wrong codes: they feed the account lockout (factor 5), and end this half session at 5.
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(json_string(guesser.send("POST", "/api/v1/auth/totp", R"({"code":"000000"})"), "error"),
+              "invalid_totp")
+        << i;
+  EXPECT_EQ(json_string(guesser.send("POST", "/api/v1/auth/totp", R"({"code":"000000"})"), "error"),
+            "unauthenticated");
+  EXPECT_EQ(client().login("alice@example.com").status, 429);  // the password alone no longer helps
+}
+
+TEST_F(TwoFactorTest, OrganisationPolicySendsMembersToEnrolment) {
+  Client alice = client();
+  alice.login("alice@example.com");
+  ASSERT_EQ(alice.send("PATCH", "/api/v1/orgs/" + acme.org_id, R"({"require_2fa":true})").status, 200);
+  EXPECT_EQ(world.services->audit.query({.event = "ORG_POLICY_CHANGED"}).front().details,
+            "require_2fa_before=false, require_2fa_after=true");
+  Client again = client();
+  auto first = again.login("alice@example.com");
+  EXPECT_EQ(json_string(first, "stage"), "totp_enrolment_required");
+  EXPECT_EQ(again.send("GET", "/api/v1/orgs/" + acme.org_id).status, 403);
+  enrol(again);
+  EXPECT_EQ(world.services->audit.query({.event = "LOGIN"}).front().details,
+            "auth_method=password+totp, username=alice@example.com");
 }
 
 TEST_F(DispatcherTest, MetricsNeedOperatorUnlessLoopback) {

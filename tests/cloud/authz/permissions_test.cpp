@@ -13,6 +13,7 @@ TEST(Permissions, MatrixAsDocumented) {
   };
   const Expect table[] = {
       {Permission::kOrgRead, true, true, true, true},
+      {Permission::kOrgSettings, true, true, false, false},
       {Permission::kMembersRead, true, true, true, true},
       {Permission::kMembersWrite, true, true, false, false},
       {Permission::kAuditRead, true, true, false, false},

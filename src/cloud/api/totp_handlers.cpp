@@ -1,0 +1,236 @@
+// Two-factor authentication: the second login step, and each user's authenticator
+// enrolment and management. RFC 6238 codes via liboath (auth/totp.hpp); every accepted time
+// step is recorded so that no code works twice (auth/totp_store.hpp).
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include "cloud/api/handlers.hpp"
+#include "cloud/api/json_body.hpp"
+#include "cloud/auth/password_policy.hpp"
+#include "cloud/auth/qr_svg.hpp"
+#include "cloud/auth/recovery_codes.hpp"
+#include "cloud/auth/totp.hpp"
+#include "cloud/db/database.hpp"
+#include "cloud/http/cookies.hpp"
+#include "cloud/services.hpp"
+
+namespace logbot::cloud::api {
+namespace {
+
+constexpr const char* kIssuer = "Logbot";
+
+std::int64_t now_seconds(const Services& services) { return services.clock.now_ms() / 1000; }
+
+boost::json::array to_json(const std::vector<std::string>& codes) {
+  boost::json::array out;
+  for (const auto& code : codes) out.emplace_back(code);
+  return out;
+}
+
+enum class CodeCheck { kAccepted, kWrong, kReplayed };
+
+// Checks a one-time code against the user's enabled authenticator and uses up its step.
+CodeCheck check_code(Services& services, const std::string& user_id, const std::string& code) {
+  const auto state = services.totp.find(user_id);
+  if (!state || !state->enabled) return CodeCheck::kWrong;
+  const auto step = match_totp(state->raw_secret, code, now_seconds(services));
+  if (!step) return CodeCheck::kWrong;
+  return services.totp.accept_step(user_id, *step) ? CodeCheck::kAccepted : CodeCheck::kReplayed;
+}
+
+// Disabling 2FA and new recovery codes need the password and a current code, so a
+// hijacked session alone cannot weaken the account.
+std::optional<http::Response> check_password_and_code(RequestContext& context, AuditCode action) {
+  Services& services = context.services;
+  BodyError error;
+  auto body = JsonBody::parse(context.request.body, error);
+  std::optional<std::string> password, code;
+  if (body) password = body->required_string("password", kMaximumPasswordLength, error);
+  if (body && password) code = body->required_string("code", 16, error);
+  if (!code) return http::error_response(400, "bad_request", error.message);
+
+  const std::string& account = context.user->email;
+  AuditRecord failure = audit_record(context, AuditCode::kLoginError);
+  failure.details = {{"auth_method", "password+totp"},
+                     {"username", account},
+                     {"action", std::string(to_string(action))}};
+  if (auto refusal = refuse_if_locked(context, failure, account)) return refusal;
+  if (!services.hasher.verify(*password, context.user->password_hash)) {
+    record_password_failure(context, failure, account);
+    return http::error_response(403, "wrong_password", "the password is not correct");
+  }
+  const CodeCheck checked = check_code(services, context.user->id, *code);
+  if (checked != CodeCheck::kAccepted) {
+    if (checked == CodeCheck::kReplayed) failure.details.emplace_back("reason", "replayed");
+    record_password_failure(context, failure, account, "invalid_totp");
+    return http::error_response(403, "invalid_totp", "the one-time code is not correct or was used already");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+http::Response second_factor(RequestContext& context) {
+  Services& services = context.services;
+  const Session& session = *context.session;
+  if (session.stage != SessionStage::kTotpRequired)
+    return http::error_response(409, "no_second_factor_pending", "this session is not waiting for a one-time code");
+  BodyError error;
+  auto body = JsonBody::parse(context.request.body, error);
+  std::optional<std::string> code, recovery_code;
+  if (body) code = body->optional_string("code", 16, error);
+  if (body && error.message.empty()) recovery_code = body->optional_string("recovery_code", 32, error);
+  if (!body || !error.message.empty() || code.has_value() == recovery_code.has_value())
+    return http::error_response(400, "bad_request",
+                                error.message.empty() ? "send either 'code' or 'recovery_code'" : error.message);
+
+  const User& user = *context.user;
+  const std::string auth_method = code ? "password+totp" : "password+recovery_code";
+  AuditRecord failure = audit_record(context, AuditCode::kLoginError);
+  failure.details = {{"auth_method", auth_method}, {"username", user.email}};
+  if (auto refusal = refuse_if_locked(context, failure, user.email)) return *refusal;
+
+  bool accepted = false;
+  if (code) {
+    const CodeCheck checked = check_code(services, user.id, *code);
+    accepted = checked == CodeCheck::kAccepted;
+    if (checked == CodeCheck::kReplayed) failure.details.emplace_back("reason", "replayed");
+  } else {
+    accepted = services.totp.use_recovery_code(user.id, *recovery_code);
+  }
+  if (!accepted) {
+    record_password_failure(context, failure, user.email, "invalid_totp");
+    const bool may_retry = services.sessions.count_second_factor_failure(session);
+    http::Response response =
+        http::error_response(401, "invalid_totp",
+                             may_retry ? "the one-time code is not correct or was used already"
+                                       : "too many wrong codes: log in again with your password");
+    if (!may_retry) response.set_header("Set-Cookie", http::expired_session_cookie());
+    return response;
+  }
+
+  services.throttle.record_success(user.email);
+  const NewSession full = services.sessions.promote(session);
+  AuditRecord login = audit_record(context, AuditCode::kLogin);
+  login.details = {{"auth_method", auth_method}, {"username", user.email}};
+  services.audit.append(login);
+  if (recovery_code) {
+    AuditRecord used = audit_record(context, AuditCode::kRecoveryCodeUsed);
+    used.details = {{"username", user.email},
+                    {"remaining", std::to_string(services.totp.recovery_codes_remaining(user.id))}};
+    services.audit.append(used);
+  }
+  services.metrics.count_login(true);
+  return session_established(context, user, full);
+}
+
+http::Response totp_status(RequestContext& context) {
+  Services& services = context.services;
+  const auto state = services.totp.find(context.user->id);
+  boost::json::object o{{"enabled", state && state->enabled},
+                        {"pending", state && state->pending},
+                        {"recovery_codes_remaining", services.totp.recovery_codes_remaining(context.user->id)},
+                        {"required", services.orgs.requires_2fa(context.user->id)}};
+  return http::json_response(200, boost::json::serialize(o));
+}
+
+http::Response start_totp_enrolment(RequestContext& context) {
+  Services& services = context.services;
+  if (services.totp.is_enabled(context.user->id))
+    return http::error_response(409, "totp_enabled", "two-factor authentication is on already; disable it first");
+  const std::string secret = base32_encode(services.totp.start_enrolment(context.user->id));
+  boost::json::object o{{"secret", group_in_fours(secret)},
+                        {"secret_base32", secret},
+                        {"otpauth_uri", otpauth_uri(kIssuer, context.user->email, secret)},
+                        {"algorithm", "SHA1"},
+                        {"digits", kTotpDigits},
+                        {"period", kTotpPeriodSeconds}};
+  return http::json_response(201, boost::json::serialize(o));
+}
+
+http::Response totp_enrolment_qr(RequestContext& context) {
+  const auto state = context.services.totp.find(context.user->id);
+  if (!state || !state->pending) return http::error_response(404, "not_found", "no enrolment is pending");
+  const auto svg = qr_code_svg(otpauth_uri(kIssuer, context.user->email, base32_encode(state->raw_secret)));
+  if (!svg) return http::error_response(500, "internal", "the QR code could not be made");
+  http::Response response;
+  response.body = *svg;
+  response.set_header("Content-Type", "image/svg+xml");
+  return response;
+}
+
+http::Response confirm_totp_enrolment(RequestContext& context) {
+  Services& services = context.services;
+  BodyError error;
+  auto body = JsonBody::parse(context.request.body, error);
+  std::optional<std::string> code;
+  if (body) code = body->required_string("code", 16, error);
+  if (!code) return http::error_response(400, "bad_request", error.message);
+  const auto state = services.totp.find(context.user->id);
+  if (!state || !state->pending)
+    return http::error_response(409, "no_enrolment", "start the enrolment first (the QR code step)");
+  const auto step = match_totp(state->raw_secret, *code, now_seconds(services));
+  if (!step)
+    return http::error_response(400, "invalid_totp",
+                                "the one-time code does not match: check the phone's clock and try the next code");
+
+  Transaction tx(*services.db);
+  services.totp.confirm_enrolment(context.user->id, *step);
+  const std::vector<std::string> codes = services.totp.replace_recovery_codes(context.user->id);
+  AuditRecord record = audit_record(context, AuditCode::kUpdateTotp);
+  record.details = {{"username", context.user->email}, {"type", "totp"}, {"algorithm", "SHA1"},
+                    {"digits", std::to_string(kTotpDigits)}, {"period", std::to_string(kTotpPeriodSeconds)}};
+  services.audit.append(record);
+  std::optional<NewSession> promoted;
+  if (context.session->stage == SessionStage::kTotpEnrolmentRequired) {
+    promoted = services.sessions.promote(*context.session);
+    AuditRecord login = audit_record(context, AuditCode::kLogin);
+    login.details = {{"auth_method", "password+totp"}, {"username", context.user->email}};
+    services.audit.append(login);
+  }
+  tx.commit();
+
+  boost::json::object o{{"recovery_codes", to_json(codes)}};
+  if (!promoted) return http::json_response(200, boost::json::serialize(o));
+  services.metrics.count_login(true);
+  o["stage"] = to_string(SessionStage::kFull);
+  o["csrf_token"] = promoted->session.csrf_token;
+  http::Response response = http::json_response(200, boost::json::serialize(o));
+  const std::int64_t lifetime_ms = promoted->session.absolute_expiry_ms - services.clock.now_ms();
+  response.set_header("Set-Cookie", http::session_cookie(promoted->token, static_cast<long>(lifetime_ms / 1000)));
+  return response;
+}
+
+http::Response cancel_totp_enrolment(RequestContext& context) {
+  context.services.totp.cancel_enrolment(context.user->id);
+  return http::no_content();
+}
+
+http::Response disable_totp(RequestContext& context) {
+  Services& services = context.services;
+  if (services.orgs.requires_2fa(context.user->id))
+    return http::error_response(409, "totp_required",
+                                "an organisation you belong to requires two-factor authentication");
+  if (auto refusal = check_password_and_code(context, AuditCode::kRemoveTotp)) return *refusal;
+  Transaction tx(*services.db);
+  services.totp.remove(context.user->id);
+  AuditRecord record = audit_record(context, AuditCode::kRemoveTotp);
+  record.details = {{"username", context.user->email}, {"type", "totp"}};
+  services.audit.append(record);
+  tx.commit();
+  return http::no_content();
+}
+
+http::Response regenerate_recovery_codes(RequestContext& context) {
+  Services& services = context.services;
+  if (auto refusal = check_password_and_code(context, AuditCode::kRecoveryCodesRegenerated)) return *refusal;
+  Transaction tx(*services.db);
+  const std::vector<std::string> codes = services.totp.replace_recovery_codes(context.user->id);
+  AuditRecord record = audit_record(context, AuditCode::kRecoveryCodesRegenerated);
+  record.details = {{"username", context.user->email}, {"count", std::to_string(codes.size())}};
+  services.audit.append(record);
+  tx.commit();
+  return http::json_response(200, boost::json::serialize(boost::json::object{{"recovery_codes", to_json(codes)}}));
+}
+
+}  // namespace logbot::cloud::api
