@@ -6,6 +6,7 @@
 // Keeping this in one module means no page can forget one of those rules.
 
 const kLoginPage = '/login.html';
+const kEnrolmentPage = '/account.html?enrol=required';
 
 // The CSRF token of the current session. It comes from the login response or from
 // GET /api/v1/me; it is only ever kept in memory (never in storage another script could read).
@@ -34,6 +35,32 @@ export function set_csrf_token(token) {
  */
 export function home_page(user) {
   return user && user.is_operator === true ? '/operator.html' : '/account.html';
+}
+
+/**
+ * Where the answer of a login step sends the browser: the home page once the session is
+ * fully authenticated ("stage":"full", or no stage from an older server), the enrolment
+ * page when an organisation of the user requires two-factor authentication that the user
+ * has not set up yet. Null for "totp_required": the login page asks for the code itself.
+ */
+export function page_after_login(result) {
+  const stage = result && typeof result.stage === 'string' ? result.stage : 'full';
+  if (stage === 'totp_enrolment_required') return kEnrolmentPage;
+  if (stage === 'totp_required') return null;
+  return home_page(result && result.user);
+}
+
+/** The stage of the session from GET /api/v1/me ("full" when the server does not say). */
+export function session_stage(me) {
+  const stage = me && me.session && typeof me.session.stage === 'string' ? me.session.stage : '';
+  return stage === '' ? 'full' : stage;
+}
+
+/** Sends the browser to the account page in its enrolment mode (the only page such a session may use). */
+export function go_to_enrolment() {
+  if (window.location.pathname + window.location.search !== kEnrolmentPage) {
+    window.location.replace(kEnrolmentPage);
+  }
 }
 
 /** Sends the browser to the login page (the session is gone or never existed). */
@@ -94,6 +121,10 @@ export async function api(method, path, options = {}) {
     set_csrf_token(null);
     go_to_login();
   }
+  // A half-authenticated session (password given, second factor not yet): only the login
+  // page can finish it. A session that must first set up an authenticator: the account page.
+  if (response.status === 403 && code === 'second_factor_required' && !options.allow_unauthenticated) go_to_login();
+  if (response.status === 403 && code === 'totp_enrolment_required' && !options.allow_unauthenticated) go_to_enrolment();
   throw new ApiError(response.status, code, message, body);
 }
 
@@ -110,6 +141,17 @@ export async function login(email, password) {
     body: { email, password },
     allow_unauthenticated: true,
   });
+  set_csrf_token(result && result.csrf_token);
+  return result;
+}
+
+/**
+ * POST /api/v1/auth/totp: the second login step with a one-time code or a recovery code.
+ * The server replaces the session (cookie and CSRF token); the new token is kept.
+ */
+export async function login_second_factor({ code, recovery_code }) {
+  const body = code !== undefined ? { code } : { recovery_code };
+  const result = await api('POST', '/api/v1/auth/totp', { body, allow_unauthenticated: true });
   set_csrf_token(result && result.csrf_token);
   return result;
 }
@@ -139,6 +181,8 @@ export function describe_error(error) {
   if (error instanceof ApiError) {
     if (error.status === 403 && error.code === 'forbidden') return 'Your role does not allow this action.';
     if (error.status === 403 && error.code === 'csrf') return 'The page is out of date. Reload it and try again.';
+    if (error.status === 403 && error.code === 'second_factor_required') return 'Enter the code of your authenticator to finish logging in.';
+    if (error.status === 403 && error.code === 'totp_enrolment_required') return 'Your organisation requires two-factor authentication. Set up your authenticator first.';
     if (error.status === 404) return 'Not found, or you are not a member of this organisation.';
     if (error.message) return error.message;
     return `The request failed (HTTP ${error.status}${error.code ? `, ${error.code}` : ''}).`;

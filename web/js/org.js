@@ -1,5 +1,7 @@
-// Organisation page (/org.html?org=ID): members with their roles, adding members, and —
-// for owners and admins — the organisation's audit log with filters and exports.
+// Organisation page (/org.html?org=ID): members with their roles and whether they use
+// two-factor authentication, adding members, and — for owners and admins — the security
+// policy (require two-factor authentication) and the organisation's audit log with filters
+// and exports.
 //
 // The page only hides what the user's role cannot do; the server decides (it checks the
 // permission on every request), so a tampered page gains nothing.
@@ -46,6 +48,13 @@ function role_options(select, selected) {
 
 // --- Members ------------------------------------------------------------------------------
 
+function totp_cell(member) {
+  if (typeof member.totp_enabled !== 'boolean') return element('td', {});
+  return element('td', {}, member.totp_enabled
+    ? element('span', { className: 'badge badge-ok', text: 'Enabled' })
+    : element('span', { className: 'badge', text: 'Off' }));
+}
+
 function member_row(member) {
   const editable = can_touch(member);
   const label = `Role of ${member.email}`;
@@ -67,6 +76,7 @@ function member_row(member) {
     element('td', {}, member.email, is_me ? element('span', { className: 'badge badge-ok spaced', text: 'you' }) : null),
     element('td', { text: member.display_name || '' }),
     element('td', {}, select),
+    totp_cell(member),
     time_cell(member.added_at),
     element('td', { className: 'actions' }, remove));
 }
@@ -168,6 +178,31 @@ add_form.addEventListener('submit', async (event) => {
   }
 });
 
+// --- Security policy ---------------------------------------------------------------------------
+
+const require_2fa = by_id('require-2fa');
+const security_status = by_id('security-status');
+
+require_2fa.addEventListener('change', async () => {
+  const wanted = require_2fa.checked;
+  require_2fa.disabled = true;
+  set_status(security_status, wanted ? 'Turning the policy on…' : 'Turning the policy off…');
+  try {
+    const org = await api('PATCH', org_path, { body: { require_2fa: wanted } });
+    const now = org && typeof org.require_2fa === 'boolean' ? org.require_2fa : wanted;
+    require_2fa.checked = now;
+    set_status(security_status, now
+      ? 'Two-factor authentication is now required for all members.'
+      : 'Two-factor authentication is no longer required.', 'ok');
+    await Promise.all([load_members(), reload_audit()]);
+  } catch (error) {
+    require_2fa.checked = !wanted;
+    set_status(security_status, describe_error(error), 'error');
+  } finally {
+    require_2fa.disabled = false;
+  }
+});
+
 // --- Organisation audit ------------------------------------------------------------------------
 
 const org_audit = new AuditTable({
@@ -238,6 +273,8 @@ async function start() {
 
   by_id('org-content').hidden = false;
   by_id('add-member-section').hidden = !can_manage();
+  by_id('security-section').hidden = !can_manage();
+  require_2fa.checked = org.require_2fa === true;
   by_id('org-audit-section').hidden = !can_manage();
   role_options(by_id('member-role'), 'viewer');
 

@@ -1,7 +1,7 @@
 // The frame every signed-in page shares: the header bar with the user's organisations,
 // the signed-in user and the #logout button.
 
-import { home_page, load_me, logout } from './api.js';
+import { go_to_enrolment, go_to_login, home_page, load_me, logout, session_stage } from './api.js';
 import { by_id, clear, element } from './dom.js';
 
 const kOperatorPage = '/operator.html';
@@ -9,9 +9,12 @@ const kOperatorPage = '/operator.html';
 /**
  * Loads /api/v1/me (redirecting to the login page when there is no session), fills the
  * navigation and wires #logout. Resolves to the /me document.
- * `current_org_id` marks the organisation page being shown.
+ * `current_org_id` marks the organisation page being shown. A session that still has to
+ * set up two-factor authentication may only use the account page in its enrolment mode
+ * (`options.enrolment` true there); any other page sends it there. A half-authenticated
+ * session (code not yet given) goes back to the login page.
  */
-export async function start_shell(current_org_id = null) {
+export async function start_shell(current_org_id = null, options = {}) {
   by_id('logout').addEventListener('click', (event) => {
     event.preventDefault();
     event.currentTarget.disabled = true;
@@ -19,6 +22,13 @@ export async function start_shell(current_org_id = null) {
   });
 
   const me = await load_me();
+  const stage = session_stage(me);
+  if (stage === 'totp_required' || (stage === 'totp_enrolment_required' && !options.enrolment)) {
+    if (stage === 'totp_required') go_to_login();
+    else go_to_enrolment();
+    // The page is being replaced: its script must not go on calling routes the session may not use.
+    return new Promise(() => {});
+  }
   const user = me.user || {};
   by_id('nav-user').textContent = user.display_name ? `${user.display_name} <${user.email}>` : user.email || '';
 
@@ -35,7 +45,8 @@ export async function start_shell(current_org_id = null) {
 
   const list = by_id('nav-orgs');
   clear(list);
-  const memberships = Array.isArray(me.memberships) ? me.memberships : [];
+  // Until the authenticator is set up, the organisation pages are closed to this session.
+  const memberships = Array.isArray(me.memberships) && stage === 'full' ? me.memberships : [];
   for (const membership of memberships) {
     const link = element('a', {
       href: `/org.html?org=${encodeURIComponent(membership.org_id)}`,
