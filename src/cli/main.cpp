@@ -1,13 +1,7 @@
-// logbot: the engineer's command-line client.
-#include <CLI/CLI.hpp>
-#include <iostream>
-
-#include "common/version.hpp"
+// logbot: the engineer's command-line client (commands in cli/commands.cpp).
+#include "cli/commands.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"logbot: the Logbot command-line client"};
-  app.set_version_flag("--version", std::string("logbot ") + logbot::kVersion);
-  CLI11_PARSE(app, argc, argv);
-  std::cout << app.help();
-  return 0;
+  logbot::cli::Console console = logbot::cli::system_console();
+  return logbot::cli::run_cli(argc, argv, console);
 }

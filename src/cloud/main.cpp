@@ -1,6 +1,5 @@
 // logbot-cloud: the multi-tenant cloud server and its administration commands.
 #include <spdlog/spdlog.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -12,6 +11,7 @@
 #include "cloud/config/cloud_config.hpp"
 #include "cloud/http/server.hpp"
 #include "cloud/services.hpp"
+#include "common/terminal.hpp"
 #include "common/tls/self_signed.hpp"
 #include "common/version.hpp"
 
@@ -38,22 +38,8 @@ std::filesystem::path default_web_dir() {
 
 // Reads a password from stdin (one line) or, on a terminal, without echo.
 std::string read_password(bool from_stdin) {
-  std::string password;
-  if (from_stdin || !::isatty(STDIN_FILENO)) {
-    std::getline(std::cin, password);
-    if (!password.empty() && password.back() == '\r') password.pop_back();
-    return password;
-  }
-  std::cerr << "Password: " << std::flush;
-  termios old_settings{};
-  ::tcgetattr(STDIN_FILENO, &old_settings);
-  termios silent = old_settings;
-  silent.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-  ::tcsetattr(STDIN_FILENO, TCSANOW, &silent);
-  std::getline(std::cin, password);
-  ::tcsetattr(STDIN_FILENO, TCSANOW, &old_settings);
-  std::cerr << "\n";
-  return password;
+  const auto line = from_stdin || !::isatty(STDIN_FILENO) ? read_line(std::cin) : ask_terminal("Password: ", true);
+  return line.value_or("");
 }
 
 struct CommonOptions {

@@ -38,11 +38,12 @@ std::optional<http::Response> refuse_if_locked(RequestContext& context, AuditRec
 }
 
 void record_password_failure(RequestContext& context, AuditRecord record, const std::string& account,
-                             std::string_view error) {
+                             std::string_view error, std::string_view reason) {
   Services& services = context.services;
   const auto outcome = services.throttle.record_failure(account, context.request.peer_ip);
   services.metrics.count_login(false);
   record.details.emplace_back("error", std::string(error));
+  if (!reason.empty()) record.details.emplace_back("reason", std::string(reason));
   services.audit.append(record);
   if (!outcome.locked_for_ms) return;
   services.metrics.count_lockout();
@@ -121,9 +122,13 @@ http::Response session_established(RequestContext& context, const User& user, co
 
 http::Response logout(RequestContext& context) {
   context.services.sessions.revoke(context.user->id, context.session->id);
-  AuditRecord record = audit_record(context, AuditCode::kLogout);
-  record.details = {{"username", context.user->email}, {"session", context.session->id}};
-  context.services.audit.append(record);
+  // An abandoned half login wrote no LOGIN, so it writes no LOGOUT either (its failures,
+  // if any, are LOGIN_ERROR entries already).
+  if (context.session->stage == SessionStage::kFull) {
+    AuditRecord record = audit_record(context, AuditCode::kLogout);
+    record.details = {{"username", context.user->email}, {"session", context.session->id}};
+    context.services.audit.append(record);
+  }
   http::Response response = http::no_content();
   response.set_header("Set-Cookie", http::expired_session_cookie());
   return response;

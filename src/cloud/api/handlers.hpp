@@ -54,7 +54,7 @@ std::optional<http::Response> refuse_if_locked(RequestContext& context, AuditRec
 // Counts the failure per account and source address, audits LOGIN_ERROR (with `error`) and,
 // when this failure starts a lockout, LOCKOUT.
 void record_password_failure(RequestContext& context, AuditRecord record, const std::string& account,
-                             std::string_view error = "invalid_credentials");
+                             std::string_view error = "invalid_credentials", std::string_view reason = {});
 // The answer that hands a session to the client: user, CSRF token, stage and the cookie.
 http::Response session_established(RequestContext& context, const User& user, const NewSession& session);
 

@@ -61,8 +61,8 @@ std::optional<http::Response> check_password_and_code(RequestContext& context, A
   }
   const CodeCheck checked = check_code(services, context.user->id, *code);
   if (checked != CodeCheck::kAccepted) {
-    if (checked == CodeCheck::kReplayed) failure.details.emplace_back("reason", "replayed");
-    record_password_failure(context, failure, account, "invalid_totp");
+    record_password_failure(context, failure, account, "invalid_totp",
+                            checked == CodeCheck::kReplayed ? "replayed" : "");
     return http::error_response(403, "invalid_totp", "the one-time code is not correct or was used already");
   }
   return std::nullopt;
@@ -91,15 +91,16 @@ http::Response second_factor(RequestContext& context) {
   if (auto refusal = refuse_if_locked(context, failure, user.email)) return *refusal;
 
   bool accepted = false;
+  bool replayed = false;
   if (code) {
     const CodeCheck checked = check_code(services, user.id, *code);
     accepted = checked == CodeCheck::kAccepted;
-    if (checked == CodeCheck::kReplayed) failure.details.emplace_back("reason", "replayed");
+    replayed = checked == CodeCheck::kReplayed;
   } else {
     accepted = services.totp.use_recovery_code(user.id, *recovery_code);
   }
   if (!accepted) {
-    record_password_failure(context, failure, user.email, "invalid_totp");
+    record_password_failure(context, failure, user.email, "invalid_totp", replayed ? "replayed" : "");
     const bool may_retry = services.sessions.count_second_factor_failure(session);
     http::Response response =
         http::error_response(401, "invalid_totp",

@@ -11,6 +11,12 @@ namespace logbot::tls {
 boost::asio::ssl::context make_server_context(const std::filesystem::path& cert_chain_pem,
                                               const std::filesystem::path& private_key_pem);
 
+// Client context under the same protocol policy, verifying the server: against exactly the
+// certificates in `ca_file` when given (a pinned self-signed certificate anchors), else the
+// system trust store. Host-name checks are per connection (the caller's). Throws
+// std::runtime_error with a message for the user.
+boost::asio::ssl::context make_client_context(const std::filesystem::path& ca_file);
+
 // The TLS 1.2 cipher list; TLS 1.3 suites are all AEAD already.
 inline constexpr const char* kTls12Ciphers = "ECDHE+AESGCM:ECDHE+CHACHA20";
 

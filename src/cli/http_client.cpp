@@ -1,0 +1,384 @@
+#include "cli/http_client.hpp"
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <cctype>
+#include <exception>
+#include <filesystem>
+#include <optional>
+#include <vector>
+
+#include "common/net/address.hpp"
+#include "common/tls/tls_context.hpp"
+#include "common/version.hpp"
+
+namespace logbot::cli {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace ssl = boost::asio::ssl;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// An audit export of 10000 entries stays far below this; anything larger is not our server.
+constexpr std::uint64_t kMaximumResponseBytes = 64 * 1024 * 1024;
+constexpr std::chrono::seconds kShutdownTimeout{2};
+
+bool iequals_prefix(std::string_view text, std::string_view prefix) {
+  if (text.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(text[i])) != std::tolower(static_cast<unsigned char>(prefix[i])))
+      return false;
+  return true;
+}
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+bool is_dns_name(std::string_view host) {
+  if (host.empty() || host.size() > 253) return false;
+  return std::all_of(host.begin(), host.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.';
+  });
+}
+
+// Cookie and CSRF values come back from session.json: never let one smuggle a header line.
+bool is_header_token(std::string_view value) {
+  return std::all_of(value.begin(), value.end(), [](char c) { return c > 0x20 && c < 0x7f && c != ';'; });
+}
+
+std::string seconds_text(std::chrono::milliseconds timeout) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(timeout).count()) + " s";
+}
+
+// The reason a certificate was refused, in words that say what to do.
+std::string describe_verification_failure(long result, const ServerUrl& server) {
+  switch (result) {
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    case X509_V_ERR_CERT_UNTRUSTED:
+    case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+    case X509_V_ERR_CERT_REJECTED:
+      return "the server's certificate is not trusted (use --ca-file with the server's certificate, e.g. "
+             "DATA_DIR/tls/cert.pem): " +
+             std::string(X509_verify_cert_error_string(result));
+    case X509_V_ERR_HOSTNAME_MISMATCH:
+    case X509_V_ERR_IP_ADDRESS_MISMATCH:
+      return "the server's certificate is not valid for " + server.host +
+             " (connect with a name or address the certificate lists)";
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+      return "the server's certificate has expired (the server operator must renew it)";
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+      return "the server's certificate is not valid yet (check this computer's clock)";
+    default:
+      return "the server's certificate was refused: " + std::string(X509_verify_cert_error_string(result));
+  }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Pure helpers
+// ---------------------------------------------------------------------------------------------
+
+CliResult<ServerUrl> parse_server_url(std::string_view text) {
+  const std::string shown(text);
+  constexpr std::string_view kScheme = "https://";
+  if (!iequals_prefix(text, kScheme))
+    return CliError{"the server URL must start with https:// (got '" + shown + "')"};
+  std::string_view authority = text.substr(kScheme.size());
+  if (!authority.empty() && authority.back() == '/') authority.remove_suffix(1);
+  if (authority.find_first_of("/?#@ ") != std::string_view::npos || authority.empty())
+    return CliError{"the server URL must be https://HOST:PORT without a path (got '" + shown + "')"};
+  std::string with_port(authority);
+  const bool bracketed = authority.front() == '[';
+  if ((bracketed && authority.back() == ']') || (!bracketed && authority.find(':') == std::string_view::npos))
+    with_port += ":443";
+  const auto host_port = net::parse_host_port(with_port);
+  if (!host_port || host_port->port == 0)
+    return CliError{"the server URL must be https://HOST:PORT (got '" + shown + "')"};
+  ServerUrl url;
+  url.host = host_port->host;
+  url.port = host_port->port;
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(url.host, ec);
+  url.host_is_ip = !ec;
+  if (!url.host_is_ip && !is_dns_name(url.host))
+    return CliError{"the server URL has an invalid host name '" + url.host + "'"};
+  if (url.host_is_ip) url.host = address.to_string();
+  for (char& c : url.host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const bool v6 = url.host_is_ip && address.is_v6();
+  url.origin = "https://" + (v6 ? "[" + url.host + "]" : url.host) + ":" + std::to_string(url.port);
+  return url;
+}
+
+SessionCookieUpdate parse_session_set_cookie(std::string_view header) {
+  SessionCookieUpdate update;
+  const auto end_of_pair = header.find(';');
+  const std::string_view pair = header.substr(0, end_of_pair);
+  const auto equals = pair.find('=');
+  if (equals == std::string_view::npos || trim(pair.substr(0, equals)) != kSessionCookieName) return update;
+  update.is_session_cookie = true;
+  update.value = std::string(trim(pair.substr(equals + 1)));
+  update.clears = update.value.empty();
+  std::string_view attributes = end_of_pair == std::string_view::npos ? "" : header.substr(end_of_pair + 1);
+  while (!attributes.empty()) {
+    const auto next = attributes.find(';');
+    const std::string_view attribute = trim(attributes.substr(0, next));
+    if (iequals_prefix(attribute, "max-age=")) {
+      const std::string_view age = trim(attribute.substr(8));
+      if (!age.empty() && (age.front() == '-' || age.find_first_not_of('0') == std::string_view::npos))
+        update.clears = true;
+    }
+    attributes = next == std::string_view::npos ? "" : attributes.substr(next + 1);
+  }
+  return update;
+}
+
+std::string HttpResponse::string_field(std::string_view name) const {
+  if (!json || !json->is_object()) return {};
+  const auto* field = json->as_object().if_contains(name);
+  if (field == nullptr || !field->is_string()) return {};
+  return std::string(field->as_string());
+}
+
+std::string HttpResponse::error_code() const { return string_field("error"); }
+
+std::string HttpResponse::error_message() const {
+  std::string message = string_field("message");
+  if (message.empty()) message = "HTTP status " + std::to_string(status);
+  return message;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The client
+// ---------------------------------------------------------------------------------------------
+
+struct HttpsClient::Impl {
+  explicit Impl(ssl::context context) : tls(std::move(context)) {}
+  ServerUrl server;
+  std::string ca_file;
+  std::chrono::milliseconds timeout;
+  ssl::context tls;
+  std::string session_cookie;
+  std::string csrf_token;
+
+  CliResult<HttpResponse> perform(http::verb verb, std::string_view target, const boost::json::value* body);
+  // `request` outlives the coroutine: perform() runs it to completion before returning.
+  asio::awaitable<CliResult<HttpResponse>> exchange(const http::request<http::string_body>& request);
+  CliResult<void> configure_verification(SSL* ssl) const;
+  void take_cookies(const http::response<http::string_body>& response);
+};
+
+CliResult<void> HttpsClient::Impl::configure_verification(SSL* ssl) const {
+  if (server.host_is_ip) {
+    // An IP literal is matched against the certificate's IP SANs only, and is never sent as SNI.
+    if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), server.host.c_str()) != 1)
+      return CliError{"TLS: cannot verify the address " + server.host};
+    return {};
+  }
+  SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+  if (SSL_set1_host(ssl, server.host.c_str()) != 1) return CliError{"TLS: cannot verify the name " + server.host};
+  if (SSL_set_tlsext_host_name(ssl, server.host.c_str()) != 1)
+    return CliError{"TLS: cannot set the server name " + server.host};
+  return {};
+}
+
+void HttpsClient::Impl::take_cookies(const http::response<http::string_body>& response) {
+  const auto [first, last] = response.equal_range(http::field::set_cookie);
+  for (auto field = first; field != last; ++field) {
+    const SessionCookieUpdate update = parse_session_set_cookie(field->value());
+    if (!update.is_session_cookie) continue;
+    session_cookie = update.clears ? std::string() : update.value;
+  }
+}
+
+// GCC 12 reports -Wmismatched-new-delete inside Asio's awaitable frame allocator (aligned_alloc paired
+// with the frame's own operator delete, which frees it correctly): a known false positive.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+asio::awaitable<CliResult<HttpResponse>> HttpsClient::Impl::exchange(const http::request<http::string_body>& request) {
+  constexpr auto token = asio::as_tuple(asio::use_awaitable);
+  auto executor = co_await asio::this_coro::executor;
+  const std::string& origin = server.origin;
+
+  std::vector<tcp::endpoint> endpoints;
+  if (server.host_is_ip) {
+    endpoints.emplace_back(asio::ip::make_address(server.host), server.port);
+  } else {
+    tcp::resolver resolver(executor);
+    auto [resolve_ec, results] = co_await resolver.async_resolve(server.host, std::to_string(server.port), token);
+    if (resolve_ec) co_return CliError{"cannot find the server " + server.host + ": " + resolve_ec.message()};
+    for (const auto& entry : results) endpoints.push_back(entry.endpoint());
+  }
+
+  beast::ssl_stream<beast::tcp_stream> stream(executor, tls);
+  if (auto configured = configure_verification(stream.native_handle()); !configured) co_return configured.error();
+  auto& socket = beast::get_lowest_layer(stream);
+
+  socket.expires_after(timeout);
+  auto [connect_ec, endpoint] = co_await socket.async_connect(endpoints, token);
+  (void)endpoint;
+  if (connect_ec == beast::error::timeout)
+    co_return CliError{"cannot connect to " + origin + ": no answer within " + seconds_text(timeout)};
+  if (connect_ec == asio::error::connection_refused)
+    co_return CliError{"cannot connect to " + origin + ": connection refused (is the server running, is the port right?)"};
+  if (connect_ec) co_return CliError{"cannot connect to " + origin + ": " + connect_ec.message()};
+
+  socket.expires_after(timeout);
+  auto [handshake_ec] = co_await stream.async_handshake(ssl::stream_base::client, token);
+  if (handshake_ec) {
+    const long verification = SSL_get_verify_result(stream.native_handle());
+    if (verification != X509_V_OK) co_return CliError{describe_verification_failure(verification, server)};
+    if (handshake_ec == beast::error::timeout)
+      co_return CliError{"TLS handshake with " + origin + " timed out after " + seconds_text(timeout)};
+    co_return CliError{"TLS handshake with " + origin + " failed: " + handshake_ec.message() +
+                       " (is it a Logbot HTTPS server?)"};
+  }
+
+  socket.expires_after(timeout);
+  auto [write_ec, written] = co_await http::async_write(stream, request, token);
+  (void)written;
+  if (write_ec) co_return CliError{"cannot send the request to " + origin + ": " + write_ec.message()};
+
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(kMaximumResponseBytes);
+  socket.expires_after(timeout);
+  auto [read_ec, read] = co_await http::async_read(stream, buffer, parser, token);
+  (void)read;
+  if (read_ec == beast::error::timeout)
+    co_return CliError{origin + " did not answer within " + seconds_text(timeout)};
+  if (read_ec) co_return CliError{"no valid answer from " + origin + ": " + read_ec.message()};
+
+  // Best effort: the answer is complete, a peer that skips close_notify changes nothing.
+  socket.expires_after(kShutdownTimeout);
+  auto [shutdown_ec] = co_await stream.async_shutdown(token);
+  (void)shutdown_ec;
+
+  http::response<http::string_body> response = parser.release();
+  take_cookies(response);
+  HttpResponse out;
+  out.status = response.result_int();
+  out.body = std::move(response.body());
+  const std::string_view content_type = response[http::field::content_type];
+  if (iequals_prefix(content_type, "application/json") && !out.body.empty()) {
+    boost::system::error_code json_ec;
+    boost::json::value parsed = boost::json::parse(out.body, json_ec);
+    if (!json_ec) out.json = std::move(parsed);
+  }
+  co_return out;
+}
+#pragma GCC diagnostic pop
+
+CliResult<HttpResponse> HttpsClient::Impl::perform(http::verb verb, std::string_view target,
+                                                   const boost::json::value* body) {
+  if (!is_header_token(session_cookie) || !is_header_token(csrf_token))
+    return CliError{"the stored session holds invalid characters: run logbot login again"};
+  http::request<http::string_body> request{verb, target, 11};
+  const bool v6 = server.host.find(':') != std::string::npos;
+  request.set(http::field::host, (v6 ? "[" + server.host + "]" : server.host) + ":" + std::to_string(server.port));
+  request.set(http::field::user_agent, std::string("logbot-cli/") + kVersion);
+  request.set(http::field::accept, "application/json");
+  request.set("X-Logbot-Client", "cli");
+  if (!session_cookie.empty()) request.set(http::field::cookie, std::string(kSessionCookieName) + "=" + session_cookie);
+  if (verb != http::verb::get && verb != http::verb::head && !csrf_token.empty())
+    request.set("X-CSRF-Token", csrf_token);
+  if (body != nullptr) {
+    request.set(http::field::content_type, "application/json");
+    request.body() = boost::json::serialize(*body);
+  }
+  request.keep_alive(false);
+  request.prepare_payload();
+
+  asio::io_context io;
+  std::optional<CliResult<HttpResponse>> outcome;
+  asio::co_spawn(io, exchange(request), [&outcome, target](std::exception_ptr failure, CliResult<HttpResponse> result) {
+    if (!failure) {
+      outcome.emplace(std::move(result));
+      return;
+    }
+    std::string reason = "unknown error";
+    try {
+      std::rethrow_exception(failure);
+    } catch (const std::exception& error) {
+      reason = error.what();
+    }
+    outcome.emplace(CliError{"request to " + std::string(target) + " failed: " + reason});
+  });
+  io.run();
+  if (!outcome) return CliError{"request to " + server.origin + " did not complete"};
+  return std::move(*outcome);
+}
+
+CliResult<HttpsClient> HttpsClient::create(const ClientOptions& options) {
+  auto server = parse_server_url(options.url);
+  if (!server) return server.error();
+  std::unique_ptr<Impl> impl;
+  try {
+    // The shared TLS policy (common/tls): TLS 1.2+, AEAD only, the server verified.
+    impl = std::make_unique<Impl>(tls::make_client_context(options.ca_file));
+  } catch (const std::exception& error) {
+    return CliError{error.what()};
+  }
+  impl->server = *server;
+  impl->ca_file = options.ca_file;
+  impl->timeout = options.timeout;
+  return HttpsClient(std::move(impl));
+}
+
+HttpsClient::HttpsClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+HttpsClient::HttpsClient(HttpsClient&&) noexcept = default;
+HttpsClient& HttpsClient::operator=(HttpsClient&&) noexcept = default;
+HttpsClient::~HttpsClient() = default;
+
+CliResult<HttpResponse> HttpsClient::get(std::string_view target) {
+  return impl_->perform(http::verb::get, target, nullptr);
+}
+
+CliResult<HttpResponse> HttpsClient::post(std::string_view target, const boost::json::value* body) {
+  return impl_->perform(http::verb::post, target, body);
+}
+
+const std::string& HttpsClient::session_cookie() const { return impl_->session_cookie; }
+void HttpsClient::set_session_cookie(std::string cookie) { impl_->session_cookie = std::move(cookie); }
+const std::string& HttpsClient::csrf_token() const { return impl_->csrf_token; }
+void HttpsClient::set_csrf_token(std::string token) { impl_->csrf_token = std::move(token); }
+const ServerUrl& HttpsClient::server() const { return impl_->server; }
+
+}  // namespace logbot::cli
