@@ -25,7 +25,8 @@ struct World {
     config.argon2.memory_bytes = 8 * 1024;  // fuzzing speed; production uses the OWASP minimum
     auto db = Database::open_in_memory();
     migrate(*db);
-    services = std::make_unique<Services>(config, std::move(db), clock, ServiceKeys{std::string(32, 'k'), std::string(32, 's')});
+    services = std::make_unique<Services>(config, std::move(db), clock,
+                                          ServiceKeys{std::string(32, 'k'), std::string(32, 's')});
     ProvisionError error;
     provision_org(*services, "Acme", "alice@example.com", "correct horse battery", Requester{}, error);
   }

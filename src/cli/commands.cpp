@@ -114,7 +114,8 @@ int login(const LoginOptions& options, Console& console) {
   std::optional<std::string> password;
   if (options.password_stdin) {
     password = read_line(console.in);
-    if (!password) return fail(console, "--password-stdin: standard input is empty (give the password as its first line)");
+    if (!password)
+      return fail(console, "--password-stdin: standard input is empty (give the password as its first line)");
   } else if (!console.input_is_terminal) {
     return fail(console, "no terminal to ask for the password: pipe it in with --password-stdin");
   } else {
@@ -150,14 +151,15 @@ int login(const LoginOptions& options, Console& console) {
                                std::string(options.password_stdin ? " as the second line of standard input" : "") +
                                " (or a recovery code)");
     }
-    const boost::json::value second_factor = is_six_digits(typed) ? boost::json::object{{"code", typed}}
-                                                                   : boost::json::object{{"recovery_code", typed}};
+    const boost::json::value second_factor =
+        is_six_digits(typed) ? boost::json::object{{"code", typed}} : boost::json::object{{"recovery_code", typed}};
     answer = client->post("/api/v1/auth/totp", &second_factor);
     if (!answer) return fail(console, answer.error().message);
     if (answer->status == 401 && answer->error_code() == "invalid_totp") {
       abandon_login(*client);
-      return fail(console, "login failed: the authenticator code (or recovery code) is not correct; "
-                           "wait for the next code and log in again");
+      return fail(console,
+                  "login failed: the authenticator code (or recovery code) is not correct; "
+                  "wait for the next code and log in again");
     }
     if (answer->status == 401)
       return fail(console, "login failed: the login timed out before the code arrived; log in again");
@@ -175,9 +177,10 @@ int login(const LoginOptions& options, Console& console) {
   }
   if (stage == "totp_enrolment_required") {
     abandon_login(*client);
-    return fail(console, "your organisation requires two-factor authentication and this account has none yet: "
-                         "enrol an authenticator app in the web console (" +
-                             client->server().origin + ") first, then run logbot login again");
+    return fail(console,
+                "your organisation requires two-factor authentication and this account has none yet: "
+                "enrol an authenticator app in the web console (" +
+                    client->server().origin + ") first, then run logbot login again");
   }
   if (stage != "full") {
     abandon_login(*client);
@@ -186,8 +189,7 @@ int login(const LoginOptions& options, Console& console) {
   if (client->session_cookie().empty())
     return fail(console, "the server accepted the login but set no session cookie (is it a Logbot server?)");
 
-  const StoredSession session{client->server().origin, client->session_cookie(), client->csrf_token(), ca_file,
-                              email};
+  const StoredSession session{client->server().origin, client->session_cookie(), client->csrf_token(), ca_file, email};
   if (auto saved = save_session(*file, session); !saved) {
     abandon_login(*client);
     return fail(console, saved.error().message);
@@ -211,8 +213,8 @@ CliResult<HttpResponse> get_with_session(Console& console, std::string_view targ
   if (!answer) return answer.error();
   if (answer->status == 401)
     return CliError{"the session has ended (logged out, expired or revoked): run logbot login again"};
-  if (answer->status == 403 && (answer->error_code() == "second_factor_required" ||
-                                answer->error_code() == "totp_enrolment_required"))
+  if (answer->status == 403 &&
+      (answer->error_code() == "second_factor_required" || answer->error_code() == "totp_enrolment_required"))
     return CliError{"the stored session is not fully logged in: run logbot login again"};
   if (answer->status != 200) return CliError{what + " failed: " + server_said(*answer)};
   return answer;

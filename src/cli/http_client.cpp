@@ -53,27 +53,6 @@ namespace {
 constexpr std::uint64_t kMaximumResponseBytes = 64 * 1024 * 1024;
 constexpr std::chrono::seconds kShutdownTimeout{2};
 
-bool iequals_prefix(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(text[i])) != std::tolower(static_cast<unsigned char>(prefix[i])))
-      return false;
-  return true;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
-bool is_dns_name(std::string_view host) {
-  if (host.empty() || host.size() > 253) return false;
-  return std::all_of(host.begin(), host.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.';
-  });
-}
-
 // Cookie and CSRF values come back from session.json: never let one smuggle a header line.
 bool is_header_token(std::string_view value) {
   return std::all_of(value.begin(), value.end(), [](char c) { return c > 0x20 && c < 0x7f && c != ';'; });
@@ -101,74 +80,14 @@ std::string describe_verification_failure(long result, const ServerUrl& server) 
     case X509_V_ERR_IP_ADDRESS_MISMATCH:
       return "the server's certificate is not valid for " + server.host +
              " (connect with a name or address the certificate lists)";
-    case X509_V_ERR_CERT_HAS_EXPIRED:
-      return "the server's certificate has expired (the server operator must renew it)";
+    case X509_V_ERR_CERT_HAS_EXPIRED: return "the server's certificate has expired (the server operator must renew it)";
     case X509_V_ERR_CERT_NOT_YET_VALID:
       return "the server's certificate is not valid yet (check this computer's clock)";
-    default:
-      return "the server's certificate was refused: " + std::string(X509_verify_cert_error_string(result));
+    default: return "the server's certificate was refused: " + std::string(X509_verify_cert_error_string(result));
   }
 }
 
 }  // namespace
-
-// ---------------------------------------------------------------------------------------------
-// Pure helpers
-// ---------------------------------------------------------------------------------------------
-
-CliResult<ServerUrl> parse_server_url(std::string_view text) {
-  const std::string shown(text);
-  constexpr std::string_view kScheme = "https://";
-  if (!iequals_prefix(text, kScheme))
-    return CliError{"the server URL must start with https:// (got '" + shown + "')"};
-  std::string_view authority = text.substr(kScheme.size());
-  if (!authority.empty() && authority.back() == '/') authority.remove_suffix(1);
-  if (authority.find_first_of("/?#@ ") != std::string_view::npos || authority.empty())
-    return CliError{"the server URL must be https://HOST:PORT without a path (got '" + shown + "')"};
-  std::string with_port(authority);
-  const bool bracketed = authority.front() == '[';
-  if ((bracketed && authority.back() == ']') || (!bracketed && authority.find(':') == std::string_view::npos))
-    with_port += ":443";
-  const auto host_port = net::parse_host_port(with_port);
-  if (!host_port || host_port->port == 0)
-    return CliError{"the server URL must be https://HOST:PORT (got '" + shown + "')"};
-  ServerUrl url;
-  url.host = host_port->host;
-  url.port = host_port->port;
-  boost::system::error_code ec;
-  const auto address = asio::ip::make_address(url.host, ec);
-  url.host_is_ip = !ec;
-  if (!url.host_is_ip && !is_dns_name(url.host))
-    return CliError{"the server URL has an invalid host name '" + url.host + "'"};
-  if (url.host_is_ip) url.host = address.to_string();
-  for (char& c : url.host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  const bool v6 = url.host_is_ip && address.is_v6();
-  url.origin = "https://" + (v6 ? "[" + url.host + "]" : url.host) + ":" + std::to_string(url.port);
-  return url;
-}
-
-SessionCookieUpdate parse_session_set_cookie(std::string_view header) {
-  SessionCookieUpdate update;
-  const auto end_of_pair = header.find(';');
-  const std::string_view pair = header.substr(0, end_of_pair);
-  const auto equals = pair.find('=');
-  if (equals == std::string_view::npos || trim(pair.substr(0, equals)) != kSessionCookieName) return update;
-  update.is_session_cookie = true;
-  update.value = std::string(trim(pair.substr(equals + 1)));
-  update.clears = update.value.empty();
-  std::string_view attributes = end_of_pair == std::string_view::npos ? "" : header.substr(end_of_pair + 1);
-  while (!attributes.empty()) {
-    const auto next = attributes.find(';');
-    const std::string_view attribute = trim(attributes.substr(0, next));
-    if (iequals_prefix(attribute, "max-age=")) {
-      const std::string_view age = trim(attribute.substr(8));
-      if (!age.empty() && (age.front() == '-' || age.find_first_not_of('0') == std::string_view::npos))
-        update.clears = true;
-    }
-    attributes = next == std::string_view::npos ? "" : attributes.substr(next + 1);
-  }
-  return update;
-}
 
 std::string HttpResponse::string_field(std::string_view name) const {
   if (!json || !json->is_object()) return {};
@@ -177,7 +96,9 @@ std::string HttpResponse::string_field(std::string_view name) const {
   return std::string(field->as_string());
 }
 
-std::string HttpResponse::error_code() const { return string_field("error"); }
+std::string HttpResponse::error_code() const {
+  return string_field("error");
+}
 
 std::string HttpResponse::error_message() const {
   std::string message = string_field("message");
@@ -257,7 +178,8 @@ asio::awaitable<CliResult<HttpResponse>> HttpsClient::Impl::exchange(const http:
   if (connect_ec == beast::error::timeout)
     co_return CliError{"cannot connect to " + origin + ": no answer within " + seconds_text(timeout)};
   if (connect_ec == asio::error::connection_refused)
-    co_return CliError{"cannot connect to " + origin + ": connection refused (is the server running, is the port right?)"};
+    co_return CliError{"cannot connect to " + origin +
+                       ": connection refused (is the server running, is the port right?)"};
   if (connect_ec) co_return CliError{"cannot connect to " + origin + ": " + connect_ec.message()};
 
   socket.expires_after(timeout);
@@ -282,8 +204,7 @@ asio::awaitable<CliResult<HttpResponse>> HttpsClient::Impl::exchange(const http:
   socket.expires_after(timeout);
   auto [read_ec, read] = co_await http::async_read(stream, buffer, parser, token);
   (void)read;
-  if (read_ec == beast::error::timeout)
-    co_return CliError{origin + " did not answer within " + seconds_text(timeout)};
+  if (read_ec == beast::error::timeout) co_return CliError{origin + " did not answer within " + seconds_text(timeout)};
   if (read_ec) co_return CliError{"no valid answer from " + origin + ": " + read_ec.message()};
 
   // Best effort: the answer is complete, a peer that skips close_notify changes nothing.
@@ -297,7 +218,7 @@ asio::awaitable<CliResult<HttpResponse>> HttpsClient::Impl::exchange(const http:
   out.status = response.result_int();
   out.body = std::move(response.body());
   const std::string_view content_type = response[http::field::content_type];
-  if (iequals_prefix(content_type, "application/json") && !out.body.empty()) {
+  if (starts_with_ignoring_case(content_type, "application/json") && !out.body.empty()) {
     boost::system::error_code json_ec;
     boost::json::value parsed = boost::json::parse(out.body, json_ec);
     if (!json_ec) out.json = std::move(parsed);
@@ -375,10 +296,20 @@ CliResult<HttpResponse> HttpsClient::post(std::string_view target, const boost::
   return impl_->perform(http::verb::post, target, body);
 }
 
-const std::string& HttpsClient::session_cookie() const { return impl_->session_cookie; }
-void HttpsClient::set_session_cookie(std::string cookie) { impl_->session_cookie = std::move(cookie); }
-const std::string& HttpsClient::csrf_token() const { return impl_->csrf_token; }
-void HttpsClient::set_csrf_token(std::string token) { impl_->csrf_token = std::move(token); }
-const ServerUrl& HttpsClient::server() const { return impl_->server; }
+const std::string& HttpsClient::session_cookie() const {
+  return impl_->session_cookie;
+}
+void HttpsClient::set_session_cookie(std::string cookie) {
+  impl_->session_cookie = std::move(cookie);
+}
+const std::string& HttpsClient::csrf_token() const {
+  return impl_->csrf_token;
+}
+void HttpsClient::set_csrf_token(std::string token) {
+  impl_->csrf_token = std::move(token);
+}
+const ServerUrl& HttpsClient::server() const {
+  return impl_->server;
+}
 
 }  // namespace logbot::cli

@@ -11,28 +11,11 @@
 #include <string_view>
 
 #include "cli/cli_error.hpp"
+#include "cli/url_and_cookie.hpp"
 
 namespace logbot::cli {
 
-inline constexpr std::string_view kSessionCookieName = "__Host-logbot_session";
 inline constexpr std::chrono::seconds kDefaultTimeout{15};
-
-// "https://HOST[:PORT][/]" split into what the connection needs.
-struct ServerUrl {
-  std::string origin;  // normalised "https://host:port", as stored and shown
-  std::string host;    // without IPv6 brackets
-  std::uint16_t port = 443;
-  bool host_is_ip = false;
-};
-CliResult<ServerUrl> parse_server_url(std::string_view text);
-
-// What one Set-Cookie header says about the session cookie.
-struct SessionCookieUpdate {
-  bool is_session_cookie = false;
-  bool clears = false;  // empty value or Max-Age <= 0
-  std::string value;
-};
-SessionCookieUpdate parse_session_set_cookie(std::string_view set_cookie_header);
 
 struct HttpResponse {
   unsigned status = 0;

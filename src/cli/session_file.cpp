@@ -15,7 +15,9 @@ namespace {
 
 constexpr std::size_t kMaximumFileBytes = 64 * 1024;
 
-std::string errno_text(int error) { return std::strerror(error); }
+std::string errno_text(int error) {
+  return std::strerror(error);
+}
 
 // Closes a descriptor on every path out.
 class FileDescriptor {
@@ -62,7 +64,8 @@ std::string string_member(const boost::json::object& object, std::string_view na
 
 CliResult<std::filesystem::path> session_file_path(const EnvironmentLookup& environment) {
   if (auto directory = environment("LOGBOT_CONFIG_DIR"); directory && !directory->empty())
-    return CliResult<std::filesystem::path>(boost::system::in_place_value, std::filesystem::path(*directory) / "session.json");
+    return CliResult<std::filesystem::path>(boost::system::in_place_value,
+                                            std::filesystem::path(*directory) / "session.json");
   if (auto home = environment("HOME"); home && !home->empty())
     return CliResult<std::filesystem::path>(boost::system::in_place_value,
                                             std::filesystem::path(*home) / ".config" / "logbot" / "session.json");

@@ -100,8 +100,7 @@ http::Response login(RequestContext& context) {
                                                       SessionStage::kTotpEnrolmentRequired);
     return session_established(context, *user, enrol);
   }
-  const NewSession created =
-      services.sessions.create(user->id, context.request.peer_ip, context.client, user_agent);
+  const NewSession created = services.sessions.create(user->id, context.request.peer_ip, context.client, user_agent);
   context.user = user;
   AuditRecord success = audit_record(context, AuditCode::kLogin);
   success.details = {{"auth_method", "password"}, {"username", user->email}};

@@ -19,7 +19,9 @@ namespace {
 
 constexpr const char* kIssuer = "Logbot";
 
-std::int64_t now_seconds(const Services& services) { return services.clock.now_ms() / 1000; }
+std::int64_t now_seconds(const Services& services) {
+  return services.clock.now_ms() / 1000;
+}
 
 boost::json::array to_json(const std::vector<std::string>& codes) {
   boost::json::array out;
@@ -51,9 +53,8 @@ std::optional<http::Response> check_password_and_code(RequestContext& context, A
 
   const std::string& account = context.user->email;
   AuditRecord failure = audit_record(context, AuditCode::kLoginError);
-  failure.details = {{"auth_method", "password+totp"},
-                     {"username", account},
-                     {"action", std::string(to_string(action))}};
+  failure.details = {
+      {"auth_method", "password+totp"}, {"username", account}, {"action", std::string(to_string(action))}};
   if (auto refusal = refuse_if_locked(context, failure, account)) return refusal;
   if (!services.hasher.verify(*password, context.user->password_hash)) {
     record_password_failure(context, failure, account);
@@ -102,10 +103,9 @@ http::Response second_factor(RequestContext& context) {
   if (!accepted) {
     record_password_failure(context, failure, user.email, "invalid_totp", replayed ? "replayed" : "");
     const bool may_retry = services.sessions.count_second_factor_failure(session);
-    http::Response response =
-        http::error_response(401, "invalid_totp",
-                             may_retry ? "the one-time code is not correct or was used already"
-                                       : "too many wrong codes: log in again with your password");
+    http::Response response = http::error_response(401, "invalid_totp",
+                                                   may_retry ? "the one-time code is not correct or was used already"
+                                                             : "too many wrong codes: log in again with your password");
     if (!may_retry) response.set_header("Set-Cookie", http::expired_session_cookie());
     return response;
   }
@@ -179,8 +179,11 @@ http::Response confirm_totp_enrolment(RequestContext& context) {
   services.totp.confirm_enrolment(context.user->id, *step);
   const std::vector<std::string> codes = services.totp.replace_recovery_codes(context.user->id);
   AuditRecord record = audit_record(context, AuditCode::kUpdateTotp);
-  record.details = {{"username", context.user->email}, {"type", "totp"}, {"algorithm", "SHA1"},
-                    {"digits", std::to_string(kTotpDigits)}, {"period", std::to_string(kTotpPeriodSeconds)}};
+  record.details = {{"username", context.user->email},
+                    {"type", "totp"},
+                    {"algorithm", "SHA1"},
+                    {"digits", std::to_string(kTotpDigits)},
+                    {"period", std::to_string(kTotpPeriodSeconds)}};
   services.audit.append(record);
   std::optional<NewSession> promoted;
   if (context.session->stage == SessionStage::kTotpEnrolmentRequired) {

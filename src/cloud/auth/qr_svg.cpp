@@ -24,11 +24,13 @@ std::optional<std::string> qr_code_svg(std::string_view text) {
   }
   const std::string dimension = std::to_string(size);
   return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " + dimension + " " + dimension +
-         "\" width=\"" + std::to_string(size * 6) + "\" height=\"" + std::to_string(size * 6) +
+         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " +
+         dimension + " " + dimension + "\" width=\"" + std::to_string(size * 6) + "\" height=\"" +
+         std::to_string(size * 6) +
          "\" shape-rendering=\"crispEdges\">"
          "<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>"
-         "<path fill=\"#000\" d=\"" + path + "\"/></svg>\n";
+         "<path fill=\"#000\" d=\"" +
+         path + "\"/></svg>\n";
 }
 
 }  // namespace logbot::cloud

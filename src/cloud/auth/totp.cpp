@@ -48,7 +48,9 @@ std::string percent_encode(std::string_view text) {
 
 }  // namespace
 
-std::string generate_totp_secret() { return crypto::random_bytes(kTotpSecretBytes); }
+std::string generate_totp_secret() {
+  return crypto::random_bytes(kTotpSecretBytes);
+}
 
 std::string base32_encode(std::string_view raw) {
   ensure_oath_initialised();
@@ -74,9 +76,9 @@ std::string group_in_fours(std::string_view base32) {
 }
 
 std::string otpauth_uri(std::string_view issuer, std::string_view account, std::string_view secret_base32) {
-  return "otpauth://totp/" + percent_encode(issuer) + ":" + percent_encode(account) + "?secret=" +
-         std::string(secret_base32) + "&issuer=" + percent_encode(issuer) + "&algorithm=SHA1&digits=" +
-         std::to_string(kTotpDigits) + "&period=" + std::to_string(kTotpPeriodSeconds);
+  return "otpauth://totp/" + percent_encode(issuer) + ":" + percent_encode(account) +
+         "?secret=" + std::string(secret_base32) + "&issuer=" + percent_encode(issuer) +
+         "&algorithm=SHA1&digits=" + std::to_string(kTotpDigits) + "&period=" + std::to_string(kTotpPeriodSeconds);
 }
 
 std::optional<std::int64_t> match_totp(std::string_view raw_secret, std::string_view code, std::int64_t unix_seconds) {
@@ -88,8 +90,8 @@ std::optional<std::int64_t> match_totp(std::string_view raw_secret, std::string_
   std::uint64_t counter = 0;
   std::string_view handle = code;
   const int rc = oath_totp_validate3_callback(raw_secret.data(), raw_secret.size(), static_cast<time_t>(unix_seconds),
-                                              kTotpPeriodSeconds, 0, kTotpDigits, kTotpWindowSteps, &position,
-                                              &counter, compare_code, &handle);
+                                              kTotpPeriodSeconds, 0, kTotpDigits, kTotpWindowSteps, &position, &counter,
+                                              compare_code, &handle);
   if (rc < 0) return std::nullopt;
   return static_cast<std::int64_t>(counter);
 }

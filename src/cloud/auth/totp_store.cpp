@@ -9,7 +9,9 @@ namespace logbot::cloud {
 namespace {
 
 // The sealed secret is bound to its user: copied onto another account it does not open.
-std::string associated_data(const std::string& user_id) { return "totp-secret:" + user_id; }
+std::string associated_data(const std::string& user_id) {
+  return "totp-secret:" + user_id;
+}
 
 }  // namespace
 
@@ -28,9 +30,9 @@ std::optional<TotpState> TotpStore::find(const std::string& user_id) {
   if (!out) return out;
   auto secret = open_secret(secrets_key_, sealed, associated_data(user_id));
   if (!secret)
-    throw DatabaseError("the TOTP secret of user " + user_id +
-                            " does not decrypt: the secrets key file does not match this database",
-                        1);
+    throw DatabaseError(
+        "the TOTP secret of user " + user_id + " does not decrypt: the secrets key file does not match this database",
+        1);
   out->raw_secret = std::move(*secret);
   return out;
 }
@@ -66,8 +68,8 @@ void TotpStore::remove(const std::string& user_id) {
 }
 
 bool TotpStore::accept_step(const std::string& user_id, std::int64_t step) {
-  return db_.execute("UPDATE user_totp SET last_step = ? WHERE user_id = ? AND last_step < ?",
-                     {step, user_id, step}) == 1;
+  return db_.execute("UPDATE user_totp SET last_step = ? WHERE user_id = ? AND last_step < ?", {step, user_id, step}) ==
+         1;
 }
 
 std::vector<std::string> TotpStore::replace_recovery_codes(const std::string& user_id) {
@@ -84,9 +86,8 @@ std::vector<std::string> TotpStore::replace_recovery_codes(const std::string& us
 bool TotpStore::use_recovery_code(const std::string& user_id, const std::string& typed_code) {
   const auto normalized = normalize_recovery_code(typed_code);
   if (!normalized) return false;
-  return db_.execute(
-             "UPDATE recovery_codes SET used_ms = ? WHERE user_id = ? AND code_hash = ? AND used_ms IS NULL",
-             {clock_.now_ms(), user_id, recovery_code_hash(secrets_key_, *normalized)}) == 1;
+  return db_.execute("UPDATE recovery_codes SET used_ms = ? WHERE user_id = ? AND code_hash = ? AND used_ms IS NULL",
+                     {clock_.now_ms(), user_id, recovery_code_hash(secrets_key_, *normalized)}) == 1;
 }
 
 std::int64_t TotpStore::recovery_codes_remaining(const std::string& user_id) {

@@ -14,8 +14,8 @@ class Database;
 
 struct TotpState {
   bool enabled = false;
-  bool pending = false;      // enrolment started, not yet confirmed
-  std::string raw_secret;    // decrypted
+  bool pending = false;    // enrolment started, not yet confirmed
+  std::string raw_secret;  // decrypted
   std::int64_t last_step = -1;
 };
 

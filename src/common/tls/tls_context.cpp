@@ -52,8 +52,7 @@ ssl::context make_client_context(const std::filesystem::path& ca_file) {
   if (ca_file.empty()) {
     context.set_default_verify_paths(ec);
     if (ec)
-      throw std::runtime_error("cannot load the system's trusted certificates (" + ec.message() +
-                               "): use --ca-file");
+      throw std::runtime_error("cannot load the system's trusted certificates (" + ec.message() + "): use --ca-file");
     return context;
   }
   std::error_code file_ec;
@@ -61,7 +60,8 @@ ssl::context make_client_context(const std::filesystem::path& ca_file) {
     throw std::runtime_error("the CA file " + ca_file.string() +
                              " does not exist or is not a file (give the server's PEM certificate)");
   context.load_verify_file(ca_file.string(), ec);
-  if (ec) throw std::runtime_error("cannot read the CA file " + ca_file.string() + " as PEM certificates: " + ec.message());
+  if (ec)
+    throw std::runtime_error("cannot read the CA file " + ca_file.string() + " as PEM certificates: " + ec.message());
   // The given file is the whole trust: a self-signed server certificate or an intermediate both anchor.
   X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(context.native_handle()), X509_V_FLAG_PARTIAL_CHAIN);
   return context;
