@@ -3,10 +3,9 @@
 #include "cloud/api/dispatcher.hpp"
 
 #include <gtest/gtest.h>
-
-#include <boost/json/parse.hpp>
 #include <liboath/oath.h>
 
+#include <boost/json/parse.hpp>
 #include <cstdlib>
 
 #include "cloud/api/routes.hpp"
@@ -300,11 +299,9 @@ TEST_F(TwoFactorTest, HalfSessionExpiresAndWrongCodesEndIt) {
   guesser.login("alice@example.com");
   // Wrong codes: they feed the account lockout (factor 5), and end this half session at 5.
   for (int i = 0; i < 5; ++i)
-    EXPECT_EQ(json_string(guesser.send("POST", "/api/v1/auth/totp", R"({"code":"000000"})"), "error"),
-              "invalid_totp")
+    EXPECT_EQ(json_string(guesser.send("POST", "/api/v1/auth/totp", R"({"code":"000000"})"), "error"), "invalid_totp")
         << i;
-  EXPECT_EQ(json_string(guesser.send("POST", "/api/v1/auth/totp", R"({"code":"000000"})"), "error"),
-            "unauthenticated");
+  EXPECT_EQ(json_string(guesser.send("POST", "/api/v1/auth/totp", R"({"code":"000000"})"), "error"), "unauthenticated");
   EXPECT_EQ(client().login("alice@example.com").status, 429);  // the password alone no longer helps
 }
 

@@ -18,7 +18,7 @@ namespace {
 const std::string kRfcSecret = "12345678901234567890";
 
 TEST(Totp, AcceptsTheRfc6238Vectors) {
-  EXPECT_EQ(match_totp(kRfcSecret, "287082", 59), 1);                // 94287082
+  EXPECT_EQ(match_totp(kRfcSecret, "287082", 59), 1);                 // 94287082
   EXPECT_EQ(match_totp(kRfcSecret, "081804", 1111111109), 37037036);  // 07081804
   EXPECT_EQ(match_totp(kRfcSecret, "005924", 1234567890), 41152263);  // 89005924
   EXPECT_EQ(match_totp(kRfcSecret, "279037", 2000000000), 66666666);  // 69279037
@@ -47,8 +47,9 @@ TEST(Totp, SecretsAre160BitsAndEncodeAsBase32) {
 }
 
 TEST(Totp, OtpauthUriHasTheParametersAuthenticatorsRead) {
-  EXPECT_EQ(otpauth_uri("Logbot", "alice@example.com", "GEZDGNBV"),
-            "otpauth://totp/Logbot:alice%40example.com?secret=GEZDGNBV&issuer=Logbot&algorithm=SHA1&digits=6&period=30");
+  EXPECT_EQ(
+      otpauth_uri("Logbot", "alice@example.com", "GEZDGNBV"),
+      "otpauth://totp/Logbot:alice%40example.com?secret=GEZDGNBV&issuer=Logbot&algorithm=SHA1&digits=6&period=30");
 }
 
 TEST(QrSvg, RendersAnSvgDocument) {
