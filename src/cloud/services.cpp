@@ -26,11 +26,17 @@ std::unique_ptr<Services> open_services(const CloudConfig& config, const Clock& 
                                std::filesystem::perm_options::replace);
   auto db = Database::open(config.database_file());
   migrate(*db);
+  // A key is created only while nothing depends on it yet: a database that already holds
+  // audit entries or authenticators refuses to start without the key they were made with
+  // (a forgotten key directory after a restore must not silently break the chain or 2FA).
+  const bool has_audit = db->query_integer("SELECT COUNT(*) FROM audit_events").value_or(0) > 0;
+  const bool has_totp = db->query_integer("SELECT COUNT(*) FROM user_totp").value_or(0) > 0;
   ServiceKeys keys;
-  keys.audit_chain = key_mode == KeyMode::kCreateIfMissing ? load_or_create_key(config.audit_key_file())
-                                                           : load_key(config.audit_key_file());
-  // Offline tools need no secrets key; the server creates it at first start.
-  if (key_mode == KeyMode::kCreateIfMissing) keys.secrets = load_or_create_key(config.secrets_key_file());
+  keys.audit_chain = key_mode == KeyMode::kCreateIfMissing && !has_audit ? load_or_create_key(config.audit_key_file())
+                                                                         : load_key(config.audit_key_file());
+  // Offline tools (audit verify) need no secrets key; every other command loads or creates it.
+  if (key_mode == KeyMode::kCreateIfMissing)
+    keys.secrets = has_totp ? load_key(config.secrets_key_file()) : load_or_create_key(config.secrets_key_file());
   return std::make_unique<Services>(config, std::move(db), clock, keys);
 }
 

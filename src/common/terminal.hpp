@@ -1,4 +1,4 @@
-// Questions on the terminal: passwords and one-time codes are read without echo.
+// Questions on the terminal; secrets (passwords) are read without echo.
 #pragma once
 #include <istream>
 #include <optional>

@@ -209,6 +209,16 @@ class VerifyTest(unittest.TestCase):
         self.assertIn("audit-chain.key", proc.stdout + proc.stderr)
         self.assertFalse(os.path.exists(os.path.join(d, "keys", "audit-chain.key")))
 
+    def test_server_refuses_to_start_without_the_chain_key_it_wrote_with(self):
+        # After a restore that forgot the key directory, a new key would silently break the
+        # chain: the server names the missing key file instead and does not start.
+        d = self.copy()
+        os.remove(os.path.join(d, "keys", "audit-chain.key"))
+        proc = cloud.run_cli(["serve", "--data-dir", d, "--listen", "127.0.0.1:0"], timeout=20)
+        self.assertNotEqual(proc.returncode, 0, cloud.describe(proc))
+        self.assertIn("audit-chain.key", proc.stdout + proc.stderr)
+        self.assertFalse(os.path.exists(os.path.join(d, "keys", "audit-chain.key")))
+
     def test_append_only_triggers_block_update_and_delete(self):
         d = self.copy()
         db = os.path.join(d, "logbot.db")

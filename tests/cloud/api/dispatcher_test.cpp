@@ -305,6 +305,20 @@ TEST_F(TwoFactorTest, HalfSessionExpiresAndWrongCodesEndIt) {
   EXPECT_EQ(client().login("alice@example.com").status, 429);  // the password alone no longer helps
 }
 
+TEST_F(TwoFactorTest, ThePasswordStepDoesNotResetTheCountOfWrongCodes) {
+  Client alice = client();
+  alice.login("alice@example.com");
+  enrol(alice);
+  Client guesser = client();
+  guesser.login("alice@example.com");
+  for (int i = 0; i < 4; ++i) guesser.send("POST", "/api/v1/auth/totp", R"({"code":"000000"})");
+  // A fresh password step must not forgive the four wrong codes: the fifth locks.
+  Client again = client();
+  ASSERT_EQ(again.login("alice@example.com").status, 200);
+  EXPECT_EQ(again.send("POST", "/api/v1/auth/totp", R"({"code":"000000"})").status, 401);
+  EXPECT_EQ(client().login("alice@example.com").status, 429);
+}
+
 TEST_F(TwoFactorTest, OrganisationPolicySendsMembersToEnrolment) {
   Client alice = client();
   alice.login("alice@example.com");
