@@ -1,21 +1,13 @@
-// The error value every CLI module returns: one sentence a user can act on.
+// The error value every CLI module returns: one sentence a user can act on. The same type as the
+// shared HTTPS client's (common/net), so its results pass through the commands unchanged.
 #pragma once
-#include <boost/system/result.hpp>
-#include <stdexcept>
-#include <string>
+#include "common/net/net_error.hpp"
 
 namespace logbot::cli {
 
-struct CliError {
-  std::string message;  // complete, ready for "logbot: <message>" on stderr
-};
+using CliError = net::UserError;
 
 template <class T>
-using CliResult = boost::system::result<T, CliError>;
-
-// Only reached through result::value() on an error, which the CLI never relies on.
-[[noreturn]] inline void throw_exception_from_error(const CliError& error, const boost::source_location&) {
-  throw std::runtime_error(error.message);
-}
+using CliResult = net::UserResult<T>;
 
 }  // namespace logbot::cli

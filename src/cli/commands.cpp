@@ -10,12 +10,24 @@
 #include <filesystem>
 #include <iostream>
 
-#include "cli/http_client.hpp"
+#include "common/net/https_client.hpp"
 #include "common/terminal.hpp"
 #include "common/version.hpp"
 
 namespace logbot::cli {
+
+using net::HttpResponse;
+using net::HttpsClient;
+
 namespace {
+
+// The CLI verifies the server against certificate authorities (never a pin) and the URL's host.
+net::ClientOptions client_options(const std::string& url, const std::string& ca_file) {
+  net::ClientOptions options;
+  options.url = url;
+  options.ca_file = ca_file;
+  return options;
+}
 
 constexpr const char* kLoginHint = "run logbot login --url https://HOST:PORT --email EMAIL";
 constexpr const char* kCodePrompt = "Authenticator code (or recovery code): ";
@@ -68,7 +80,7 @@ void abandon_login(HttpsClient& client) {
 
 // A client for the stored session, or the message to print.
 CliResult<HttpsClient> client_for(const StoredSession& session) {
-  auto client = HttpsClient::create({session.url, session.ca_file});
+  auto client = HttpsClient::create(client_options(session.url, session.ca_file));
   if (!client) return client.error();
   client->set_session_cookie(session.cookie);
   client->set_csrf_token(session.csrf_token);
@@ -108,7 +120,7 @@ int login(const LoginOptions& options, Console& console) {
     ca_file = std::filesystem::absolute(options.ca_file, ec).string();
     if (ec) return fail(console, "cannot resolve the CA file path " + options.ca_file + ": " + ec.message());
   }
-  auto client = HttpsClient::create({options.url, ca_file});
+  auto client = HttpsClient::create(client_options(options.url, ca_file));
   if (!client) return fail(console, client.error().message);
 
   std::optional<std::string> password;

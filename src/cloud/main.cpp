@@ -75,7 +75,9 @@ int main(int argc, char** argv) {
   add_common(serve);
   std::string listen, tls_cert, tls_key, web_dir, ready_file, log_level;
   std::optional<std::int64_t> idle_s, absolute_s, second_factor_s, lockout_wait_s;
-  std::optional<int> lockout_failures, lockout_ip_failures, workers;
+  std::optional<int> lockout_failures, lockout_ip_failures, workers, device_cert_days;
+  std::optional<std::int64_t> enrolment_token_ttl_s;
+  std::string public_url;
   serve->add_option("--listen", listen, "HOST:PORT to listen on (port 0: any free port)");
   serve->add_option("--tls-cert", tls_cert, "PEM certificate chain (default: self-signed in DATA_DIR/tls)");
   serve->add_option("--tls-key", tls_key, "PEM private key");
@@ -91,6 +93,10 @@ int main(int argc, char** argv) {
   serve->add_option("--lockout-ip-failures", lockout_ip_failures,
                     "Failed logins per source IP before a lockout (default 20)");
   serve->add_option("--lockout-wait-s", lockout_wait_s, "First lockout wait in seconds (default 60)");
+  serve->add_option("--public-url", public_url, "https://HOST:PORT agents use to reach this cloud (default: --listen)");
+  serve->add_option("--enrolment-token-ttl-s", enrolment_token_ttl_s,
+                    "Lifetime of a device enrolment token in seconds (default 86400)");
+  serve->add_option("--device-cert-days", device_cert_days, "Lifetime of device certificates in days (default 365)");
 
   // admin
   CLI::App* admin = app.add_subcommand("admin", "Provision organisations and the operator account");
@@ -141,6 +147,9 @@ int main(int argc, char** argv) {
       if (lockout_failures) config.lockout.account_failure_factor = *lockout_failures;
       if (lockout_ip_failures) config.lockout.ip_failure_factor = *lockout_ip_failures;
       if (lockout_wait_s) config.lockout.wait_increment_ms = *lockout_wait_s * 1000;
+      if (!public_url.empty()) config.public_url = public_url;
+      if (enrolment_token_ttl_s) config.enrolment_token_ttl_ms = *enrolment_token_ttl_s * 1000;
+      if (device_cert_days) config.device_certificate_days = *device_cert_days;
       if (config.web_dir.empty()) config.web_dir = default_web_dir();
       validate(config);
       spdlog::set_level(spdlog::level::from_str(config.log_level));
@@ -153,12 +162,15 @@ int main(int argc, char** argv) {
         const auto paths = tls::ensure_self_signed_certificate(config.data_dir / "tls");
         options.certificate = paths.certificate;
         options.private_key = paths.private_key;
-        spdlog::info("TLS certificate {} (SHA-256 fingerprint {})", paths.certificate.string(),
-                     tls::certificate_sha256_fingerprint(paths.certificate));
       } else {
         options.certificate = config.tls_cert;
         options.private_key = config.tls_key;
       }
+      // Enrolment tokens carry this fingerprint: agents pin the cloud by it on first contact.
+      options.certificate_fingerprint = tls::certificate_sha256_fingerprint(options.certificate);
+      options.public_url = config.public_url;
+      spdlog::info("TLS certificate {} (SHA-256 fingerprint {})", options.certificate.string(),
+                   options.certificate_fingerprint);
       options.worker_threads = config.worker_threads;
       options.max_body_bytes = config.max_body_bytes;
       options.ready_file = ready_file;

@@ -15,10 +15,21 @@ Services::Services(const CloudConfig& config_in, std::unique_ptr<Database> datab
       orgs(*db, clock_in),
       sessions(*db, clock_in, config_in.session),
       totp(*db, clock_in, keys.secrets),
+      devices(*db, clock_in),
       throttle(clock_in, config_in.lockout),
       audit(*db, clock_in, keys.audit_chain),
       metrics(clock_in.now_ms()),
       web(config_in.web_dir) {}
+
+void Services::set_identity(Identity identity) {
+  std::lock_guard lock(identity_mutex_);
+  identity_ = std::move(identity);
+}
+
+Services::Identity Services::identity() const {
+  std::lock_guard lock(identity_mutex_);
+  return identity_;
+}
 
 std::unique_ptr<Services> open_services(const CloudConfig& config, const Clock& clock, KeyMode key_mode) {
   std::filesystem::create_directories(config.data_dir);
@@ -37,7 +48,10 @@ std::unique_ptr<Services> open_services(const CloudConfig& config, const Clock& 
   // Offline tools (audit verify) need no secrets key; every other command loads or creates it.
   if (key_mode == KeyMode::kCreateIfMissing)
     keys.secrets = has_totp ? load_key(config.secrets_key_file()) : load_or_create_key(config.secrets_key_file());
-  return std::make_unique<Services>(config, std::move(db), clock, keys);
+  auto services = std::make_unique<Services>(config, std::move(db), clock, keys);
+  if (key_mode == KeyMode::kCreateIfMissing)
+    services->device_ca = DeviceCa::load_or_create(*services->db, keys.secrets, clock);
+  return services;
 }
 
 }  // namespace logbot::cloud

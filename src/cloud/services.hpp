@@ -2,12 +2,15 @@
 // explicitly (no globals).
 #pragma once
 #include <memory>
+#include <mutex>
 
 #include "cloud/audit/audit_log.hpp"
 #include "cloud/auth/login_throttle.hpp"
 #include "cloud/auth/password_hasher.hpp"
 #include "cloud/auth/session_store.hpp"
 #include "cloud/auth/totp_store.hpp"
+#include "cloud/devices/device_ca.hpp"
+#include "cloud/devices/device_store.hpp"
 #include "cloud/config/cloud_config.hpp"
 #include "cloud/db/database.hpp"
 #include "cloud/http/static_files.hpp"
@@ -36,10 +39,25 @@ struct Services {
   OrgStore orgs;
   SessionStore sessions;
   TotpStore totp;
+  DeviceStore devices;
+  std::unique_ptr<DeviceCa> device_ca;  // absent in offline tools
   LoginThrottle throttle;
   AuditLog audit;
   Metrics metrics;
   http::StaticFiles web;
+
+  // How agents reach this cloud and recognise it: its URL and the SHA-256 fingerprint of its
+  // TLS certificate, which every enrolment token carries. Set once the server listens.
+  struct Identity {
+    std::string url;
+    std::string certificate_fingerprint;
+  };
+  void set_identity(Identity identity);
+  Identity identity() const;
+
+ private:
+  mutable std::mutex identity_mutex_;
+  Identity identity_;
 };
 
 enum class KeyMode { kCreateIfMissing, kMustExist };

@@ -23,16 +23,18 @@ import cloud  # noqa: E402
 from cloud import DEFAULT_PASSWORD  # noqa: E402
 
 ROLES = ("owner", "admin", "engineer", "viewer")
-# The permission matrix (docs/SECURITY.md): org.read, members.read -> all roles;
-# org.settings, members.write, audit.read -> owner, admin.
+# The permission matrix (docs/SECURITY.md): org.read, members.read, devices.read -> all roles;
+# org.settings, members.write, audit.read, devices.write -> owner, admin.
 ROLE_PERMISSIONS = {
-    "owner": {"org.read", "org.settings", "members.read", "members.write", "audit.read"},
-    "admin": {"org.read", "org.settings", "members.read", "members.write", "audit.read"},
-    "engineer": {"org.read", "members.read"},
-    "viewer": {"org.read", "members.read"},
+    "owner": {"org.read", "org.settings", "members.read", "members.write", "audit.read", "devices.read",
+              "devices.write"},
+    "admin": {"org.read", "org.settings", "members.read", "members.write", "audit.read", "devices.read",
+              "devices.write"},
+    "engineer": {"org.read", "members.read", "devices.read"},
+    "viewer": {"org.read", "members.read", "devices.read"},
 }
 KNOWN_PERMISSIONS = set().union(*ROLE_PERMISSIONS.values())
-KNOWN_ORG_PARAMS = {"org_id", "user_id"}
+KNOWN_ORG_PARAMS = {"org_id", "user_id", "device_id"}
 # "operator-or-loopback" routes (/metrics) are open to loopback peers, and these tests run on
 # loopback; their refusal of remote callers is a unit test (dispatcher_test MetricsNeedOperatorUnlessLoopback).
 LOOPBACK_ACCESS = "operator-or-loopback"
@@ -71,6 +73,11 @@ KNOWN_VALID = {
     ("PATCH", "/api/v1/orgs/{org_id}/members/{user_id}"),
     ("DELETE", "/api/v1/orgs/{org_id}/members/{user_id}"),
     ("GET", "/api/v1/orgs/{org_id}/audit"),
+    ("GET", "/api/v1/orgs/{org_id}/devices"),
+    ("POST", "/api/v1/orgs/{org_id}/devices"),
+    ("GET", "/api/v1/orgs/{org_id}/devices/{device_id}"),
+    ("POST", "/api/v1/orgs/{org_id}/devices/{device_id}/enrolment-token"),
+    ("POST", "/api/v1/orgs/{org_id}/devices/{device_id}/revoke"),
 }
 
 
@@ -82,6 +89,8 @@ def body_for(route):
                 "password": DEFAULT_PASSWORD}
     if method in ("PATCH", "PUT") and path.endswith("/members/{user_id}"):
         return {"role": "engineer"}
+    if method == "POST" and path.endswith("/devices"):
+        return {"name": f"dev-{uuid.uuid4().hex[:10]}", "site": "Hall 1"}
     if method == "POST" and path == "/api/v1/admin/orgs":
         return {"name": f"org-{uuid.uuid4().hex[:8]}", "owner_email": f"own-{uuid.uuid4().hex[:8]}@example.com",
                 "owner_password": DEFAULT_PASSWORD}
@@ -117,8 +126,16 @@ class TenancyTest(cloud.ServerTestCase):
                 clients[role] = cls.server.login(email)
         cls.a_target = cls.alice.add_member(cls.org_a.id, "a-target@example.com", "viewer")["user_id"]
         cls.operator = cls.server.login("op@example.com")
+        cls.a_device = cls.fresh_a_device_of(cls.alice, cls.org_a.id)
+
+    @staticmethod
+    def fresh_a_device_of(owner, org_id):
+        resp = owner.post(f"/api/v1/orgs/{org_id}/devices", {"name": f"dev-{uuid.uuid4().hex[:10]}", "site": "Hall 1"})
+        assert resp.status == 201, f"device registration failed: {resp}"
+        return resp.json()["device"]["id"]
 
     def call(self, client, route, **values):
+        values.setdefault("device_id", self.a_device)
         path = fill(route["path"], **values)
         return client.request(route["method"], path, json_body=body_for(route))
 
@@ -160,8 +177,8 @@ class TenancyTest(cloud.ServerTestCase):
                 resp = self.call(client, route, org_id=self.org_a.id, user_id=self.a_ids["viewer"])
                 if resp.status != 404 or resp.json().get("error") != "not_found":
                     failures.append(f"cross-tenant: B-{role} {resp} (expected 404 not_found)")
-            # 1b. Org B's owner, own org id, an org-A user -> 404 (object not in that org).
-            if "user_id" in params_of(route["path"]):
+            # 1b. Org B's owner, own org id, an org-A user or device -> 404 (object not in that org).
+            if {"user_id", "device_id"} & set(params_of(route["path"])):
                 resp = self.call(self.bob, route, org_id=self.org_b.id, user_id=self.a_ids["viewer"])
                 if resp.status != 404:
                     failures.append(f"foreign object: B-owner {resp} (expected 404)")
@@ -173,9 +190,11 @@ class TenancyTest(cloud.ServerTestCase):
             # 2. Members of org A, every role.
             for role, client in self.a.items():
                 allowed = route["permission"] in ROLE_PERMISSIONS[role]
-                target = self.fresh_a_member() if (allowed and "user_id" in params_of(route["path"])
-                                                   and route["method"] != "GET") else self.a_target
-                resp = self.call(client, route, org_id=self.org_a.id, user_id=target)
+                changes = allowed and route["method"] != "GET"
+                target = self.fresh_a_member() if changes and "user_id" in params_of(route["path"]) else self.a_target
+                device = (self.fresh_a_device_of(self.alice, self.org_a.id)
+                          if changes and "device_id" in params_of(route["path"]) else self.a_device)
+                resp = self.call(client, route, org_id=self.org_a.id, user_id=target, device_id=device)
                 if allowed and key in KNOWN_VALID and not 200 <= resp.status < 300:
                     failures.append(f"A-{role} sent a valid request and got {resp} (expected 2xx)")
                 elif allowed and resp.status in (401, 403, 404):

@@ -37,6 +37,13 @@ http::Response change_member_role(RequestContext&);
 http::Response remove_member(RequestContext&);
 http::Response org_audit(RequestContext&);
 
+http::Response list_devices(RequestContext&);
+http::Response get_device(RequestContext&);
+http::Response register_device(RequestContext&);
+http::Response new_enrolment_token(RequestContext&);
+http::Response revoke_device(RequestContext&);
+http::Response enroll(RequestContext&);
+
 http::Response healthz(RequestContext&);
 http::Response metrics(RequestContext&);
 http::Response admin_list_orgs(RequestContext&);

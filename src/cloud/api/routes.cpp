@@ -55,6 +55,18 @@ const Route kRoutes[] = {
     {"GET", "/api/v1/orgs/{org_id}/audit", Access::kOrg, P::kAuditRead, "Organisation audit log (json, csv, jsonl)",
      org_audit},
 
+    {"GET", "/api/v1/orgs/{org_id}/devices", Access::kOrg, P::kDevicesRead, "Devices of the organisation",
+     list_devices},
+    {"POST", "/api/v1/orgs/{org_id}/devices", Access::kOrg, P::kDevicesWrite,
+     "Register a device; returns its one-time enrolment token (also as QR code)", register_device},
+    {"GET", "/api/v1/orgs/{org_id}/devices/{device_id}", Access::kOrg, P::kDevicesRead, "One device", get_device},
+    {"POST", "/api/v1/orgs/{org_id}/devices/{device_id}/enrolment-token", Access::kOrg, P::kDevicesWrite,
+     "A new one-time enrolment token (earlier unused ones stop working)", new_enrolment_token},
+    {"POST", "/api/v1/orgs/{org_id}/devices/{device_id}/revoke", Access::kOrg, P::kDevicesWrite,
+     "Revoke a device and its certificate", revoke_device},
+    {"POST", "/api/v1/enroll", Access::kPublic, kNone,
+     "Agent enrolment: one-time token secret, device UUID and CSR in; client certificate out", enroll},
+
     {"GET", "/api/v1/admin/orgs", Access::kOperator, kNone, "All organisations (no tenant data)", admin_list_orgs},
     {"POST", "/api/v1/admin/orgs", Access::kOperator, kNone, "Create an organisation with its owner", admin_create_org},
 };

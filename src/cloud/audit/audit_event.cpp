@@ -28,6 +28,11 @@ constexpr CodeName kCodeNames[] = {
     {AuditCode::kRecoveryCodesRegenerated, "RECOVERY_CODES_REGENERATED"},
     {AuditCode::kRecoveryCodeUsed, "RECOVERY_CODE_USED"},
     {AuditCode::kOrgPolicyChanged, "ORG_POLICY_CHANGED"},
+    {AuditCode::kDeviceRegistered, "DEVICE_REGISTERED"},
+    {AuditCode::kDeviceEnrolled, "DEVICE_ENROLLED"},
+    {AuditCode::kDeviceRevoked, "DEVICE_REVOKED"},
+    {AuditCode::kEnrollError, "ENROLL_ERROR"},
+    {AuditCode::kEnrolmentTokenIssued, "ENROLMENT_TOKEN_ISSUED"},
 };
 
 void append_field(std::string& out, std::string_view field) {

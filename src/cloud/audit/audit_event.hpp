@@ -29,6 +29,11 @@ enum class AuditCode {
   kRecoveryCodesRegenerated,
   kRecoveryCodeUsed,
   kOrgPolicyChanged,
+  kDeviceRegistered,
+  kDeviceEnrolled,
+  kDeviceRevoked,
+  kEnrollError,
+  kEnrolmentTokenIssued,
 };
 
 enum class ActorType { kUser, kDevice, kSystem };

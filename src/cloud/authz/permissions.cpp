@@ -18,6 +18,8 @@ constexpr MatrixRow kMatrix[] = {
     {Permission::kMembersRead,  true,  true,  true,    true,   false},
     {Permission::kMembersWrite, true,  true,  false,   false,  true},
     {Permission::kAuditRead,    true,  true,  false,   false,  false},
+    {Permission::kDevicesRead,  true,  true,  true,    true,   false},
+    {Permission::kDevicesWrite, true,  true,  false,   false,  true},
 };
 // clang-format on
 
@@ -66,6 +68,8 @@ std::string_view to_string(Permission permission) {
     case Permission::kMembersRead: return "members.read";
     case Permission::kMembersWrite: return "members.write";
     case Permission::kAuditRead: return "audit.read";
+    case Permission::kDevicesRead: return "devices.read";
+    case Permission::kDevicesWrite: return "devices.write";
   }
   return "";
 }

@@ -8,12 +8,21 @@
 namespace logbot::cloud {
 
 enum class Role { kOwner, kAdmin, kEngineer, kViewer };
-enum class Permission { kOrgRead, kOrgSettings, kMembersRead, kMembersWrite, kAuditRead };
+enum class Permission {
+  kOrgRead,
+  kOrgSettings,
+  kMembersRead,
+  kMembersWrite,
+  kAuditRead,
+  kDevicesRead,
+  kDevicesWrite,
+};
 
 inline constexpr Role kAllRoles[] = {Role::kOwner, Role::kAdmin, Role::kEngineer, Role::kViewer};
 inline constexpr Permission kAllPermissions[] = {Permission::kOrgRead, Permission::kOrgSettings,
                                                  Permission::kMembersRead, Permission::kMembersWrite,
-                                                 Permission::kAuditRead};
+                                                 Permission::kAuditRead, Permission::kDevicesRead,
+                                                 Permission::kDevicesWrite};
 
 bool allows(Role role, Permission permission);
 // Whether `actor` may give `target_role` to someone, or change/remove someone holding it:

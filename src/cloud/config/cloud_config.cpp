@@ -63,16 +63,22 @@ void apply_toml_file(CloudConfig& config, const std::filesystem::path& file) {
   }
   reject_unknown(
       root,
-      {"listen", "data_dir", "key_dir", "web_dir", "log_level", "worker_threads", "max_body_bytes", "tls", "session", "lockout"},
+      {"listen", "data_dir", "key_dir", "web_dir", "log_level", "worker_threads", "max_body_bytes", "public_url", "tls", "session", "lockout", "devices"},
       file, "");
   read(root, "listen", config.listen, file);
   read(root, "data_dir", config.data_dir, file);
   read(root, "key_dir", config.key_dir, file);
   read(root, "web_dir", config.web_dir, file);
+  read(root, "public_url", config.public_url, file);
+  if (const toml::table* devices = root["devices"].as_table()) {
+    reject_unknown(*devices, {"certificate_lifetime_days", "enrolment_token_ttl_s"}, file, "devices.");
+    read(*devices, "certificate_lifetime_days", config.device_certificate_days, file);
+    read_seconds(*devices, "enrolment_token_ttl_s", config.enrolment_token_ttl_ms, file);
+  }
   read(root, "log_level", config.log_level, file);
   read(root, "worker_threads", config.worker_threads, file);
   read(root, "max_body_bytes", config.max_body_bytes, file);
-  for (const char* section : {"tls", "session", "lockout"})
+  for (const char* section : {"tls", "session", "lockout", "devices"})
     if (const toml::node* node = root.get(section); node != nullptr && !node->is_table())
       throw ConfigError(where(file, node->source()) + ": '" + section + "' must be a table ([" + section + "])");
   if (const toml::table* tls = root["tls"].as_table()) {
@@ -128,6 +134,11 @@ void validate(const CloudConfig& config) {
   if (config.lockout.account_failure_factor < 1 || config.lockout.ip_failure_factor < 1)
     throw ConfigError("lockout failure counts must be at least 1");
   if (config.max_body_bytes < 1024) throw ConfigError("max_body_bytes must be at least 1024");
+  if (config.device_certificate_days < 1 || config.device_certificate_days > 3650)
+    throw ConfigError("devices.certificate_lifetime_days must be between 1 and 3650");
+  if (config.enrolment_token_ttl_ms <= 0) throw ConfigError("devices.enrolment_token_ttl_s must be positive");
+  if (!config.public_url.empty() && !config.public_url.starts_with("https://"))
+    throw ConfigError("public_url must start with https:// (it is how agents reach this cloud)");
 }
 
 }  // namespace logbot::cloud

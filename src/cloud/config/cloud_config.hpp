@@ -28,6 +28,9 @@ struct CloudConfig {
   std::string log_level = "info";
   int worker_threads = 2;
   std::size_t max_body_bytes = std::size_t{1024} * 1024;
+  std::string public_url;  // how agents reach this cloud; empty: the address it listens on
+  int device_certificate_days = 365;
+  std::int64_t enrolment_token_ttl_ms = std::int64_t{24} * 3600'000;
   SessionPolicy session;
   LockoutPolicy lockout;
   Argon2Parameters argon2;

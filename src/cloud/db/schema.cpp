@@ -9,7 +9,7 @@ namespace logbot::cloud {
 namespace {
 
 // Each entry moves the schema one version up; never edit a released entry, append one.
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 3> kMigrations = {
     R"sql(
 CREATE TABLE users (
   id TEXT PRIMARY KEY,
@@ -87,6 +87,45 @@ CREATE TABLE recovery_codes (
 ALTER TABLE orgs ADD COLUMN require_2fa INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sessions ADD COLUMN stage TEXT NOT NULL DEFAULT 'full';
 ALTER TABLE sessions ADD COLUMN second_factor_failures INTEGER NOT NULL DEFAULT 0;
+)sql",
+    // 3: devices, their enrolment tokens and certificates, and the device CA.
+    R"sql(
+CREATE TABLE device_ca (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  certificate_pem TEXT NOT NULL,
+  key_sealed TEXT NOT NULL,
+  created_ms INTEGER NOT NULL
+);
+CREATE TABLE devices (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  site TEXT NOT NULL DEFAULT '',
+  expected_uuid TEXT,
+  device_uuid TEXT UNIQUE,
+  state TEXT NOT NULL CHECK (state IN ('registered','enrolled','revoked')),
+  certificate_serial TEXT,
+  certificate_not_after_ms INTEGER,
+  enrolled_ms INTEGER,
+  enrolled_ip TEXT,
+  created_ms INTEGER NOT NULL,
+  revoked_ms INTEGER,
+  UNIQUE (org_id, name)
+);
+CREATE TABLE enrolment_tokens (
+  token_hash TEXT PRIMARY KEY,
+  device_id TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+  created_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  used_ms INTEGER
+);
+CREATE TABLE device_certificates (
+  serial TEXT PRIMARY KEY,
+  device_id TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+  not_after_ms INTEGER NOT NULL,
+  issued_ms INTEGER NOT NULL,
+  revoked_ms INTEGER
+);
 )sql",
 };
 

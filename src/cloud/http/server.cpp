@@ -228,6 +228,7 @@ int run_server(Services& services, const ServerOptions& options) {
       bound.address().is_v6() ? "[" + bound.address().to_string() + "]" : bound.address().to_string();
   const std::string url = "https://" + host + ":" + std::to_string(bound.port());
 
+  services.set_identity({options.public_url.empty() ? url : options.public_url, options.certificate_fingerprint});
   Registry registry;
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& error, int signal_number) {

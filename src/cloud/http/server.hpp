@@ -19,6 +19,8 @@ struct ServerOptions {
   int worker_threads = 2;
   std::size_t max_body_bytes = std::size_t{1024} * 1024;
   std::filesystem::path ready_file;  // if set, receives the base URL once listening
+  std::string public_url;            // how agents reach us; empty: the address bound
+  std::string certificate_fingerprint;
 };
 
 // Blocks until a termination signal; returns the process exit code.

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "common/crypto/base64url.hpp"
 #include "common/crypto/sha256.hpp"
 
 namespace logbot::crypto {
@@ -31,22 +32,6 @@ std::string uuid_v4() {
          hex.substr(20);
 }
 
-std::string random_token(std::size_t byte_count) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  const std::string raw = random_bytes(byte_count);
-  std::string out;
-  unsigned bits = 0;
-  int bit_count = 0;
-  for (unsigned char c : raw) {
-    bits = (bits << 8) | c;
-    bit_count += 8;
-    while (bit_count >= 6) {
-      out.push_back(kAlphabet[(bits >> (bit_count - 6)) & 0x3f]);
-      bit_count -= 6;
-    }
-  }
-  if (bit_count > 0) out.push_back(kAlphabet[(bits << (6 - bit_count)) & 0x3f]);
-  return out;
-}
+std::string random_token(std::size_t byte_count) { return base64url_encode(random_bytes(byte_count)); }
 
 }  // namespace logbot::crypto

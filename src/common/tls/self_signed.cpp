@@ -12,8 +12,7 @@
 #include <memory>
 #include <stdexcept>
 
-#include "common/crypto/random.hpp"
-#include "common/crypto/sha256.hpp"
+#include "common/tls/x509_util.hpp"
 
 namespace logbot::tls {
 namespace {
@@ -25,16 +24,6 @@ using File = std::unique_ptr<FILE, FileCloser>;
 
 [[noreturn]] void fail(const std::string& what) {
   throw std::runtime_error("TLS certificate: " + what);
-}
-
-void add_extension(X509* cert, int nid, const char* value) {
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
-  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
-  if (ext == nullptr) fail(std::string("cannot build extension ") + value);
-  X509_add_ext(cert, ext, -1);
-  X509_EXTENSION_free(ext);
 }
 
 File open_private(const std::filesystem::path& path) {
@@ -57,17 +46,11 @@ CertificatePaths ensure_self_signed_certificate(const std::filesystem::path& dir
   std::filesystem::create_directories(directory);
   std::filesystem::permissions(directory, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace);
 
-  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"),
-                                                          &EVP_PKEY_free);
+  KeyPtr key = generate_p256_key();
   if (!key) fail("key generation failed");
-  std::unique_ptr<X509, decltype(&X509_free)> cert(X509_new(), &X509_free);
+  X509Ptr cert(X509_new());
   X509_set_version(cert.get(), 2);
-  // 127-bit positive random serial (RFC 5280 allows up to 20 octets).
-  std::string serial = crypto::random_bytes(16);
-  serial[0] = static_cast<char>(serial[0] & 0x7f);
-  BIGNUM* serial_bn = BN_bin2bn(reinterpret_cast<const unsigned char*>(serial.data()), 16, nullptr);
-  BN_to_ASN1_INTEGER(serial_bn, X509_get_serialNumber(cert.get()));
-  BN_free(serial_bn);
+  set_random_serial(cert.get());
   X509_gmtime_adj(X509_getm_notBefore(cert.get()), -300);
   X509_gmtime_adj(X509_getm_notAfter(cert.get()), 825L * 24 * 3600);  // CA/B forum maximum
   X509_set_pubkey(cert.get(), key.get());
@@ -80,10 +63,10 @@ CertificatePaths ensure_self_signed_certificate(const std::filesystem::path& dir
   ::gethostname(host, sizeof host - 1);
   std::string san = "DNS:localhost,IP:127.0.0.1,IP:::1";
   if (host[0] != '\0' && std::string(host) != "localhost") san += std::string(",DNS:") + host;
-  add_extension(cert.get(), NID_subject_alt_name, san.c_str());
-  add_extension(cert.get(), NID_basic_constraints, "critical,CA:FALSE");
-  add_extension(cert.get(), NID_key_usage, "critical,digitalSignature");
-  add_extension(cert.get(), NID_ext_key_usage, "serverAuth");
+  for (const auto& [nid, value] :
+       {std::pair{NID_subject_alt_name, san.c_str()}, std::pair{NID_basic_constraints, "critical,CA:FALSE"},
+        std::pair{NID_key_usage, "critical,digitalSignature"}, std::pair{NID_ext_key_usage, "serverAuth"}})
+    if (!add_extension(cert.get(), cert.get(), nid, value)) fail(std::string("cannot build extension ") + value);
   if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0) fail("signing failed");
 
   {
@@ -101,14 +84,9 @@ CertificatePaths ensure_self_signed_certificate(const std::filesystem::path& dir
 std::string certificate_sha256_fingerprint(const std::filesystem::path& certificate_pem) {
   File in(std::fopen(certificate_pem.c_str(), "r"));
   if (!in) fail("cannot read " + certificate_pem.string());
-  std::unique_ptr<X509, decltype(&X509_free)> cert(PEM_read_X509(in.get(), nullptr, nullptr, nullptr), &X509_free);
+  X509Ptr cert(PEM_read_X509(in.get(), nullptr, nullptr, nullptr));
   if (!cert) fail("no certificate in " + certificate_pem.string());
-  unsigned char* der = nullptr;
-  const int length = i2d_X509(cert.get(), &der);
-  if (length <= 0) fail("cannot encode " + certificate_pem.string());
-  std::string digest = crypto::sha256_hex(std::string_view(reinterpret_cast<char*>(der), length));
-  OPENSSL_free(der);
-  return digest;
+  return der_sha256_fingerprint(cert.get());
 }
 
 }  // namespace logbot::tls

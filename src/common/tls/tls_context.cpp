@@ -1,9 +1,14 @@
 #include "common/tls/tls_context.hpp"
 
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 
+#include <memory>
 #include <stdexcept>
 #include <string>
+
+#include "common/crypto/sha256.hpp"
+#include "common/tls/x509_util.hpp"
 
 namespace logbot::tls {
 
@@ -23,6 +28,36 @@ void apply_protocol_policy(ssl::context& context) {
   if (SSL_CTX_set_cipher_list(native, kTls12Ciphers) != 1) throw std::runtime_error("TLS: cannot set the cipher list");
   if (SSL_CTX_set1_groups_list(native, "X25519:P-256:P-384") != 1)
     throw std::runtime_error("TLS: cannot set the key-exchange groups");
+}
+
+bool is_fingerprint(std::string_view text) {
+  if (text.size() != 64) return false;
+  for (char c : text)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+void free_pin(void*, void* pin, CRYPTO_EX_DATA*, int, long, void*) {
+  delete static_cast<std::string*>(pin);
+}
+
+// The expected fingerprint lives in the SSL_CTX's ex_data, so it dies with the context
+// (whoever ends up owning the moved ssl::context).
+int pin_index() {
+  static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, free_pin);
+  return index;
+}
+
+// Replaces OpenSSL's whole chain verification: the leaf's digest against the pin, nothing else.
+int verify_pin(X509_STORE_CTX* store, void* pin) {
+  X509* leaf = X509_STORE_CTX_get0_cert(store);
+  const auto* expected = static_cast<const std::string*>(pin);
+  if (leaf != nullptr && expected != nullptr && der_sha256_fingerprint(leaf) == *expected) {
+    X509_STORE_CTX_set_error(store, X509_V_OK);
+    return 1;
+  }
+  X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED);
+  return 0;
 }
 
 }  // namespace
@@ -64,6 +99,20 @@ ssl::context make_client_context(const std::filesystem::path& ca_file) {
     throw std::runtime_error("cannot read the CA file " + ca_file.string() + " as PEM certificates: " + ec.message());
   // The given file is the whole trust: a self-signed server certificate or an intermediate both anchor.
   X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(context.native_handle()), X509_V_FLAG_PARTIAL_CHAIN);
+  return context;
+}
+
+ssl::context make_pinned_client_context(std::string_view fingerprint) {
+  if (!is_fingerprint(fingerprint))
+    throw std::invalid_argument("a certificate fingerprint must be 64 lower-case hex characters (SHA-256)");
+  ssl::context context(ssl::context::tls_client);
+  apply_protocol_policy(context);
+  context.set_verify_mode(ssl::verify_peer);
+  SSL_CTX* native = context.native_handle();
+  auto pin = std::make_unique<std::string>(fingerprint);
+  if (pin_index() < 0 || SSL_CTX_set_ex_data(native, pin_index(), pin.get()) != 1)
+    throw std::runtime_error("TLS: cannot attach the certificate pin");
+  SSL_CTX_set_cert_verify_callback(native, verify_pin, pin.release());
   return context;
 }
 

@@ -1,8 +1,12 @@
 // The one place where Logbot builds a TLS context: TLS 1.2 minimum (1.3 preferred),
 // ECDHE key exchange with AEAD ciphers only, server cipher preference.
 #pragma once
+#include <openssl/x509.h>
+
 #include <boost/asio/ssl/context.hpp>
 #include <filesystem>
+#include <string>
+#include <string_view>
 
 namespace logbot::tls {
 
@@ -16,6 +20,14 @@ boost::asio::ssl::context make_server_context(const std::filesystem::path& cert_
 // system trust store. Host-name checks are per connection (the caller's). Throws
 // std::runtime_error with a message for the user.
 boost::asio::ssl::context make_client_context(const std::filesystem::path& ca_file);
+
+// Client context under the same protocol policy that trusts exactly one server certificate:
+// the one whose DER encoding has the SHA-256 `fingerprint` (64 lower-case hex characters).
+// Certificate authorities, validity dates and host names are not consulted, the pin is the
+// whole trust (an enrolment token carries it, so an agent trusts nothing on first use). A
+// mismatch fails the handshake with X509_V_ERR_CERT_REJECTED before the client sends any
+// application data. Throws std::invalid_argument on a malformed fingerprint.
+boost::asio::ssl::context make_pinned_client_context(std::string_view fingerprint);
 
 // The TLS 1.2 cipher list; TLS 1.3 suites are all AEAD already.
 inline constexpr const char* kTls12Ciphers = "ECDHE+AESGCM:ECDHE+CHACHA20";

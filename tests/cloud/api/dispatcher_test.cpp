@@ -120,6 +120,7 @@ TEST_F(DispatcherTest, CrossSiteLoginIsRefused) {
 }
 
 TEST_F(DispatcherTest, EveryOrgRouteAnswers404ToAnotherTenant) {
+  const Device acme_device = world.services->devices.register_device(acme.org_id, "press-1", "", std::nullopt);
   Client bob = client();
   bob.login("bob@example.com");
   for (const api::Route& route : api::routes()) {
@@ -127,6 +128,8 @@ TEST_F(DispatcherTest, EveryOrgRouteAnswers404ToAnotherTenant) {
     std::string path(route.path);
     path.replace(path.find("{org_id}"), 8, acme.org_id);
     if (auto p = path.find("{user_id}"); p != std::string::npos) path.replace(p, 9, acme.owner_user_id);
+    if (auto p = path.find("{device_id}"); p != std::string::npos) path.replace(p, 11, acme_device.id);
+    ASSERT_EQ(path.find('{'), std::string::npos) << "a path parameter this test does not know: " << route.path;
     const std::string body = route.method == "GET" || route.method == "DELETE" ? "" : R"({"role":"viewer"})";
     EXPECT_EQ(bob.send(std::string(route.method), path, body).status, 404) << route.method << " " << path;
   }

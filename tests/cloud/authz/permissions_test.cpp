@@ -17,6 +17,8 @@ TEST(Permissions, MatrixAsDocumented) {
       {Permission::kMembersRead, true, true, true, true},
       {Permission::kMembersWrite, true, true, false, false},
       {Permission::kAuditRead, true, true, false, false},
+      {Permission::kDevicesRead, true, true, true, true},
+      {Permission::kDevicesWrite, true, true, false, false},
   };
   for (const Expect& e : table) {
     EXPECT_EQ(allows(Role::kOwner, e.permission), e.owner) << to_string(e.permission);

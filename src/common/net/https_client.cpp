@@ -1,4 +1,4 @@
-#include "cli/http_client.hpp"
+#include "common/net/https_client.hpp"
 
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -35,11 +35,11 @@
 #include <optional>
 #include <vector>
 
-#include "common/net/address.hpp"
 #include "common/tls/tls_context.hpp"
+#include "common/tls/x509_util.hpp"
 #include "common/version.hpp"
 
-namespace logbot::cli {
+namespace logbot::net {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -87,6 +87,16 @@ std::string describe_verification_failure(long result, const ServerUrl& server) 
   }
 }
 
+// The leaf the server presented is the first of the chain it sent (kept even though the
+// handshake was refused), so the message can name both fingerprints.
+std::string describe_pin_mismatch(SSL* ssl, const std::string& expected) {
+  std::string presented = "an unreadable certificate";
+  STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl);
+  if (chain != nullptr && sk_X509_num(chain) > 0) presented = tls::der_sha256_fingerprint(sk_X509_value(chain, 0));
+  return "the cloud's certificate does not match the enrolment token (fingerprint " + expected + " expected, " +
+         presented + " presented)";
+}
+
 }  // namespace
 
 std::string HttpResponse::string_field(std::string_view name) const {
@@ -114,29 +124,38 @@ struct HttpsClient::Impl {
   explicit Impl(ssl::context context) : tls(std::move(context)) {}
   ServerUrl server;
   std::string ca_file;
+  std::string pinned_fingerprint;  // non-empty: pinned mode
   std::chrono::milliseconds timeout;
+  std::string product;
+  std::string client_marker;
   ssl::context tls;
   std::string session_cookie;
   std::string csrf_token;
 
-  CliResult<HttpResponse> perform(http::verb verb, std::string_view target, const boost::json::value* body);
+  UserResult<HttpResponse> perform(http::verb verb, std::string_view target, const boost::json::value* body);
   // `request` outlives the coroutine: perform() runs it to completion before returning.
-  asio::awaitable<CliResult<HttpResponse>> exchange(const http::request<http::string_body>& request);
-  CliResult<void> configure_verification(SSL* ssl) const;
+  asio::awaitable<UserResult<HttpResponse>> exchange(const http::request<http::string_body>& request);
+  UserResult<void> configure_verification(SSL* ssl) const;
   void take_cookies(const http::response<http::string_body>& response);
 };
 
-CliResult<void> HttpsClient::Impl::configure_verification(SSL* ssl) const {
+UserResult<void> HttpsClient::Impl::configure_verification(SSL* ssl) const {
+  if (!pinned_fingerprint.empty()) {
+    // The pin replaces host-name checks; a DNS name still goes out as SNI for virtual hosting.
+    if (!server.host_is_ip && SSL_set_tlsext_host_name(ssl, server.host.c_str()) != 1)
+      return UserError{"TLS: cannot set the server name " + server.host};
+    return {};
+  }
   if (server.host_is_ip) {
     // An IP literal is matched against the certificate's IP SANs only, and is never sent as SNI.
     if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), server.host.c_str()) != 1)
-      return CliError{"TLS: cannot verify the address " + server.host};
+      return UserError{"TLS: cannot verify the address " + server.host};
     return {};
   }
   SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-  if (SSL_set1_host(ssl, server.host.c_str()) != 1) return CliError{"TLS: cannot verify the name " + server.host};
+  if (SSL_set1_host(ssl, server.host.c_str()) != 1) return UserError{"TLS: cannot verify the name " + server.host};
   if (SSL_set_tlsext_host_name(ssl, server.host.c_str()) != 1)
-    return CliError{"TLS: cannot set the server name " + server.host};
+    return UserError{"TLS: cannot set the server name " + server.host};
   return {};
 }
 
@@ -153,7 +172,7 @@ void HttpsClient::Impl::take_cookies(const http::response<http::string_body>& re
 // with the frame's own operator delete, which frees it correctly): a known false positive.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-asio::awaitable<CliResult<HttpResponse>> HttpsClient::Impl::exchange(const http::request<http::string_body>& request) {
+asio::awaitable<UserResult<HttpResponse>> HttpsClient::Impl::exchange(const http::request<http::string_body>& request) {
   constexpr auto token = asio::as_tuple(asio::use_awaitable);
   auto executor = co_await asio::this_coro::executor;
   const std::string& origin = server.origin;
@@ -164,7 +183,7 @@ asio::awaitable<CliResult<HttpResponse>> HttpsClient::Impl::exchange(const http:
   } else {
     tcp::resolver resolver(executor);
     auto [resolve_ec, results] = co_await resolver.async_resolve(server.host, std::to_string(server.port), token);
-    if (resolve_ec) co_return CliError{"cannot find the server " + server.host + ": " + resolve_ec.message()};
+    if (resolve_ec) co_return UserError{"cannot find the server " + server.host + ": " + resolve_ec.message()};
     for (const auto& entry : results) endpoints.push_back(entry.endpoint());
   }
 
@@ -176,27 +195,29 @@ asio::awaitable<CliResult<HttpResponse>> HttpsClient::Impl::exchange(const http:
   auto [connect_ec, endpoint] = co_await socket.async_connect(endpoints, token);
   (void)endpoint;
   if (connect_ec == beast::error::timeout)
-    co_return CliError{"cannot connect to " + origin + ": no answer within " + seconds_text(timeout)};
+    co_return UserError{"cannot connect to " + origin + ": no answer within " + seconds_text(timeout)};
   if (connect_ec == asio::error::connection_refused)
-    co_return CliError{"cannot connect to " + origin +
-                       ": connection refused (is the server running, is the port right?)"};
-  if (connect_ec) co_return CliError{"cannot connect to " + origin + ": " + connect_ec.message()};
+    co_return UserError{"cannot connect to " + origin +
+                        ": connection refused (is the server running, is the port right?)"};
+  if (connect_ec) co_return UserError{"cannot connect to " + origin + ": " + connect_ec.message()};
 
   socket.expires_after(timeout);
   auto [handshake_ec] = co_await stream.async_handshake(ssl::stream_base::client, token);
   if (handshake_ec) {
     const long verification = SSL_get_verify_result(stream.native_handle());
-    if (verification != X509_V_OK) co_return CliError{describe_verification_failure(verification, server)};
+    if (verification != X509_V_OK && !pinned_fingerprint.empty())
+      co_return UserError{describe_pin_mismatch(stream.native_handle(), pinned_fingerprint)};
+    if (verification != X509_V_OK) co_return UserError{describe_verification_failure(verification, server)};
     if (handshake_ec == beast::error::timeout)
-      co_return CliError{"TLS handshake with " + origin + " timed out after " + seconds_text(timeout)};
-    co_return CliError{"TLS handshake with " + origin + " failed: " + handshake_ec.message() +
-                       " (is it a Logbot HTTPS server?)"};
+      co_return UserError{"TLS handshake with " + origin + " timed out after " + seconds_text(timeout)};
+    co_return UserError{"TLS handshake with " + origin + " failed: " + handshake_ec.message() +
+                        " (is it a Logbot HTTPS server?)"};
   }
 
   socket.expires_after(timeout);
   auto [write_ec, written] = co_await http::async_write(stream, request, token);
   (void)written;
-  if (write_ec) co_return CliError{"cannot send the request to " + origin + ": " + write_ec.message()};
+  if (write_ec) co_return UserError{"cannot send the request to " + origin + ": " + write_ec.message()};
 
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
@@ -204,8 +225,8 @@ asio::awaitable<CliResult<HttpResponse>> HttpsClient::Impl::exchange(const http:
   socket.expires_after(timeout);
   auto [read_ec, read] = co_await http::async_read(stream, buffer, parser, token);
   (void)read;
-  if (read_ec == beast::error::timeout) co_return CliError{origin + " did not answer within " + seconds_text(timeout)};
-  if (read_ec) co_return CliError{"no valid answer from " + origin + ": " + read_ec.message()};
+  if (read_ec == beast::error::timeout) co_return UserError{origin + " did not answer within " + seconds_text(timeout)};
+  if (read_ec) co_return UserError{"no valid answer from " + origin + ": " + read_ec.message()};
 
   // Best effort: the answer is complete, a peer that skips close_notify changes nothing.
   socket.expires_after(kShutdownTimeout);
@@ -227,16 +248,16 @@ asio::awaitable<CliResult<HttpResponse>> HttpsClient::Impl::exchange(const http:
 }
 #pragma GCC diagnostic pop
 
-CliResult<HttpResponse> HttpsClient::Impl::perform(http::verb verb, std::string_view target,
-                                                   const boost::json::value* body) {
+UserResult<HttpResponse> HttpsClient::Impl::perform(http::verb verb, std::string_view target,
+                                                    const boost::json::value* body) {
   if (!is_header_token(session_cookie) || !is_header_token(csrf_token))
-    return CliError{"the stored session holds invalid characters: run logbot login again"};
+    return UserError{"the stored session holds invalid characters: run logbot login again"};
   http::request<http::string_body> request{verb, target, 11};
   const bool v6 = server.host.find(':') != std::string::npos;
   request.set(http::field::host, (v6 ? "[" + server.host + "]" : server.host) + ":" + std::to_string(server.port));
-  request.set(http::field::user_agent, std::string("logbot-cli/") + kVersion);
+  request.set(http::field::user_agent, product + "/" + kVersion);
   request.set(http::field::accept, "application/json");
-  request.set("X-Logbot-Client", "cli");
+  request.set("X-Logbot-Client", client_marker);
   if (!session_cookie.empty()) request.set(http::field::cookie, std::string(kSessionCookieName) + "=" + session_cookie);
   if (verb != http::verb::get && verb != http::verb::head && !csrf_token.empty())
     request.set("X-CSRF-Token", csrf_token);
@@ -248,38 +269,46 @@ CliResult<HttpResponse> HttpsClient::Impl::perform(http::verb verb, std::string_
   request.prepare_payload();
 
   asio::io_context io;
-  std::optional<CliResult<HttpResponse>> outcome;
-  asio::co_spawn(io, exchange(request), [&outcome, target](std::exception_ptr failure, CliResult<HttpResponse> result) {
-    if (!failure) {
-      outcome.emplace(std::move(result));
-      return;
-    }
-    std::string reason = "unknown error";
-    try {
-      std::rethrow_exception(failure);
-    } catch (const std::exception& error) {
-      reason = error.what();
-    }
-    outcome.emplace(CliError{"request to " + std::string(target) + " failed: " + reason});
-  });
+  std::optional<UserResult<HttpResponse>> outcome;
+  asio::co_spawn(io, exchange(request),
+                 [&outcome, target](std::exception_ptr failure, UserResult<HttpResponse> result) {
+                   if (!failure) {
+                     outcome.emplace(std::move(result));
+                     return;
+                   }
+                   std::string reason = "unknown error";
+                   try {
+                     std::rethrow_exception(failure);
+                   } catch (const std::exception& error) {
+                     reason = error.what();
+                   }
+                   outcome.emplace(UserError{"request to " + std::string(target) + " failed: " + reason});
+                 });
   io.run();
-  if (!outcome) return CliError{"request to " + server.origin + " did not complete"};
+  if (!outcome) return UserError{"request to " + server.origin + " did not complete"};
   return std::move(*outcome);
 }
 
-CliResult<HttpsClient> HttpsClient::create(const ClientOptions& options) {
+UserResult<HttpsClient> HttpsClient::create(const ClientOptions& options) {
   auto server = parse_server_url(options.url);
   if (!server) return server.error();
+  if (!options.pinned_fingerprint.empty() && !options.ca_file.empty())
+    return UserError{"a pinned server certificate and a CA file exclude each other"};
   std::unique_ptr<Impl> impl;
   try {
     // The shared TLS policy (common/tls): TLS 1.2+, AEAD only, the server verified.
-    impl = std::make_unique<Impl>(tls::make_client_context(options.ca_file));
+    impl = std::make_unique<Impl>(options.pinned_fingerprint.empty()
+                                      ? tls::make_client_context(options.ca_file)
+                                      : tls::make_pinned_client_context(options.pinned_fingerprint));
   } catch (const std::exception& error) {
-    return CliError{error.what()};
+    return UserError{error.what()};
   }
   impl->server = *server;
   impl->ca_file = options.ca_file;
+  impl->pinned_fingerprint = options.pinned_fingerprint;
   impl->timeout = options.timeout;
+  impl->product = options.product;
+  impl->client_marker = options.client_marker;
   return HttpsClient(std::move(impl));
 }
 
@@ -288,11 +317,11 @@ HttpsClient::HttpsClient(HttpsClient&&) noexcept = default;
 HttpsClient& HttpsClient::operator=(HttpsClient&&) noexcept = default;
 HttpsClient::~HttpsClient() = default;
 
-CliResult<HttpResponse> HttpsClient::get(std::string_view target) {
+UserResult<HttpResponse> HttpsClient::get(std::string_view target) {
   return impl_->perform(http::verb::get, target, nullptr);
 }
 
-CliResult<HttpResponse> HttpsClient::post(std::string_view target, const boost::json::value* body) {
+UserResult<HttpResponse> HttpsClient::post(std::string_view target, const boost::json::value* body) {
   return impl_->perform(http::verb::post, target, body);
 }
 
@@ -312,4 +341,4 @@ const ServerUrl& HttpsClient::server() const {
   return impl_->server;
 }
 
-}  // namespace logbot::cli
+}  // namespace logbot::net

@@ -1,0 +1,96 @@
+#include "agent/commands.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+
+#include "agent/enrol/enrolment.hpp"
+#include "agent/state/agent_state.hpp"
+#include "common/version.hpp"
+
+namespace logbot::agent {
+namespace {
+
+// Messages can quote the server: control characters never reach the terminal.
+std::string printable(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    out += (byte < 0x20 || byte == 0x7f) ? '?' : c;
+  }
+  return out;
+}
+
+int fail(std::ostream& err, std::string_view message) {
+  err << "logbot-agent: " << printable(message) << "\n";
+  return 1;
+}
+
+UserResult<std::string> read_token_file(const std::string& path) {
+  std::ifstream file(path == "-" ? "/dev/stdin" : path);
+  if (!file) return UserError{"cannot read the token file " + path};
+  std::ostringstream content;
+  content << file.rdbuf();
+  std::string text = content.str();
+  if (text.size() > 8192) return UserError{"the token file " + path + " is too large to hold an enrolment token"};
+  return UserResult<std::string>(boost::system::in_place_value, std::move(text));
+}
+
+}  // namespace
+
+int run_agent(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  CLI::App app{"logbot-agent: the Logbot edge agent"};
+  app.set_version_flag("--version", std::string("logbot-agent ") + kVersion);
+  app.require_subcommand(1);
+
+  std::string state_dir = kDefaultStateDir;
+  const std::string state_help = "The agent's state directory (identity, key, certificates)";
+
+  CLI::App* id_command = app.add_subcommand("id", "Print this device's UUID (created on first use)");
+  id_command->add_option("--state-dir", state_dir, state_help)->capture_default_str();
+
+  CLI::App* enroll_command =
+      app.add_subcommand("enroll", "On-board this device with an enrolment token from the cloud's console");
+  std::string token;
+  std::string token_file;
+  bool force = false;
+  auto* token_option = enroll_command->add_option("--token", token, "The enrolment token (lbt1....)");
+  auto* token_file_option =
+      enroll_command->add_option("--token-file", token_file, "A file holding the enrolment token ('-': stdin)");
+  token_option->excludes(token_file_option);
+  enroll_command->add_option("--state-dir", state_dir, state_help)->capture_default_str();
+  enroll_command->add_flag("--force", force, "Enrol again although enrolled already (makes a new key)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error, out, err) == 0 ? 0 : 1;
+  }
+
+  auto state = AgentState::open(state_dir);
+  if (!state) return fail(err, state.error().message);
+
+  if (id_command->parsed()) {
+    out << state->device_uuid() << "\n";
+    return 0;
+  }
+
+  if (token.empty() && token_file.empty()) return fail(err, "enroll needs --token TOKEN or --token-file FILE");
+  EnrolmentRequest request;
+  request.force = force;
+  if (!token_file.empty()) {
+    auto text = read_token_file(token_file);
+    if (!text) return fail(err, text.error().message);
+    request.token_text = std::move(*text);
+  } else {
+    request.token_text = token;
+  }
+  auto outcome = enrol(*state, request);
+  if (!outcome) return fail(err, outcome.error().message);
+  out << "enrolled as " << outcome->device_uuid << " in organisation " << printable(outcome->org_id) << "\n";
+  return 0;
+}
+
+}  // namespace logbot::agent

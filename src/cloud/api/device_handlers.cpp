@@ -1,0 +1,223 @@
+// Devices of an organisation and their on-boarding: registration with a one-time enrolment
+// token (which carries the cloud's URL and certificate fingerprint), the agent's enrolment
+// (CSR in, client certificate out) and revocation. All of it is audited.
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include "cloud/api/handlers.hpp"
+#include "cloud/api/json_body.hpp"
+#include "cloud/auth/qr_svg.hpp"
+#include "cloud/db/database.hpp"
+#include "cloud/services.hpp"
+#include "common/enrolment/enrolment_token.hpp"
+#include "common/time_format.hpp"
+
+namespace logbot::cloud::api {
+namespace {
+
+boost::json::value optional_json(const std::optional<std::string>& value) {
+  if (value) return boost::json::string(*value);
+  return nullptr;
+}
+
+boost::json::value optional_time(const std::optional<std::int64_t>& ms) {
+  if (ms) return boost::json::string(format_iso8601_ms(*ms));
+  return nullptr;
+}
+
+boost::json::object device_json(const Device& d) {
+  return {{"id", d.id},
+          {"name", d.name},
+          {"site", d.site},
+          {"state", to_string(d.state)},
+          {"expected_uuid", optional_json(d.expected_uuid)},
+          {"device_uuid", optional_json(d.device_uuid)},
+          {"certificate_serial", optional_json(d.certificate_serial)},
+          {"certificate_expires_at", optional_time(d.certificate_not_after_ms)},
+          {"enrolled_at", optional_time(d.enrolled_ms)},
+          {"enrolled_ip", optional_json(d.enrolled_ip)},
+          {"created_at", format_iso8601_ms(d.created_ms)},
+          {"revoked_at", optional_time(d.revoked_ms)}};
+}
+
+// A new one-time token for the device, shown once (also as a QR code), and audited.
+http::Response token_response(RequestContext& context, const Device& device, unsigned status) {
+  Services& services = context.services;
+  const Services::Identity identity = services.identity();
+  const std::string secret = services.devices.issue_token(device.id, services.config.enrolment_token_ttl_ms);
+  const std::string token = enrolment::encode_enrolment_token({identity.url, identity.certificate_fingerprint, secret});
+  AuditRecord record = audit_record(context, AuditCode::kEnrolmentTokenIssued);
+  record.org_id = device.org_id;
+  record.details = {{"device", device.name},
+                    {"device_id", device.id},
+                    {"expires_in_s", std::to_string(services.config.enrolment_token_ttl_ms / 1000)}};
+  services.audit.append(record);
+  boost::json::object o{
+      {"device", device_json(device)},
+      {"enrolment_token", token},
+      {"token_expires_at", format_iso8601_ms(services.clock.now_ms() + services.config.enrolment_token_ttl_ms)},
+      {"enrolment_token_qr_svg", qr_code_svg(token).value_or("")}};
+  return http::json_response(status, boost::json::serialize(o));
+}
+
+AuditRecord enrol_record(const RequestContext& context, AuditCode code) {
+  AuditRecord record = audit_record(context, code);
+  record.actor_type = ActorType::kDevice;
+  record.client = "agent";
+  return record;
+}
+
+}  // namespace
+
+http::Response list_devices(RequestContext& context) {
+  boost::json::array devices;
+  for (const Device& d : context.services.devices.list(context.membership->org_id)) devices.push_back(device_json(d));
+  return http::json_response(200, boost::json::serialize(boost::json::object{{"devices", std::move(devices)}}));
+}
+
+http::Response get_device(RequestContext& context) {
+  const auto device = context.services.devices.find(context.membership->org_id, context.param("device_id"));
+  if (!device) return http::error_response(404, "not_found", "no such device");
+  return http::json_response(200, boost::json::serialize(device_json(*device)));
+}
+
+http::Response register_device(RequestContext& context) {
+  Services& services = context.services;
+  BodyError error;
+  auto body = JsonBody::parse(context.request.body, error);
+  std::optional<std::string> name, site, expected;
+  if (body) name = body->required_string("name", 100, error);
+  if (body && name) site = body->optional_string("site", 200, error);
+  if (body && name && error.message.empty()) expected = body->optional_string("expected_uuid", 64, error);
+  if (!name || !error.message.empty()) return http::error_response(400, "bad_request", error.message);
+  if (name->empty()) return http::error_response(400, "bad_request", "the device needs a name");
+  std::optional<std::string> expected_uuid;
+  if (expected && !expected->empty()) {
+    expected_uuid = normalize_uuid(*expected);
+    if (!expected_uuid) return http::error_response(400, "bad_request", "expected_uuid must be a UUID such as 3f2c…-…");
+  }
+  if (services.identity().url.empty())
+    return http::error_response(503, "not_ready", "the server does not know its public address yet");
+
+  Transaction tx(*services.db);
+  Device device;
+  try {
+    device = services.devices.register_device(context.membership->org_id, *name, site.value_or(""), expected_uuid);
+  } catch (const DatabaseError& db_error) {
+    if (!db_error.is_constraint()) throw;
+    return http::error_response(409, "conflict", "a device named '" + *name + "' exists already");
+  }
+  AuditRecord record = audit_record(context, AuditCode::kDeviceRegistered);
+  record.org_id = device.org_id;
+  record.details = {{"device", device.name},
+                    {"device_id", device.id},
+                    {"site", device.site},
+                    {"expected_uuid", expected_uuid.value_or("")}};
+  services.audit.append(record);
+  http::Response response = token_response(context, device, 201);
+  tx.commit();
+  return response;
+}
+
+http::Response new_enrolment_token(RequestContext& context) {
+  const auto device = context.services.devices.find(context.membership->org_id, context.param("device_id"));
+  if (!device) return http::error_response(404, "not_found", "no such device");
+  if (device->state == DeviceState::kRevoked)
+    return http::error_response(409, "device_revoked", "a revoked device cannot enrol again: register a new one");
+  Transaction tx(*context.services.db);
+  http::Response response = token_response(context, *device, 200);
+  tx.commit();
+  return response;
+}
+
+http::Response revoke_device(RequestContext& context) {
+  Services& services = context.services;
+  auto device = services.devices.find(context.membership->org_id, context.param("device_id"));
+  if (!device) return http::error_response(404, "not_found", "no such device");
+  if (device->state != DeviceState::kRevoked) {
+    Transaction tx(*services.db);
+    services.devices.revoke(device->id);
+    AuditRecord record = audit_record(context, AuditCode::kDeviceRevoked);
+    record.org_id = device->org_id;
+    record.details = {{"device", device->name},
+                      {"device_id", device->id},
+                      {"uuid", device->device_uuid.value_or("")},
+                      {"serial", device->certificate_serial.value_or("")}};
+    services.audit.append(record);
+    tx.commit();
+    device = services.devices.find(context.membership->org_id, device->id);
+  }
+  return http::json_response(200, boost::json::serialize(device_json(*device)));
+}
+
+http::Response enroll(RequestContext& context) {
+  Services& services = context.services;
+  if (!services.device_ca) return http::error_response(503, "not_ready", "the device CA is not loaded");
+  AuditRecord failure = enrol_record(context, AuditCode::kEnrollError);
+  auto refuse = [&](unsigned status, const std::string& code, const std::string& message) {
+    failure.details.emplace_back("reason", code);
+    services.audit.append(failure);
+    return http::error_response(status, code, message);
+  };
+  BodyError error;
+  auto body = JsonBody::parse(context.request.body, error);
+  std::optional<std::string> secret, uuid_text, csr;
+  if (body) secret = body->required_string("token_secret", 128, error);
+  if (body && secret) uuid_text = body->required_string("uuid", 64, error);
+  if (body && uuid_text) csr = body->required_string("csr", 16 * 1024, error);
+  if (!csr) return refuse(400, "bad_request", error.message);
+  const auto uuid = normalize_uuid(*uuid_text);
+  if (!uuid) return refuse(400, "bad_request", "uuid must be the device's UUID");
+  failure.details = {{"uuid", *uuid}};
+
+  const TokenLookup lookup = services.devices.look_up_token(*secret);
+  if (lookup.device) {
+    failure.org_id = lookup.device->org_id;
+    failure.details.emplace_back("device_id", lookup.device->id);
+  }
+  switch (lookup.status) {
+    case TokenStatus::kUnknown: return refuse(401, "invalid_token", "the enrolment token is not valid");
+    case TokenStatus::kUsed:
+      return refuse(401, "invalid_token", "the enrolment token was used already: ask for a new one");
+    case TokenStatus::kExpired:
+      return refuse(401, "token_expired", "the enrolment token has expired: ask for a new one");
+    case TokenStatus::kValid: break;
+  }
+  const Device& device = *lookup.device;
+  if (device.state == DeviceState::kRevoked)
+    return refuse(403, "device_revoked", "this device was revoked: register a new one");
+  if (device.expected_uuid && *device.expected_uuid != *uuid)
+    return refuse(403, "uuid_mismatch", "this token is for a device with another UUID (" + *device.expected_uuid + ")");
+  if (device.device_uuid && *device.device_uuid != *uuid)
+    return refuse(403, "uuid_mismatch", "this device was enrolled with another UUID");
+  if (auto owner = services.devices.find_by_uuid(*uuid); owner && owner->id != device.id)
+    return refuse(409, owner->org_id != device.org_id ? "uuid_in_other_org" : "uuid_in_use",
+                  "a device with this UUID belongs to " +
+                      std::string(owner->org_id != device.org_id ? "another organisation" : "another registration"));
+
+  const auto issued = services.device_ca->issue(*csr, *uuid, device.org_id, services.config.device_certificate_days);
+  if (const auto* refusal = std::get_if<CsrRefusal>(&issued))
+    return refuse(refusal->code == "uuid_mismatch" ? 403 : 400, refusal->code, refusal->message);
+  const auto& certificate = std::get<IssuedCertificate>(issued);
+
+  Transaction tx(*services.db);
+  services.devices.complete_enrolment(*secret, device.id, *uuid, certificate.serial, certificate.not_after_ms,
+                                      context.request.peer_ip);
+  AuditRecord record = enrol_record(context, AuditCode::kDeviceEnrolled);
+  record.org_id = device.org_id;
+  record.details = {{"device", device.name},
+                    {"device_id", device.id},
+                    {"uuid", *uuid},
+                    {"ip", context.request.peer_ip},
+                    {"serial", certificate.serial}};
+  services.audit.append(record);
+  tx.commit();
+  boost::json::object o{{"device_id", device.id},
+                        {"org_id", device.org_id},
+                        {"certificate", certificate.certificate_pem},
+                        {"ca_chain", services.device_ca->certificate_pem()},
+                        {"expires_at", format_iso8601_ms(certificate.not_after_ms)}};
+  return http::json_response(200, boost::json::serialize(o));
+}
+
+}  // namespace logbot::cloud::api

@@ -1,0 +1,68 @@
+// The devices of each organisation, their one-time enrolment tokens and the certificates
+// issued to them. A device moves registered -> enrolled -> revoked; revoked is final
+// (a new registration is a new device).
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.hpp"
+
+namespace logbot::cloud {
+class Database;
+
+enum class DeviceState { kRegistered, kEnrolled, kRevoked };
+std::string_view to_string(DeviceState state);
+
+struct Device {
+  std::string id;
+  std::string org_id;
+  std::string name;
+  std::string site;
+  std::optional<std::string> expected_uuid;
+  std::optional<std::string> device_uuid;
+  DeviceState state = DeviceState::kRegistered;
+  std::optional<std::string> certificate_serial;
+  std::optional<std::int64_t> certificate_not_after_ms;
+  std::optional<std::int64_t> enrolled_ms;
+  std::optional<std::string> enrolled_ip;
+  std::int64_t created_ms = 0;
+  std::optional<std::int64_t> revoked_ms;
+};
+
+// What redeeming a token found.
+enum class TokenStatus { kValid, kUnknown, kUsed, kExpired };
+struct TokenLookup {
+  TokenStatus status = TokenStatus::kUnknown;
+  std::optional<Device> device;  // set unless kUnknown
+};
+
+class DeviceStore {
+ public:
+  DeviceStore(Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+
+  // Throws DatabaseError (constraint) when the name is taken in the organisation.
+  Device register_device(const std::string& org_id, const std::string& name, const std::string& site,
+                         const std::optional<std::string>& expected_uuid);
+  std::optional<Device> find(const std::string& org_id, const std::string& device_id);
+  std::optional<Device> find_by_uuid(const std::string& device_uuid);
+  std::vector<Device> list(const std::string& org_id);
+  // A new one-time secret for the device (earlier unused ones stop working); returns the secret.
+  std::string issue_token(const std::string& device_id, std::int64_t lifetime_ms);
+  // Looks a secret up without using it.
+  TokenLookup look_up_token(const std::string& secret);
+  // Uses up the token and records the enrolment, in one transaction with the caller's audit entry.
+  void complete_enrolment(const std::string& secret, const std::string& device_id, const std::string& device_uuid,
+                          const std::string& serial, std::int64_t not_after_ms, const std::string& ip);
+  void revoke(const std::string& device_id);
+
+ private:
+  Database& db_;
+  const Clock& clock_;
+};
+
+// Canonical lower-case v4-style UUID text, or nullopt.
+std::optional<std::string> normalize_uuid(std::string_view text);
+
+}  // namespace logbot::cloud

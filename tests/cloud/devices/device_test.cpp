@@ -1,0 +1,135 @@
+#include <gtest/gtest.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "cloud/devices/device_ca.hpp"
+#include "cloud/devices/device_store.hpp"
+#include "common/enrolment/enrolment_token.hpp"
+#include "common/tls/x509_util.hpp"
+#include "tests/support/test_services.hpp"
+
+namespace logbot::cloud {
+namespace {
+
+const std::string kUuid = "3f2b8c1e-5d4a-4e6f-9a7b-0c1d2e3f4a5b";
+
+// A CSR as an agent makes it: its own P-256 key, CN = its UUID.
+std::string make_csr(const std::string& common_name, EVP_PKEY* key) {
+  X509_REQ* request = X509_REQ_new();
+  X509_NAME* name = X509_REQ_get_subject_name(request);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(common_name.c_str()), -1,
+                             -1, 0);
+  X509_REQ_set_pubkey(request, key);
+  X509_REQ_sign(request, key, EVP_sha256());
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_X509_REQ(bio, request);
+  char* data = nullptr;
+  const long length = BIO_get_mem_data(bio, &data);
+  std::string pem(data, static_cast<std::size_t>(length));
+  BIO_free(bio);
+  X509_REQ_free(request);
+  return pem;
+}
+
+struct DeviceCaTest : ::testing::Test {
+  testing::TestWorld world;
+  DeviceCa& ca() { return *ca_; }
+  void SetUp() override { ca_ = DeviceCa::load_or_create(*world.services->db, testing::kSecretsKey, world.clock); }
+  std::unique_ptr<DeviceCa> ca_;
+};
+
+TEST_F(DeviceCaTest, IssuesAClientCertificateNamingTheDevice) {
+  auto key = tls::generate_p256_key();
+  const auto issued = ca().issue(make_csr(kUuid, key.get()), kUuid, "org-1", 365);
+  ASSERT_TRUE(std::holds_alternative<IssuedCertificate>(issued));
+  const auto& certificate = std::get<IssuedCertificate>(issued);
+  auto cert = tls::certificate_from_pem(certificate.certificate_pem);
+  auto ca_cert = tls::certificate_from_pem(ca().certificate_pem());
+  ASSERT_TRUE(cert && ca_cert);
+  EXPECT_EQ(X509_verify(cert.get(), X509_get0_pubkey(ca_cert.get())), 1);
+  char cn[64] = {};
+  X509_NAME_get_text_by_NID(X509_get_subject_name(cert.get()), NID_commonName, cn, sizeof cn);
+  EXPECT_EQ(std::string(cn), kUuid);
+  EXPECT_EQ(EVP_PKEY_eq(X509_get0_pubkey(cert.get()), key.get()), 1);  // the agent's own key
+  EXPECT_TRUE(X509_get_extended_key_usage(cert.get()) & XKU_SSL_CLIENT);
+  EXPECT_EQ(certificate.serial.size(), 32u);
+  EXPECT_EQ(certificate.not_after_ms, world.clock.now_ms() + 365LL * 24 * 3600 * 1000);
+}
+
+TEST_F(DeviceCaTest, RefusesForeignOrBrokenRequests) {
+  auto key = tls::generate_p256_key();
+  EXPECT_TRUE(std::holds_alternative<CsrRefusal>(ca().issue("not a csr", kUuid, "o", 365)));
+  const auto other = ca().issue(make_csr("another-device", key.get()), kUuid, "o", 365);
+  ASSERT_TRUE(std::holds_alternative<CsrRefusal>(other));
+  EXPECT_EQ(std::get<CsrRefusal>(other).code, "uuid_mismatch");
+  // A P-384 key is not what agents make.
+  tls::KeyPtr p384(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384"));
+  EXPECT_EQ(std::get<CsrRefusal>(ca().issue(make_csr(kUuid, p384.get()), kUuid, "o", 365)).code, "bad_csr");
+  // A CSR whose body was altered after signing.
+  std::string csr = make_csr(kUuid, key.get());
+  csr[csr.size() / 2] = csr[csr.size() / 2] == 'A' ? 'B' : 'A';
+  EXPECT_TRUE(std::holds_alternative<CsrRefusal>(ca().issue(csr, kUuid, "o", 365)));
+}
+
+TEST_F(DeviceCaTest, KeyIsSealedAndTheSameCaComesBack) {
+  std::string sealed;
+  world.services->db->query("SELECT key_sealed FROM device_ca", {}, [&](const Row& row) { sealed = row.text(0); });
+  EXPECT_TRUE(sealed.starts_with("v1."));
+  EXPECT_EQ(sealed.find("PRIVATE KEY"), std::string::npos);
+  auto again = DeviceCa::load_or_create(*world.services->db, testing::kSecretsKey, world.clock);
+  EXPECT_EQ(again->certificate_pem(), ca().certificate_pem());
+  EXPECT_THROW(DeviceCa::load_or_create(*world.services->db, std::string(32, 'x'), world.clock), DatabaseError);
+}
+
+TEST(DeviceStore, TokensAreOneTimeAndExpire) {
+  testing::TestWorld world;
+  auto org = world.make_org("Acme", "alice@example.com");
+  DeviceStore& store = world.services->devices;
+  const Device device = store.register_device(org.org_id, "press-1", "Hall 2", std::nullopt);
+  const std::string first = store.issue_token(device.id, 60'000);
+  const std::string second = store.issue_token(device.id, 60'000);
+  EXPECT_EQ(store.look_up_token(first).status, TokenStatus::kUnknown);  // replaced
+  EXPECT_EQ(store.look_up_token(second).status, TokenStatus::kValid);
+  store.complete_enrolment(second, device.id, kUuid, "ab", 1, "127.0.0.1");
+  EXPECT_EQ(store.look_up_token(second).status, TokenStatus::kUsed);
+  EXPECT_THROW(store.complete_enrolment(second, device.id, kUuid, "cd", 1, "127.0.0.1"), DatabaseError);
+  const std::string third = store.issue_token(device.id, 60'000);
+  world.clock.advance_ms(60'000);
+  EXPECT_EQ(store.look_up_token(third).status, TokenStatus::kExpired);
+  EXPECT_EQ(world.services->db->query_integer("SELECT COUNT(*) FROM enrolment_tokens WHERE token_hash = ?", {third}),
+            0);  // only hashes are stored
+}
+
+TEST(DeviceUuid, CanonicalFormOnly) {
+  EXPECT_EQ(normalize_uuid("3F2B8C1E-5D4A-4E6F-9A7B-0C1D2E3F4A5B"), kUuid);
+  for (const char* bad : {"", "3f2b8c1e5d4a4e6f9a7b0c1d2e3f4a5b", "3f2b8c1e-5d4a-4e6f-9a7b-0c1d2e3f4a5g",
+                          "3f2b8c1e-5d4a-4e6f-9a7b_0c1d2e3f4a5b"})
+    EXPECT_FALSE(normalize_uuid(bad)) << bad;
+}
+
+TEST(EnrolmentToken, RoundTripsAndExplainsDamage) {
+  const enrolment::EnrolmentToken token{"https://cloud.example:8443", std::string(64, 'a'),
+                                        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"};
+  const std::string text = enrolment::encode_enrolment_token(token);
+  EXPECT_TRUE(text.starts_with("lbt1."));
+  std::string error;
+  const auto decoded = enrolment::decode_enrolment_token(text + "\n", error);
+  ASSERT_TRUE(decoded) << error;
+  EXPECT_EQ(decoded->url, token.url);
+  EXPECT_EQ(decoded->fingerprint, token.fingerprint);
+  EXPECT_EQ(decoded->secret, token.secret);
+  EXPECT_FALSE(enrolment::decode_enrolment_token("lbt2.abc", error));
+  EXPECT_NE(error.find("lbt1."), std::string::npos);
+  EXPECT_FALSE(enrolment::decode_enrolment_token(text.substr(0, text.size() - 6), error));
+  EXPECT_FALSE(error.empty());
+  auto weak = token;
+  weak.secret = "AAAA";
+  EXPECT_FALSE(enrolment::decode_enrolment_token(enrolment::encode_enrolment_token(weak), error));
+  auto plain = token;
+  plain.url = "http://cloud.example";
+  EXPECT_FALSE(enrolment::decode_enrolment_token(enrolment::encode_enrolment_token(plain), error));
+}
+
+}  // namespace
+}  // namespace logbot::cloud
