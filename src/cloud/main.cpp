@@ -77,7 +77,9 @@ int main(int argc, char** argv) {
   std::optional<std::int64_t> idle_s, absolute_s, second_factor_s, lockout_wait_s;
   std::optional<int> lockout_failures, lockout_ip_failures, workers, device_cert_days;
   std::optional<std::int64_t> enrolment_token_ttl_s;
-  std::string public_url;
+  std::string public_url, device_listen, device_public_url;
+  std::optional<int> device_heartbeat_s;
+  std::optional<std::int64_t> device_cert_lifetime_s;
   serve->add_option("--listen", listen, "HOST:PORT to listen on (port 0: any free port)");
   serve->add_option("--tls-cert", tls_cert, "PEM certificate chain (default: self-signed in DATA_DIR/tls)");
   serve->add_option("--tls-key", tls_key, "PEM private key");
@@ -97,6 +99,11 @@ int main(int argc, char** argv) {
   serve->add_option("--enrolment-token-ttl-s", enrolment_token_ttl_s,
                     "Lifetime of a device enrolment token in seconds (default 86400)");
   serve->add_option("--device-cert-days", device_cert_days, "Lifetime of device certificates in days (default 365)");
+  serve->add_option("--device-cert-lifetime-s", device_cert_lifetime_s,
+                    "Lifetime of device certificates in seconds (overrides --device-cert-days; for tests)");
+  serve->add_option("--device-listen", device_listen, "IP:PORT of the devices' mTLS uplink (default 127.0.0.1:8444)");
+  serve->add_option("--device-public-url", device_public_url, "wss://... URL announced to agents for the uplink");
+  serve->add_option("--device-heartbeat-s", device_heartbeat_s, "Heartbeat interval asked of agents (default 10)");
 
   // admin
   CLI::App* admin = app.add_subcommand("admin", "Provision organisations and the operator account");
@@ -150,6 +157,10 @@ int main(int argc, char** argv) {
       if (!public_url.empty()) config.public_url = public_url;
       if (enrolment_token_ttl_s) config.enrolment_token_ttl_ms = *enrolment_token_ttl_s * 1000;
       if (device_cert_days) config.device_certificate_days = *device_cert_days;
+      if (device_cert_lifetime_s) config.device_certificate_lifetime_s = *device_cert_lifetime_s;
+      if (!device_listen.empty()) config.device_listen = device_listen;
+      if (!device_public_url.empty()) config.device_public_url = device_public_url;
+      if (device_heartbeat_s) config.device_heartbeat_s = *device_heartbeat_s;
       if (config.web_dir.empty()) config.web_dir = default_web_dir();
       validate(config);
       spdlog::set_level(spdlog::level::from_str(config.log_level));
@@ -169,6 +180,9 @@ int main(int argc, char** argv) {
       // Enrolment tokens carry this fingerprint: agents pin the cloud by it on first contact.
       options.certificate_fingerprint = tls::certificate_sha256_fingerprint(options.certificate);
       options.public_url = config.public_url;
+      options.device_listen = config.effective_device_listen();
+      options.device_public_url = config.device_public_url;
+      options.device_heartbeat_s = config.device_heartbeat_s;
       spdlog::info("TLS certificate {} (SHA-256 fingerprint {})", options.certificate.string(),
                    options.certificate_fingerprint);
       options.worker_threads = config.worker_threads;

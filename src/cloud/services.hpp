@@ -10,6 +10,7 @@
 #include "cloud/auth/session_store.hpp"
 #include "cloud/auth/totp_store.hpp"
 #include "cloud/devices/device_ca.hpp"
+#include "cloud/devices/device_connections.hpp"
 #include "cloud/devices/device_store.hpp"
 #include "cloud/config/cloud_config.hpp"
 #include "cloud/db/database.hpp"
@@ -40,6 +41,7 @@ struct Services {
   SessionStore sessions;
   TotpStore totp;
   DeviceStore devices;
+  DeviceConnections device_connections;
   std::unique_ptr<DeviceCa> device_ca;  // absent in offline tools
   LoginThrottle throttle;
   AuditLog audit;
@@ -51,6 +53,7 @@ struct Services {
   struct Identity {
     std::string url;
     std::string certificate_fingerprint;
+    std::string uplink_url;  // wss://.../api/v1/devices/uplink
   };
   void set_identity(Identity identity);
   Identity identity() const;

@@ -459,7 +459,10 @@ class CloudServer:
                 self.kill()
                 raise AssertionError(f"logbot-cloud not ready within {timeout}s\n" + self.log_tail())
             time.sleep(0.02)
-        self.base_url = content.strip()
+        # Line 1: the HTTPS base URL; line 2: the devices' uplink URL.
+        lines = content.split("\n")
+        self.base_url = lines[0].strip()
+        self.uplink_url = lines[1].strip() if len(lines) > 1 else ""
         parsed = urllib.parse.urlparse(self.base_url)
         if parsed.scheme != "https" or not parsed.port:
             raise AssertionError(f"ready file holds {self.base_url!r}, expected https://HOST:PORT")

@@ -25,8 +25,12 @@ boost::json::value optional_time(const std::optional<std::int64_t>& ms) {
   return nullptr;
 }
 
-boost::json::object device_json(const Device& d) {
-  return {{"id", d.id},
+boost::json::object device_json(const Device& d, bool online) {
+  return {{"online", online},
+          {"last_seen_at", optional_time(d.last_seen_ms)},
+          {"agent_version", optional_json(d.agent_version)},
+          {"source_ip", optional_json(d.last_ip)},
+          {"id", d.id},
           {"name", d.name},
           {"site", d.site},
           {"state", to_string(d.state)},
@@ -53,7 +57,7 @@ http::Response token_response(RequestContext& context, const Device& device, uns
                     {"expires_in_s", std::to_string(services.config.enrolment_token_ttl_ms / 1000)}};
   services.audit.append(record);
   boost::json::object o{
-      {"device", device_json(device)},
+      {"device", device_json(device, false)},
       {"enrolment_token", token},
       {"token_expires_at", format_iso8601_ms(services.clock.now_ms() + services.config.enrolment_token_ttl_ms)},
       {"enrolment_token_qr_svg", qr_code_svg(token).value_or("")}};
@@ -70,15 +74,16 @@ AuditRecord enrol_record(const RequestContext& context, AuditCode code) {
 }  // namespace
 
 http::Response list_devices(RequestContext& context) {
+  Services& services = context.services;
   boost::json::array devices;
-  for (const Device& d : context.services.devices.list(context.membership->org_id)) devices.push_back(device_json(d));
+  for (const Device& d : services.devices.list(context.membership->org_id)) devices.push_back(device_json(d, services.device_connections.is_online(d.id)));
   return http::json_response(200, boost::json::serialize(boost::json::object{{"devices", std::move(devices)}}));
 }
 
 http::Response get_device(RequestContext& context) {
   const auto device = context.services.devices.find(context.membership->org_id, context.param("device_id"));
   if (!device) return http::error_response(404, "not_found", "no such device");
-  return http::json_response(200, boost::json::serialize(device_json(*device)));
+  return http::json_response(200, boost::json::serialize(device_json(*device, context.services.device_connections.is_online(device->id))));
 }
 
 http::Response register_device(RequestContext& context) {
@@ -145,9 +150,11 @@ http::Response revoke_device(RequestContext& context) {
                       {"serial", device->certificate_serial.value_or("")}};
     services.audit.append(record);
     tx.commit();
+    // Open connections end now; later handshakes find no current certificate.
+    services.device_connections.disconnect(device->id);
     device = services.devices.find(context.membership->org_id, device->id);
   }
-  return http::json_response(200, boost::json::serialize(device_json(*device)));
+  return http::json_response(200, boost::json::serialize(device_json(*device, context.services.device_connections.is_online(device->id))));
 }
 
 http::Response enroll(RequestContext& context) {
@@ -195,7 +202,7 @@ http::Response enroll(RequestContext& context) {
                   "a device with this UUID belongs to " +
                       std::string(owner->org_id != device.org_id ? "another organisation" : "another registration"));
 
-  const auto issued = services.device_ca->issue(*csr, *uuid, device.org_id, services.config.device_certificate_days);
+  const auto issued = services.device_ca->issue(*csr, *uuid, device.org_id, services.config.device_certificate_lifetime());
   if (const auto* refusal = std::get_if<CsrRefusal>(&issued))
     return refuse(refusal->code == "uuid_mismatch" ? 403 : 400, refusal->code, refusal->message);
   const auto& certificate = std::get<IssuedCertificate>(issued);
@@ -216,6 +223,7 @@ http::Response enroll(RequestContext& context) {
                         {"org_id", device.org_id},
                         {"certificate", certificate.certificate_pem},
                         {"ca_chain", services.device_ca->certificate_pem()},
+                        {"uplink_urls", boost::json::array{boost::json::string(services.identity().uplink_url)}},
                         {"expires_at", format_iso8601_ms(certificate.not_after_ms)}};
   return http::json_response(200, boost::json::serialize(o));
 }

@@ -33,6 +33,7 @@ constexpr CodeName kCodeNames[] = {
     {AuditCode::kDeviceRevoked, "DEVICE_REVOKED"},
     {AuditCode::kEnrollError, "ENROLL_ERROR"},
     {AuditCode::kEnrolmentTokenIssued, "ENROLMENT_TOKEN_ISSUED"},
+    {AuditCode::kDeviceCertRenewed, "DEVICE_CERT_RENEWED"},
 };
 
 void append_field(std::string& out, std::string_view field) {

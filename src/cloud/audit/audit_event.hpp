@@ -34,6 +34,7 @@ enum class AuditCode {
   kDeviceRevoked,
   kEnrollError,
   kEnrolmentTokenIssued,
+  kDeviceCertRenewed,
 };
 
 enum class ActorType { kUser, kDevice, kSystem };

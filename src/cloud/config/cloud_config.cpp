@@ -63,15 +63,19 @@ void apply_toml_file(CloudConfig& config, const std::filesystem::path& file) {
   }
   reject_unknown(
       root,
-      {"listen", "data_dir", "key_dir", "web_dir", "log_level", "worker_threads", "max_body_bytes", "public_url", "tls", "session", "lockout", "devices"},
+      {"listen", "data_dir", "key_dir", "web_dir", "log_level", "worker_threads", "max_body_bytes", "public_url", "device_listen", "tls", "session", "lockout", "devices"},
       file, "");
   read(root, "listen", config.listen, file);
   read(root, "data_dir", config.data_dir, file);
   read(root, "key_dir", config.key_dir, file);
   read(root, "web_dir", config.web_dir, file);
   read(root, "public_url", config.public_url, file);
+  read(root, "device_listen", config.device_listen, file);
   if (const toml::table* devices = root["devices"].as_table()) {
-    reject_unknown(*devices, {"certificate_lifetime_days", "enrolment_token_ttl_s"}, file, "devices.");
+    reject_unknown(*devices, {"certificate_lifetime_days", "enrolment_token_ttl_s", "heartbeat_s", "public_url"}, file,
+                   "devices.");
+    read(*devices, "heartbeat_s", config.device_heartbeat_s, file);
+    read(*devices, "public_url", config.device_public_url, file);
     read(*devices, "certificate_lifetime_days", config.device_certificate_days, file);
     read_seconds(*devices, "enrolment_token_ttl_s", config.enrolment_token_ttl_ms, file);
   }
@@ -113,6 +117,15 @@ void apply_environment(CloudConfig& config, const std::function<std::optional<st
   if (auto v = getenv("LOGBOT_LOG_LEVEL")) config.log_level = *v;
 }
 
+std::string CloudConfig::effective_device_listen() const {
+  if (!device_listen.empty()) return device_listen;
+  const auto address = net::parse_host_port(listen);
+  if (!address) return {};
+  const std::string host = address->host.find(':') != std::string::npos ? "[" + address->host + "]" : address->host;
+  const unsigned port = address->port == 0 ? 0u : (address->port == 65535 ? 0u : address->port + 1u);
+  return host + ":" + std::to_string(port);
+}
+
 void validate(const CloudConfig& config) {
   const auto listen = net::parse_host_port(config.listen);
   unsigned char address[16];
@@ -136,6 +149,10 @@ void validate(const CloudConfig& config) {
   if (config.max_body_bytes < 1024) throw ConfigError("max_body_bytes must be at least 1024");
   if (config.device_certificate_days < 1 || config.device_certificate_days > 3650)
     throw ConfigError("devices.certificate_lifetime_days must be between 1 and 3650");
+  if (!config.device_listen.empty() && !net::parse_host_port(config.device_listen))
+    throw ConfigError("device_listen '" + config.device_listen + "' is not IP:PORT");
+  if (config.device_heartbeat_s < 1 || config.device_heartbeat_s > 3600)
+    throw ConfigError("devices.heartbeat_s must be between 1 and 3600");
   if (config.enrolment_token_ttl_ms <= 0) throw ConfigError("devices.enrolment_token_ttl_s must be positive");
   if (!config.public_url.empty() && !config.public_url.starts_with("https://"))
     throw ConfigError("public_url must start with https:// (it is how agents reach this cloud)");

@@ -30,11 +30,21 @@ struct CloudConfig {
   std::size_t max_body_bytes = std::size_t{1024} * 1024;
   std::string public_url;  // how agents reach this cloud; empty: the address it listens on
   int device_certificate_days = 365;
+  std::int64_t device_certificate_lifetime_s = 0;  // tests: overrides the days when > 0
+  std::string device_listen;  // the devices' mTLS uplink listener; empty: see effective_device_listen()
+  std::string device_public_url;                    // wss://... announced to agents; empty: device_listen
+  int device_heartbeat_s = 10;
+  std::int64_t device_certificate_lifetime() const {
+    return device_certificate_lifetime_s > 0 ? device_certificate_lifetime_s
+                                             : std::int64_t{device_certificate_days} * 24 * 3600;
+  }
   std::int64_t enrolment_token_ttl_ms = std::int64_t{24} * 3600'000;
   SessionPolicy session;
   LockoutPolicy lockout;
   Argon2Parameters argon2;
 
+  // device_listen, or the listen address with the next port (port 0 stays 0: any free port).
+  std::string effective_device_listen() const;
   std::filesystem::path database_file() const { return data_dir / "logbot.db"; }
   std::filesystem::path effective_key_dir() const { return key_dir.empty() ? data_dir / "keys" : key_dir; }
   std::filesystem::path audit_key_file() const { return effective_key_dir() / "audit-chain.key"; }

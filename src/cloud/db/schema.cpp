@@ -9,7 +9,7 @@ namespace logbot::cloud {
 namespace {
 
 // Each entry moves the schema one version up; never edit a released entry, append one.
-constexpr std::array<const char*, 3> kMigrations = {
+constexpr std::array<const char*, 4> kMigrations = {
     R"sql(
 CREATE TABLE users (
   id TEXT PRIMARY KEY,
@@ -126,6 +126,12 @@ CREATE TABLE device_certificates (
   issued_ms INTEGER NOT NULL,
   revoked_ms INTEGER
 );
+)sql",
+    // 4: what the uplink learns about a device.
+    R"sql(
+ALTER TABLE devices ADD COLUMN last_seen_ms INTEGER;
+ALTER TABLE devices ADD COLUMN agent_version TEXT;
+ALTER TABLE devices ADD COLUMN last_ip TEXT;
 )sql",
 };
 

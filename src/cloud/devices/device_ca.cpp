@@ -110,7 +110,8 @@ std::variant<std::string, CsrRefusal> inspect_csr(std::string_view csr_pem) {
 }
 
 std::variant<IssuedCertificate, CsrRefusal> DeviceCa::issue(std::string_view csr_pem, const std::string& device_uuid,
-                                                            const std::string& org_id, int lifetime_days) const {
+                                                            const std::string& org_id,
+                                                            std::int64_t lifetime_seconds) const {
   auto inspected = inspect_csr(csr_pem);
   if (auto* refusal = std::get_if<CsrRefusal>(&inspected)) return *refusal;
   if (std::get<std::string>(inspected) != device_uuid)
@@ -121,9 +122,8 @@ std::variant<IssuedCertificate, CsrRefusal> DeviceCa::issue(std::string_view csr
   X509_set_version(cert, 2);
   IssuedCertificate issued;
   issued.serial = tls::set_random_serial(cert);
-  const long lifetime_seconds = static_cast<long>(lifetime_days) * 24 * 3600;
   X509_gmtime_adj(X509_getm_notBefore(cert), -300);
-  X509_gmtime_adj(X509_getm_notAfter(cert), lifetime_seconds);
+  X509_gmtime_adj(X509_getm_notAfter(cert), static_cast<long>(lifetime_seconds));
   issued.not_after_ms = clock_.now_ms() + lifetime_seconds * 1000;
   X509_set_pubkey(cert, X509_REQ_get0_pubkey(request.get()));
   X509_NAME* name = X509_get_subject_name(cert);

@@ -35,9 +35,9 @@ class DeviceCa {
 
   const std::string& certificate_pem() const { return certificate_pem_; }
   // Checks the CSR (PEM PKCS#10, ECDSA P-256, self-signature, CN = `device_uuid`) and signs
-  // a client certificate: CN=uuid, O=org, SAN URI:urn:uuid:UUID, clientAuth, `lifetime_days`.
+  // a client certificate: CN=uuid, O=org, SAN URI:urn:uuid:UUID, clientAuth, `lifetime_seconds`.
   std::variant<IssuedCertificate, CsrRefusal> issue(std::string_view csr_pem, const std::string& device_uuid,
-                                                    const std::string& org_id, int lifetime_days) const;
+                                                    const std::string& org_id, std::int64_t lifetime_seconds) const;
 
  private:
   struct Keys;

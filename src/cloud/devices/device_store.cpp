@@ -9,7 +9,7 @@ namespace {
 
 constexpr const char* kColumns =
     "id, org_id, name, site, expected_uuid, device_uuid, state, certificate_serial, certificate_not_after_ms, "
-    "enrolled_ms, enrolled_ip, created_ms, revoked_ms";
+    "enrolled_ms, enrolled_ip, created_ms, revoked_ms, last_seen_ms, agent_version, last_ip";
 
 std::optional<std::int64_t> optional_integer(const Row& row, int column) {
   if (row.is_null(column)) return std::nullopt;
@@ -37,6 +37,9 @@ Device device_from(const Row& row) {
   d.enrolled_ip = row.optional_text(10);
   d.created_ms = row.integer(11);
   d.revoked_ms = optional_integer(row, 12);
+  d.last_seen_ms = optional_integer(row, 13);
+  d.agent_version = row.optional_text(14);
+  d.last_ip = row.optional_text(15);
   return d;
 }
 
@@ -160,6 +163,37 @@ void DeviceStore::complete_enrolment(const std::string& secret, const std::strin
       {device_uuid, serial, not_after_ms, now, ip, device_id});
   db_.execute("INSERT INTO device_certificates (serial, device_id, not_after_ms, issued_ms) VALUES (?,?,?,?)",
               {serial, device_id, not_after_ms, now});
+  tx.commit();
+}
+
+std::optional<Device> DeviceStore::find_by_certificate(const std::string& device_uuid, const std::string& serial) {
+  std::optional<Device> out;
+  db_.query(std::string("SELECT ") + kColumns +
+                " FROM devices WHERE device_uuid = ? AND certificate_serial = ? AND state = 'enrolled'",
+            {device_uuid, serial}, [&](const Row& row) { out = device_from(row); });
+  return out;
+}
+
+void DeviceStore::record_contact(const std::string& device_id, const std::string& agent_version,
+                                 const std::string& ip) {
+  db_.execute("UPDATE devices SET last_seen_ms = ?, agent_version = ?, last_ip = ? WHERE id = ?",
+              {clock_.now_ms(), agent_version.substr(0, 64), ip, device_id});
+}
+
+void DeviceStore::record_heartbeat(const std::string& device_id) {
+  db_.execute("UPDATE devices SET last_seen_ms = ? WHERE id = ?", {clock_.now_ms(), device_id});
+}
+
+void DeviceStore::replace_certificate(const std::string& device_id, const std::string& serial,
+                                      std::int64_t not_after_ms) {
+  const std::int64_t now = clock_.now_ms();
+  Transaction tx(db_);
+  db_.execute("UPDATE device_certificates SET revoked_ms = ? WHERE device_id = ? AND revoked_ms IS NULL",
+              {now, device_id});
+  db_.execute("INSERT INTO device_certificates (serial, device_id, not_after_ms, issued_ms) VALUES (?,?,?,?)",
+              {serial, device_id, not_after_ms, now});
+  db_.execute("UPDATE devices SET certificate_serial = ?, certificate_not_after_ms = ? WHERE id = ?",
+              {serial, not_after_ms, device_id});
   tx.commit();
 }
 

@@ -29,6 +29,9 @@ struct Device {
   std::optional<std::string> enrolled_ip;
   std::int64_t created_ms = 0;
   std::optional<std::int64_t> revoked_ms;
+  std::optional<std::int64_t> last_seen_ms;
+  std::optional<std::string> agent_version;
+  std::optional<std::string> last_ip;
 };
 
 // What redeeming a token found.
@@ -56,6 +59,13 @@ class DeviceStore {
   void complete_enrolment(const std::string& secret, const std::string& device_id, const std::string& device_uuid,
                           const std::string& serial, std::int64_t not_after_ms, const std::string& ip);
   void revoke(const std::string& device_id);
+  // The enrolled device whose current certificate has this serial, or nullopt (revoked,
+  // superseded by a renewal, or unknown).
+  std::optional<Device> find_by_certificate(const std::string& device_uuid, const std::string& serial);
+  void record_contact(const std::string& device_id, const std::string& agent_version, const std::string& ip);
+  void record_heartbeat(const std::string& device_id);
+  // A renewed certificate becomes the device's current one; the old serial stops working.
+  void replace_certificate(const std::string& device_id, const std::string& serial, std::int64_t not_after_ms);
 
  private:
   Database& db_;

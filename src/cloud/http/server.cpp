@@ -29,6 +29,7 @@
 #include "cloud/http/request_target.hpp"
 #include "cloud/http/security_headers.hpp"
 #include "cloud/services.hpp"
+#include "cloud/uplink/device_server.hpp"
 #include "common/net/address.hpp"
 #include "common/tls/tls_context.hpp"
 
@@ -228,7 +229,20 @@ int run_server(Services& services, const ServerOptions& options) {
       bound.address().is_v6() ? "[" + bound.address().to_string() + "]" : bound.address().to_string();
   const std::string url = "https://" + host + ":" + std::to_string(bound.port());
 
-  services.set_identity({options.public_url.empty() ? url : options.public_url, options.certificate_fingerprint});
+  uplink::DeviceListener devices(io, workers, services);
+  std::string uplink_url;
+  if (!options.device_listen.empty()) {
+    try {
+      uplink_url = devices.start({options.device_listen, options.certificate.string(), options.private_key.string(),
+                                  options.device_heartbeat_s});
+    } catch (const std::exception& error) {
+      spdlog::error("{}", error.what());
+      return 1;
+    }
+    if (!options.device_public_url.empty()) uplink_url = options.device_public_url;
+  }
+  services.set_identity(
+      {options.public_url.empty() ? url : options.public_url, options.certificate_fingerprint, uplink_url});
   Registry registry;
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& error, int signal_number) {
@@ -236,12 +250,14 @@ int run_server(Services& services, const ServerOptions& options) {
     spdlog::info("signal {} received: shutting down", signal_number);
     registry.stopping = true;
     acceptor.close();
+    devices.stop();
     for (TlsStream* stream : registry.streams) beast::get_lowest_layer(*stream).cancel();
   });
   asio::co_spawn(io, accept_loop(acceptor, tls, services, workers, registry, options.max_body_bytes), asio::detached);
 
   spdlog::info("listening on {}", url);
-  if (!options.ready_file.empty()) write_ready_file(options.ready_file, url);
+  if (!uplink_url.empty()) spdlog::info("listening for devices on {}", uplink_url);
+  if (!options.ready_file.empty()) write_ready_file(options.ready_file, url + "\n" + uplink_url);
   io.run();
   workers.join();
   spdlog::info("stopped");

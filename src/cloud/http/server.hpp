@@ -21,6 +21,9 @@ struct ServerOptions {
   std::filesystem::path ready_file;  // if set, receives the base URL once listening
   std::string public_url;            // how agents reach us; empty: the address bound
   std::string certificate_fingerprint;
+  std::string device_listen;         // the devices' mTLS uplink listener; empty: none
+  std::string device_public_url;     // wss://... announced to agents; empty: the address bound
+  int device_heartbeat_s = 10;
 };
 
 // Blocks until a termination signal; returns the process exit code.

@@ -79,6 +79,20 @@ ssl::context make_server_context(const std::filesystem::path& cert_chain_pem,
   return context;
 }
 
+ssl::context make_mutual_server_context(const std::filesystem::path& cert_chain_pem,
+                                        const std::filesystem::path& private_key_pem, std::string_view client_ca_pem) {
+  ssl::context context = make_server_context(cert_chain_pem, private_key_pem);
+  boost::system::error_code ec;
+  context.add_certificate_authority(boost::asio::buffer(client_ca_pem.data(), client_ca_pem.size()), ec);
+  if (ec) throw std::runtime_error("TLS: cannot load the client certificate authority: " + ec.message());
+  context.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+  // Sessions are not resumed across this listener: every connection presents its certificate,
+  // so a revoked one is seen at once.
+  SSL_CTX_set_session_cache_mode(context.native_handle(), SSL_SESS_CACHE_OFF);
+  SSL_CTX_set_options(context.native_handle(), SSL_OP_NO_TICKET);
+  return context;
+}
+
 ssl::context make_client_context(const std::filesystem::path& ca_file) {
   ssl::context context(ssl::context::tls_client);
   apply_protocol_policy(context);
@@ -113,6 +127,22 @@ ssl::context make_pinned_client_context(std::string_view fingerprint) {
   if (pin_index() < 0 || SSL_CTX_set_ex_data(native, pin_index(), pin.get()) != 1)
     throw std::runtime_error("TLS: cannot attach the certificate pin");
   SSL_CTX_set_cert_verify_callback(native, verify_pin, pin.release());
+  return context;
+}
+
+ssl::context make_pinned_client_context(std::string_view fingerprint,
+                                        const std::filesystem::path& client_certificate_pem,
+                                        const std::filesystem::path& client_private_key_pem) {
+  ssl::context context = make_pinned_client_context(fingerprint);
+  boost::system::error_code ec;
+  context.use_certificate_chain_file(client_certificate_pem.string(), ec);
+  if (ec)
+    throw std::runtime_error("cannot load the certificate " + client_certificate_pem.string() + ": " + ec.message());
+  context.use_private_key_file(client_private_key_pem.string(), ssl::context::pem, ec);
+  if (ec) throw std::runtime_error("cannot load the private key " + client_private_key_pem.string() + ": " + ec.message());
+  if (SSL_CTX_check_private_key(context.native_handle()) != 1)
+    throw std::runtime_error("the private key " + client_private_key_pem.string() + " does not belong to the certificate " +
+                             client_certificate_pem.string());
   return context;
 }
 

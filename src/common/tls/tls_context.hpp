@@ -29,6 +29,19 @@ boost::asio::ssl::context make_client_context(const std::filesystem::path& ca_fi
 // application data. Throws std::invalid_argument on a malformed fingerprint.
 boost::asio::ssl::context make_pinned_client_context(std::string_view fingerprint);
 
+// The same pinned client context presenting a client certificate (mutual TLS: the agent's
+// device certificate on the uplink). Throws std::runtime_error naming the file on an unreadable
+// certificate or key, or a key that does not belong to the certificate.
+boost::asio::ssl::context make_pinned_client_context(std::string_view fingerprint,
+                                                     const std::filesystem::path& client_certificate_pem,
+                                                     const std::filesystem::path& client_private_key_pem);
+
+// Server context that also requires a client certificate issued by the CA in `client_ca_pem`
+// (the device CA): no certificate, or one from anyone else, fails the handshake.
+boost::asio::ssl::context make_mutual_server_context(const std::filesystem::path& cert_chain_pem,
+                                                     const std::filesystem::path& private_key_pem,
+                                                     std::string_view client_ca_pem);
+
 // The TLS 1.2 cipher list; TLS 1.3 suites are all AEAD already.
 inline constexpr const char* kTls12Ciphers = "ECDHE+AESGCM:ECDHE+CHACHA20";
 

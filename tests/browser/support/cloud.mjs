@@ -74,7 +74,8 @@ async function wait_for_ready_file(ready_file, child, output) {
     if (existsSync(ready_file)) {
       const text = await readFile(ready_file, 'utf8');
       // Written atomically with a trailing newline; a partial file would lack it.
-      if (text.endsWith('\n') && text.trim() !== '') return text.trim().replace(/\/$/, '');
+      // Line 1 is the HTTPS base URL (line 2, the devices' uplink URL, is not needed here).
+      if (text.endsWith('\n') && text.trim() !== '') return text.split('\n')[0].trim().replace(/\/$/, '');
     }
     await sleep(100);
   }

@@ -41,7 +41,7 @@ struct DeviceCaTest : ::testing::Test {
 
 TEST_F(DeviceCaTest, IssuesAClientCertificateNamingTheDevice) {
   auto key = tls::generate_p256_key();
-  const auto issued = ca().issue(make_csr(kUuid, key.get()), kUuid, "org-1", 365);
+  const auto issued = ca().issue(make_csr(kUuid, key.get()), kUuid, "org-1", 365LL * 24 * 3600);
   ASSERT_TRUE(std::holds_alternative<IssuedCertificate>(issued));
   const auto& certificate = std::get<IssuedCertificate>(issued);
   auto cert = tls::certificate_from_pem(certificate.certificate_pem);
