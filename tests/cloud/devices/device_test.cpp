@@ -3,7 +3,9 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "cloud/config/cloud_config.hpp"
 #include "cloud/devices/device_ca.hpp"
+#include "cloud/devices/device_connections.hpp"
 #include "cloud/devices/device_store.hpp"
 #include "common/enrolment/enrolment_token.hpp"
 #include "common/tls/x509_util.hpp"
@@ -129,6 +131,41 @@ TEST(EnrolmentToken, RoundTripsAndExplainsDamage) {
   auto plain = token;
   plain.url = "http://cloud.example";
   EXPECT_FALSE(enrolment::decode_enrolment_token(enrolment::encode_enrolment_token(plain), error));
+}
+
+}  // namespace
+}  // namespace logbot::cloud
+
+namespace logbot::cloud {
+namespace {
+
+TEST(DeviceConnections, NewerConnectionSupersedesAndDisconnectCloses) {
+  DeviceConnections connections;
+  int first_closed = 0, second_closed = 0;
+  const auto first = connections.add("d1", [&] { ++first_closed; });
+  EXPECT_TRUE(connections.is_online("d1"));
+  const auto second = connections.add("d1", [&] { ++second_closed; });
+  EXPECT_EQ(first_closed, 1);  // superseded
+  connections.remove("d1", first);  // the old session ending must not forget the new one
+  EXPECT_TRUE(connections.is_online("d1"));
+  EXPECT_TRUE(connections.disconnect("d1"));
+  EXPECT_EQ(second_closed, 1);
+  EXPECT_FALSE(connections.is_online("d1"));
+  EXPECT_FALSE(connections.disconnect("d1"));
+  connections.remove("d1", second);
+  EXPECT_EQ(connections.count(), 0u);
+}
+
+TEST(DeviceListenAddress, DefaultsToTheNextPortOfTheListenAddress) {
+  CloudConfig config;
+  config.listen = "0.0.0.0:8443";
+  EXPECT_EQ(config.effective_device_listen(), "0.0.0.0:8444");
+  config.listen = "127.0.0.1:0";
+  EXPECT_EQ(config.effective_device_listen(), "127.0.0.1:0");
+  config.listen = "[::]:443";
+  EXPECT_EQ(config.effective_device_listen(), "[::]:444");
+  config.device_listen = "10.0.0.1:9000";
+  EXPECT_EQ(config.effective_device_listen(), "10.0.0.1:9000");
 }
 
 }  // namespace
