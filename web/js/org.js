@@ -269,6 +269,7 @@ async function start() {
   my_role = org.role || '';
   by_id('org-name').textContent = org.name || '';
   by_id('my-role').textContent = my_role;
+  by_id('org-devices-link').href = `/devices.html?org=${encodeURIComponent(org_id)}`;
   document.title = `${org.name} · Logbot`;
 
   by_id('org-content').hidden = false;

@@ -9,7 +9,8 @@ const kOperatorPage = '/operator.html';
 /**
  * Loads /api/v1/me (redirecting to the login page when there is no session), fills the
  * navigation and wires #logout. Resolves to the /me document.
- * `current_org_id` marks the organisation page being shown. A session that still has to
+ * `current_org_id` marks the organisation whose page is shown; `options.page` is "devices" on
+ * its devices page (else its organisation page is meant). A session that still has to
  * set up two-factor authentication may only use the account page in its enrolment mode
  * (`options.enrolment` true there); any other page sends it there. A half-authenticated
  * session (code not yet given) goes back to the login page.
@@ -48,15 +49,24 @@ export async function start_shell(current_org_id = null, options = {}) {
   // Until the authenticator is set up, the organisation pages are closed to this session.
   const memberships = Array.isArray(me.memberships) && stage === 'full' ? me.memberships : [];
   for (const membership of memberships) {
+    const org_query = `?org=${encodeURIComponent(membership.org_id)}`;
     const link = element('a', {
-      href: `/org.html?org=${encodeURIComponent(membership.org_id)}`,
+      href: `/org.html${org_query}`,
       text: membership.org_name,
       title: `${membership.org_name} (${membership.role})`,
     });
+    // Each organisation's pages: the organisation itself, then its devices.
+    const devices_link = element('a', {
+      href: `/devices.html${org_query}`,
+      text: 'Devices',
+      className: 'nav-sub',
+      'aria-label': `Devices of ${membership.org_name}`,
+      dataset: { navDevices: String(membership.org_id) },
+    });
     if (current_org_id !== null && String(membership.org_id) === String(current_org_id)) {
-      link.setAttribute('aria-current', 'page');
+      (options.page === 'devices' ? devices_link : link).setAttribute('aria-current', 'page');
     }
-    list.append(element('li', {}, link));
+    list.append(element('li', {}, link), element('li', {}, devices_link));
   }
   // No organisation (e.g. the platform operator): no empty "Organisations" heading.
   by_id('nav-orgs-heading').hidden = memberships.length === 0;
