@@ -7,6 +7,7 @@
 #include <string>
 
 #include "agent/enrol/enrolment.hpp"
+#include "agent/run_command.hpp"
 #include "agent/state/agent_state.hpp"
 #include "common/version.hpp"
 
@@ -63,11 +64,20 @@ int run_agent(int argc, const char* const* argv, std::ostream& out, std::ostream
   enroll_command->add_option("--state-dir", state_dir, state_help)->capture_default_str();
   enroll_command->add_flag("--force", force, "Enrol again although enrolled already (makes a new key)");
 
+  CLI::App* run_command =
+      app.add_subcommand("run", "Connect to the cloud and stay connected until SIGINT or SIGTERM (needs enrolment)");
+  RunOptions run_options;
+  run_command->add_option("--state-dir", run_options.state_dir,
+                          state_help + " (default: agent.toml's state_dir, else " + kDefaultStateDir + ")");
+  run_command->add_option("--config", run_options.config_file, "The agent's configuration file (agent.toml)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
     return app.exit(error, out, err) == 0 ? 0 : 1;
   }
+
+  if (run_command->parsed()) return run_uplink_service(run_options, err);
 
   auto state = AgentState::open(state_dir);
   if (!state) return fail(err, state.error().message);

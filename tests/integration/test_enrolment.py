@@ -189,7 +189,8 @@ class EnrolmentTest(EnrolmentTestBase):
         with open(os.path.join(state, "cloud.json")) as f:
             binding = json.load(f)
         self.assertEqual(binding, {"url": self.server.base_url.rstrip("/"), "fingerprint": token["fp"],
-                                   "device_id": device_id, "org_id": self.org_a.id})
+                                   "device_id": device_id, "org_id": self.org_a.id,
+                                   "uplink_urls": [self.server.uplink_url]})
 
         # The certificate: CN=uuid, SAN urn:uuid, issued by the CA it came with, for our key.
         crt, ca, key = (os.path.join(state, n) for n in ("device.crt", "ca.crt", "device.key"))

@@ -157,7 +157,11 @@ UserResult<EnrolmentOutcome> enrol(const AgentState& state, const EnrolmentReque
   if (auto written = state.write_file(state.certificate_file(), certificate_pem, 0644); !written)
     return written.error();
   if (auto written = state.write_file(state.ca_file(), ca_pem, 0644); !written) return written.error();
-  const CloudBinding binding{client->server().origin, token->fingerprint, outcome.device_id, outcome.org_id};
+  CloudBinding binding{client->server().origin, token->fingerprint, outcome.device_id, outcome.org_id, {}};
+  const auto* urls = answer->json->is_object() ? answer->json->as_object().if_contains("uplink_urls") : nullptr;
+  if (urls != nullptr && urls->is_array())
+    for (const auto& url : urls->as_array())
+      if (url.is_string()) binding.uplink_urls.emplace_back(url.as_string());
   if (auto written = state.write_cloud_binding(binding); !written) return written.error();
   return outcome;
 }

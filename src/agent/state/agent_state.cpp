@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -150,8 +151,14 @@ UserResult<std::optional<CloudBinding>> AgentState::read_cloud_binding() const {
   if (ec || !value.is_object())
     return UserError{cloud_file().string() + " is damaged (not a JSON object): enrol again with --force"};
   const auto& object = value.as_object();
-  CloudBinding binding{string_member(object, "url"), string_member(object, "fingerprint"),
-                       string_member(object, "device_id"), string_member(object, "org_id")};
+  CloudBinding binding{string_member(object, "url"),
+                       string_member(object, "fingerprint"),
+                       string_member(object, "device_id"),
+                       string_member(object, "org_id"),
+                       {}};
+  if (const auto* urls = object.if_contains("uplink_urls"); urls != nullptr && urls->is_array())
+    for (const auto& url : urls->as_array())
+      if (url.is_string()) binding.uplink_urls.emplace_back(url.as_string());
   return std::optional<CloudBinding>(std::move(binding));
 }
 
@@ -185,10 +192,15 @@ UserResult<void> AgentState::write_file(const std::filesystem::path& file, std::
 }
 
 UserResult<void> AgentState::write_cloud_binding(const CloudBinding& binding) const {
-  const boost::json::object object{{"url", binding.url},
-                                   {"fingerprint", binding.fingerprint},
-                                   {"device_id", binding.device_id},
-                                   {"org_id", binding.org_id}};
+  boost::json::object object{{"url", binding.url},
+                             {"fingerprint", binding.fingerprint},
+                             {"device_id", binding.device_id},
+                             {"org_id", binding.org_id}};
+  if (!binding.uplink_urls.empty()) {
+    boost::json::array urls;
+    for (const auto& url : binding.uplink_urls) urls.emplace_back(url);
+    object["uplink_urls"] = std::move(urls);
+  }
   return write_file(cloud_file(), boost::json::serialize(object) + "\n", 0644);
 }
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/net/net_error.hpp"
 
@@ -23,6 +24,9 @@ struct CloudBinding {
   std::string fingerprint;
   std::string device_id;
   std::string org_id;
+  // The device-uplink addresses the cloud announced at enrolment (wss://...), tried in order;
+  // empty for a binding written before the cloud announced any.
+  std::vector<std::string> uplink_urls;
 };
 
 class AgentState {
@@ -39,6 +43,8 @@ class AgentState {
   std::filesystem::path certificate_file() const { return directory_ / "device.crt"; }
   std::filesystem::path ca_file() const { return directory_ / "ca.crt"; }
   std::filesystem::path cloud_file() const { return directory_ / "cloud.json"; }
+  // A renewed key waits here until its certificate is in place (see uplink/identity_files.hpp).
+  std::filesystem::path pending_key_file() const { return directory_ / "device.key.new"; }
 
   bool has_certificate() const;
   bool has_key() const;

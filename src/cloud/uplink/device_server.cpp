@@ -55,7 +55,8 @@ std::optional<PeerCertificate> peer_certificate(SSL* ssl) {
   tls::X509Ptr cert(SSL_get1_peer_certificate(ssl));
   if (!cert) return std::nullopt;
   char common_name[128] = {};
-  if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert.get()), NID_commonName, common_name, sizeof common_name) <= 0)
+  if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert.get()), NID_commonName, common_name, sizeof common_name) <=
+      0)
     return std::nullopt;
   BIGNUM* number = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert.get()), nullptr);
   char* hex = BN_bn2hex(number);
@@ -274,8 +275,10 @@ asio::awaitable<void> DeviceListener::State::session(tcp::socket socket) {
         record.org_id = device->org_id;
         record.ip = peer_ip;
         record.client = "agent";
-        record.details = {{"device", device->name}, {"uuid", certificate->uuid},
-                          {"serial_before", certificate->serial}, {"serial", renewed.serial}};
+        record.details = {{"device", device->name},
+                          {"uuid", certificate->uuid},
+                          {"serial_before", certificate->serial},
+                          {"serial", renewed.serial}};
         services.audit.append(record);
         tx.commit();
         auto* response = answer.mutable_renew_response();

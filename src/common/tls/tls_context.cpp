@@ -139,10 +139,11 @@ ssl::context make_pinned_client_context(std::string_view fingerprint,
   if (ec)
     throw std::runtime_error("cannot load the certificate " + client_certificate_pem.string() + ": " + ec.message());
   context.use_private_key_file(client_private_key_pem.string(), ssl::context::pem, ec);
-  if (ec) throw std::runtime_error("cannot load the private key " + client_private_key_pem.string() + ": " + ec.message());
+  if (ec)
+    throw std::runtime_error("cannot load the private key " + client_private_key_pem.string() + ": " + ec.message());
   if (SSL_CTX_check_private_key(context.native_handle()) != 1)
-    throw std::runtime_error("the private key " + client_private_key_pem.string() + " does not belong to the certificate " +
-                             client_certificate_pem.string());
+    throw std::runtime_error("the private key " + client_private_key_pem.string() +
+                             " does not belong to the certificate " + client_certificate_pem.string());
   return context;
 }
 

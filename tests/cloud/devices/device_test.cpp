@@ -145,7 +145,7 @@ TEST(DeviceConnections, NewerConnectionSupersedesAndDisconnectCloses) {
   const auto first = connections.add("d1", [&] { ++first_closed; });
   EXPECT_TRUE(connections.is_online("d1"));
   const auto second = connections.add("d1", [&] { ++second_closed; });
-  EXPECT_EQ(first_closed, 1);  // superseded
+  EXPECT_EQ(first_closed, 1);       // superseded
   connections.remove("d1", first);  // the old session ending must not forget the new one
   EXPECT_TRUE(connections.is_online("d1"));
   EXPECT_TRUE(connections.disconnect("d1"));

@@ -1,0 +1,127 @@
+#include "agent/uplink/device_identity.hpp"
+
+#include <fcntl.h>
+#include <openssl/asn1.h>
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/x509.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include "common/tls/x509_util.hpp"
+
+namespace logbot::agent {
+namespace {
+
+bool to_epoch_ms(const ASN1_TIME* time, std::int64_t& out) {
+  std::tm parts{};
+  if (time == nullptr || ASN1_TIME_to_tm(time, &parts) != 1) return false;
+  out = static_cast<std::int64_t>(timegm(&parts)) * 1000;
+  return true;
+}
+
+std::string serial_hex(X509* certificate) {
+  BIGNUM* number = ASN1_INTEGER_to_BN(X509_get0_serialNumber(certificate), nullptr);
+  if (number == nullptr) return {};
+  char* hex = BN_bn2hex(number);
+  std::string text = hex != nullptr ? hex : "";
+  OPENSSL_free(hex);
+  BN_free(number);
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+std::string common_name(X509* certificate) {
+  X509_NAME* subject = X509_get_subject_name(certificate);
+  const int index = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
+  if (index < 0) return {};
+  const ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, index));
+  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(data)),
+                     static_cast<std::size_t>(ASN1_STRING_length(data)));
+}
+
+std::optional<std::string> read_text(const std::filesystem::path& file) {
+  std::ifstream stream(file, std::ios::binary);
+  if (!stream) return std::nullopt;
+  std::ostringstream content;
+  content << stream.rdbuf();
+  return content.str();
+}
+
+bool key_matches(std::string_view key_pem, std::string_view certificate_pem) {
+  tls::KeyPtr key = tls::private_key_from_pem(key_pem);
+  tls::X509Ptr certificate = tls::certificate_from_pem(certificate_pem);
+  const bool matches = key && certificate && X509_check_private_key(certificate.get(), key.get()) == 1;
+  ERR_clear_error();
+  return matches;
+}
+
+UserResult<void> rename_and_sync(const AgentState& state, const std::filesystem::path& from,
+                                 const std::filesystem::path& to) {
+  if (::rename(from.c_str(), to.c_str()) != 0)
+    return UserError{"cannot replace " + to.string() + ": " + std::strerror(errno)};
+  const int directory = ::open(state.directory().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (directory >= 0) {
+    ::fsync(directory);
+    ::close(directory);
+  }
+  return {};
+}
+
+}  // namespace
+
+UserResult<CertificateValidity> read_certificate_validity(std::string_view certificate_pem) {
+  tls::X509Ptr certificate = tls::certificate_from_pem(certificate_pem);
+  ERR_clear_error();
+  if (!certificate) return UserError{"the device certificate is not a readable PEM certificate"};
+  CertificateValidity validity;
+  if (!to_epoch_ms(X509_get0_notBefore(certificate.get()), validity.not_before_ms) ||
+      !to_epoch_ms(X509_get0_notAfter(certificate.get()), validity.not_after_ms) ||
+      validity.not_after_ms <= validity.not_before_ms)
+    return UserError{"the device certificate has unreadable validity dates"};
+  validity.serial_hex = serial_hex(certificate.get());
+  return validity;
+}
+
+UserResult<void> check_renewed_certificate(std::string_view key_pem, std::string_view certificate_pem,
+                                           std::string_view device_uuid) {
+  tls::X509Ptr certificate = tls::certificate_from_pem(certificate_pem);
+  ERR_clear_error();
+  if (!certificate) return UserError{"the renewed certificate from the cloud is not a readable PEM certificate"};
+  if (!key_matches(key_pem, certificate_pem))
+    return UserError{"the renewed certificate from the cloud is not for the key this agent sent"};
+  if (common_name(certificate.get()) != device_uuid)
+    return UserError{"the renewed certificate from the cloud names another device"};
+  return {};
+}
+
+UserResult<void> install_renewed_identity(const AgentState& state, std::string_view key_pem,
+                                          std::string_view certificate_pem, std::string_view ca_chain_pem) {
+  if (auto written = state.write_file(state.pending_key_file(), key_pem, 0600); !written) return written.error();
+  if (!ca_chain_pem.empty())
+    if (auto written = state.write_file(state.ca_file(), ca_chain_pem, 0644); !written) return written.error();
+  if (auto written = state.write_file(state.certificate_file(), certificate_pem, 0644); !written)
+    return written.error();
+  return rename_and_sync(state, state.pending_key_file(), state.key_file());
+}
+
+UserResult<void> recover_interrupted_renewal(const AgentState& state) {
+  std::error_code exists_error;
+  if (!std::filesystem::exists(state.pending_key_file(), exists_error)) return {};
+  const auto pending = read_text(state.pending_key_file());
+  const auto certificate = read_text(state.certificate_file());
+  if (pending && certificate && key_matches(*pending, *certificate))
+    return rename_and_sync(state, state.pending_key_file(), state.key_file());
+  // The certificate was never replaced: the old pair is intact, the new key is useless.
+  std::filesystem::remove(state.pending_key_file(), exists_error);
+  return {};
+}
+
+}  // namespace logbot::agent

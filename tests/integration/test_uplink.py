@@ -1,0 +1,466 @@
+"""Integration tests of the device uplink (spec/API-UPLINK.md): the real `logbot-agent run` keeps
+a mutual-TLS WebSocket to the real `logbot-cloud` device listener.
+
+What is checked from outside: the device's `online`, `agent_version`, `source_ip` and
+`certificate_serial` in the organisation's device list, the org audit (DEVICE_CERT_RENEWED), the
+agent's exit code on SIGTERM and its log lines (`uplink: connected to ...`, `retrying in`,
+`refused`), and the files of its state directory after a renewal. Covered: going online and
+offline, a cloud that starts after the agent, a dead first endpoint, the local bind address
+(segmentation), revocation of a connected device, certificate renewal, and tenant isolation.
+
+Everything listens on 127.0.0.1 only; every wait is bounded. The server runs with
+`--device-heartbeat-s 1` so that a silent device is offline after ~3 s.
+
+Binaries: logbot-cloud from $LOGBOT_BIN_DIR; the agent from $LOGBOT_AGENT_BIN, else
+$LOGBOT_BIN_DIR/logbot-agent.
+Run: /usr/bin/python3 -m unittest -v tests/integration/test_uplink.py   (from the repository root)
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import cloud  # noqa: E402
+
+AGENT_TIMEOUT_S = 60.0
+HEARTBEAT_S = 1
+ONLINE_TIMEOUT_S = 5.0
+# Three missed heartbeats, plus the cloud's own check interval and slack for a busy machine.
+OFFLINE_TIMEOUT_S = 3 * HEARTBEAT_S + 4.0
+STOP_TIMEOUT_S = 10.0
+
+
+def agent_binary() -> str:
+    path = os.environ.get("LOGBOT_AGENT_BIN") or os.path.join(cloud.bin_dir(), "logbot-agent")
+    if not os.access(path, os.X_OK):
+        raise AssertionError(f"agent binary {path} not found: build it or set LOGBOT_AGENT_BIN")
+    return path
+
+
+def run_agent(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([agent_binary(), *args], capture_output=True, text=True, timeout=AGENT_TIMEOUT_S,
+                          stdin=subprocess.DEVNULL)
+
+
+def reserve_ports(count: int) -> list:
+    """Ports that were free a moment ago, all distinct (bound together, then released)."""
+    sockets = []
+    try:
+        for _ in range(count):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind(("127.0.0.1", 0))
+            sockets.append(s)
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+class Agent:
+    """`logbot-agent run` as a process with its log in a file; stop() sends SIGTERM (bounded)."""
+
+    def __init__(self, state: str, *extra, log_dir: str):
+        self.log_path = os.path.join(log_dir, f"agent-{os.path.basename(state)}-{time.monotonic_ns()}.log")
+        self._log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen([agent_binary(), "run", "--state-dir", state, *extra], stdout=self._log,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+    @property
+    def running(self) -> bool:
+        return self.proc.poll() is None
+
+    def log_text(self) -> str:
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", errors="replace")
+
+    def describe(self) -> str:
+        return f"--- agent log ({self.log_path}) ---\n{self.log_text()[-6000:]}"
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+                raise AssertionError(f"logbot-agent did not stop within {STOP_TIMEOUT_S}s\n{self.describe()}")
+        self._log.close()
+        return self.proc.returncode
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        self._log.close()
+
+
+class UplinkTestCase(unittest.TestCase):
+    """Each test starts its own servers (some need fixed ports or short certificate lifetimes)."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="logbot-uplink-it-")
+        self.agents = []
+        self.servers = []
+
+    def tearDown(self):
+        for agent in self.agents:
+            agent.kill()
+        for server in self.servers:
+            server.__exit__(None, None, None)
+        if os.environ.get("LOGBOT_KEEP_TMP"):
+            print(f"kept {self.tmp}", file=sys.stderr)
+        else:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    # -- set-up helpers ----------------------------------------------------------------------
+    def start_server(self, *extra, listen: str = "127.0.0.1:0", device_listen: str = "127.0.0.1:0",
+                     start: bool = True) -> cloud.CloudServer:
+        server = cloud.CloudServer(["--device-listen", device_listen, "--device-heartbeat-s", str(HEARTBEAT_S),
+                                    *extra], listen=listen)
+        server.__enter__()
+        self.servers.append(server)
+        if start:
+            server.start()
+            self.assertTrue(server.uplink_url.startswith("wss://127.0.0.1:"), server.uplink_url)
+        return server
+
+    def state_dir(self, name: str) -> str:
+        return os.path.join(tempfile.mkdtemp(dir=self.tmp), name)
+
+    def enrolled_agent_state(self, server, client, org, name: str = "press 1") -> tuple:
+        """Registers a device in `org`, enrols a fresh state directory with its token; returns
+        (state_dir, device_id)."""
+        resp = client.post(f"/api/v1/orgs/{org.id}/devices", {"name": name, "site": "plant 1"})
+        self.assertEqual(resp.status, 201, str(resp))
+        registered = resp.json()
+        state = self.state_dir(name.replace(" ", "-"))
+        proc = run_agent("enroll", "--token", registered["enrolment_token"], "--state-dir", state)
+        self.assertEqual(proc.returncode, 0, cloud.describe(proc) + server.log_tail())
+        with open(os.path.join(state, "cloud.json")) as f:
+            binding = json.load(f)
+        self.assertEqual(binding.get("uplink_urls"), [server.uplink_url], binding)
+        return state, registered["device"]["id"]
+
+    def start_agent(self, state: str, *extra) -> Agent:
+        agent = Agent(state, *extra, log_dir=self.tmp)
+        self.agents.append(agent)
+        return agent
+
+    def write_config(self, text: str) -> str:
+        path = os.path.join(self.tmp, f"agent-{time.monotonic_ns()}.toml")
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    # -- observation helpers -----------------------------------------------------------------
+    def device(self, client, org_id: str, device_id: str) -> dict:
+        devices = client.get_json(f"/api/v1/orgs/{org_id}/devices")["devices"]
+        matches = [d for d in devices if d["id"] == device_id]
+        self.assertEqual(len(matches), 1, devices)
+        return matches[0]
+
+    def wait_online(self, client, org_id, device_id, agent: Agent, timeout: float = ONLINE_TIMEOUT_S,
+                    server=None) -> dict:
+        deadline = time.monotonic() + timeout
+        while True:
+            current = self.device(client, org_id, device_id)
+            if current.get("online") is True:
+                return current
+            if not agent.running:
+                self.fail(f"the agent exited with {agent.proc.returncode}\n{agent.describe()}")
+            if time.monotonic() > deadline:
+                self.fail(f"device not online within {timeout}s: {current}\n{agent.describe()}\n"
+                          + (server.log_tail() if server else ""))
+            time.sleep(0.1)
+
+    def wait_offline(self, client, org_id, device_id, timeout: float = OFFLINE_TIMEOUT_S, context: str = "") -> dict:
+        deadline = time.monotonic() + timeout
+        while True:
+            current = self.device(client, org_id, device_id)
+            if current.get("online") is False:
+                return current
+            if time.monotonic() > deadline:
+                self.fail(f"device still online {timeout}s later: {current}\n{context}")
+            time.sleep(0.1)
+
+    def wait_log(self, agent: Agent, pattern: str, timeout: float, count: int = 1) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            text = agent.log_text()
+            if len(re.findall(pattern, text)) >= count:
+                return text
+            if time.monotonic() > deadline:
+                self.fail(f"agent log has not {count}x {pattern!r} within {timeout}s\n{agent.describe()}")
+            time.sleep(0.1)
+
+    def assert_stops_cleanly(self, agent: Agent):
+        code = agent.stop()
+        self.assertEqual(code, 0, f"logbot-agent exited with {code} on SIGTERM\n{agent.describe()}")
+
+
+class UplinkTest(UplinkTestCase):
+    def test_online_then_offline_after_sigterm(self):
+        server = self.start_server()
+        org = server.create_org("acme", "alice@example.com")
+        alice = server.login("alice@example.com")
+        state, device_id = self.enrolled_agent_state(server, alice, org)
+        before = self.device(alice, org.id, device_id)
+        self.assertFalse(before["online"], before)
+
+        started = time.monotonic()
+        agent = self.start_agent(state)
+        online = self.wait_online(alice, org.id, device_id, agent, server=server)
+        self.assertLess(time.monotonic() - started, ONLINE_TIMEOUT_S + 0.5)
+        version = run_agent("--version").stdout.split()[-1]
+        self.assertEqual(online["agent_version"], version, online)
+        self.assertEqual(online["source_ip"], "127.0.0.1", online)
+        self.assertIsNotNone(online["last_seen_at"], online)
+        self.assertIn(f"uplink: connected to {server.uplink_url}", agent.log_text())
+
+        # Still online after several heartbeat intervals: the heartbeats keep it so.
+        time.sleep(4 * HEARTBEAT_S)
+        self.assertTrue(self.device(alice, org.id, device_id)["online"], agent.describe())
+        self.assertTrue(agent.running, agent.describe())
+
+        self.assert_stops_cleanly(agent)
+        self.wait_offline(alice, org.id, device_id, context=server.log_tail())
+
+    def test_sigint_stops_cleanly(self):
+        server = self.start_server()
+        org = server.create_org("acme", "alice@example.com")
+        alice = server.login("alice@example.com")
+        state, device_id = self.enrolled_agent_state(server, alice, org)
+        agent = self.start_agent(state)
+        self.wait_online(alice, org.id, device_id, agent, server=server)
+        self.assertEqual(agent.stop(signal.SIGINT), 0, agent.describe())
+
+    def test_agent_started_before_the_cloud_keeps_retrying(self):
+        https_port, device_port = reserve_ports(2)
+        server = self.start_server(listen=f"127.0.0.1:{https_port}", device_listen=f"127.0.0.1:{device_port}")
+        org = server.create_org("acme", "alice@example.com")
+        alice = server.login("alice@example.com")
+        state, device_id = self.enrolled_agent_state(server, alice, org)
+        self.assertEqual(server.stop(), 0, server.log_tail())
+
+        agent = self.start_agent(state)
+        # The cloud is down: attempts fail and are retried, the agent does not give up.
+        self.wait_log(agent, r"uplink: cannot connect to wss://127\.0\.0\.1:%d/\S+ \(connection refused" % device_port,
+                      timeout=10, count=2)
+        self.assertIn("retrying in", agent.log_text())
+        self.assertTrue(agent.running, agent.describe())
+
+        server.start()
+        self.assertEqual(server.uplink_url, f"wss://127.0.0.1:{device_port}/api/v1/devices/uplink")
+        alice = server.login("alice@example.com")
+        # The backoff ceiling is at most 8 s after ~4 failed rounds; the next attempt connects.
+        self.wait_online(alice, org.id, device_id, agent, timeout=20, server=server)
+        self.assert_stops_cleanly(agent)
+
+    def test_dead_first_endpoint_then_second(self):
+        server = self.start_server()
+        org = server.create_org("acme", "alice@example.com")
+        alice = server.login("alice@example.com")
+        state, device_id = self.enrolled_agent_state(server, alice, org)
+        (dead_port,) = reserve_ports(1)
+        dead = f"wss://127.0.0.1:{dead_port}/api/v1/devices/uplink"
+        config = self.write_config(f'[uplink]\nendpoints = ["{dead}", "{server.uplink_url}"]\n')
+        agent = self.start_agent(state, "--config", config)
+        self.wait_online(alice, org.id, device_id, agent, server=server)
+        log = agent.log_text()
+        self.assertIn(f"uplink: cannot connect to {dead}", log)
+        self.assertIn(f"uplink: connected to {server.uplink_url}", log)
+        self.assert_stops_cleanly(agent)
+
+    def test_silent_first_endpoint_times_out_then_second(self):
+        # A peer that accepts TCP and never speaks TLS: the attempt times out (10 s per step)
+        # instead of hanging, and the next endpoint is tried.
+        server = self.start_server()
+        org = server.create_org("acme", "alice@example.com")
+        alice = server.login("alice@example.com")
+        state, device_id = self.enrolled_agent_state(server, alice, org)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as silent:
+            silent.bind(("127.0.0.1", 0))
+            silent.listen(8)
+            url = f"wss://127.0.0.1:{silent.getsockname()[1]}/api/v1/devices/uplink"
+            config = self.write_config(f'[uplink]\nendpoints = ["{url}", "{server.uplink_url}"]\n')
+            agent = self.start_agent(state, "--config", config)
+            self.wait_online(alice, org.id, device_id, agent, timeout=20, server=server)
+        log = agent.log_text()
+        self.assertRegex(log, rf"uplink: cannot connect to {re.escape(url)} \(no answer from the cloud during the TLS handshake\); trying")
+        self.assert_stops_cleanly(agent)
+
+    def test_bind_address_is_the_source_of_the_uplink(self):
+        # Segmentation: the cloud connection leaves from the configured local address
+        # (127.0.0.2 is a loopback address of its own on Linux).
+        server = self.start_server()
+        org = server.create_org("acme", "alice@example.com")
+        alice = server.login("alice@example.com")
+        state, device_id = self.enrolled_agent_state(server, alice, org)
+        config = self.write_config(f'state_dir = "{state}"\n[uplink]\nbind_address = "127.0.0.2"\n'
+                                   '[automation]\nbind_address = "127.0.0.3"\n')
+        agent = Agent(state, "--config", config, log_dir=self.tmp)
+        self.agents.append(agent)
+        online = self.wait_online(alice, org.id, device_id, agent, server=server)
+        self.assertEqual(online["source_ip"], "127.0.0.2", online)
+        self.assert_stops_cleanly(agent)
+
+        # An address this host does not have: the attempt fails with the reason, and is retried.
+        config = self.write_config('[uplink]\nbind_address = "192.0.2.10"\n')
+        agent = self.start_agent(state, "--config", config)
+        self.wait_log(agent, r"cannot bind the local side to 192\.0\.2\.10 \(uplink\.bind_address\).*retrying in",
+                      timeout=10)
+        self.assert_stops_cleanly(agent)
+        self.assertFalse(self.device(alice, org.id, device_id)["online"])
+
+    def test_revocation_disconnects_and_later_attempts_are_refused(self):
+        server = self.start_server()
+        org = server.create_org("acme", "alice@example.com")
+        alice = server.login("alice@example.com")
+        state, device_id = self.enrolled_agent_state(server, alice, org)
+        agent = self.start_agent(state)
+        self.wait_online(alice, org.id, device_id, agent, server=server)
+
+        resp = alice.post(f"/api/v1/orgs/{org.id}/devices/{device_id}/revoke")
+        self.assertEqual(resp.status, 200, str(resp))
+        revoked_at = time.monotonic()
+        self.wait_offline(alice, org.id, device_id, timeout=5.0, context=agent.describe() + server.log_tail())
+        self.assertLess(time.monotonic() - revoked_at, 5.5)
+        # The connection is gone and the next attempts are refused, not merely failing.
+        self.wait_log(agent, r"uplink: connection lost", timeout=5)
+        self.wait_log(agent, r"refused", timeout=10)
+        time.sleep(4)
+        current = self.device(alice, org.id, device_id)
+        self.assertFalse(current["online"], current)
+        self.assertEqual(current["state"], "revoked", current)
+        self.assertTrue(agent.running, "the agent keeps retrying (an operator may re-enrol it)\n" + agent.describe())
+        self.assertNotIn("uplink: connected to", agent.log_text().split("connection lost", 1)[1])
+        self.assert_stops_cleanly(agent)
+
+    def test_certificate_renewal_keeps_the_device_online(self):
+        server = self.start_server("--device-cert-lifetime-s", "6")
+        org = server.create_org("acme", "alice@example.com")
+        alice = server.login("alice@example.com")
+        state, device_id = self.enrolled_agent_state(server, alice, org)
+        key_path = os.path.join(state, "device.key")
+        with open(key_path) as f:
+            first_key = f.read()
+        first_serial = self.device(alice, org.id, device_id)["certificate_serial"]
+        agent = self.start_agent(state)
+        self.wait_online(alice, org.id, device_id, agent, server=server)
+
+        def renewed():
+            events = alice.get_json(f"/api/v1/orgs/{org.id}/audit?limit=1000")["events"]
+            return [e for e in events if e["event"] == "DEVICE_CERT_RENEWED"]
+        events = cloud.wait_until(renewed, timeout=10, interval=0.2, message="DEVICE_CERT_RENEWED in the org audit")
+        details = cloud.parse_details(events[0].get("details", ""))
+        self.assertEqual(details.get("serial_before"), first_serial, events[0])
+
+        def new_serial():
+            current = self.device(alice, org.id, device_id)
+            return current if current["certificate_serial"] != first_serial else None
+        current = cloud.wait_until(new_serial, timeout=5, interval=0.2, message="a new serial in the device list")
+        self.assertTrue(current["online"], current)
+        self.wait_log(agent, r"uplink: certificate renewed", timeout=5)
+
+        # A new key, private, and the stored certificate is the one the cloud lists.
+        with open(key_path) as f:
+            self.assertNotEqual(f.read(), first_key)
+        self.assertEqual(stat.S_IMODE(os.stat(key_path).st_mode), 0o600)
+        self.assertFalse(os.path.exists(os.path.join(state, "device.key.new")))
+
+        # Renewal repeats before every expiry, and a reconnect uses the newest certificate.
+        cloud.wait_until(lambda: len(renewed()) >= 2, timeout=10, interval=0.2, message="a second renewal")
+        self.assertTrue(self.device(alice, org.id, device_id)["online"])
+        self.assert_stops_cleanly(agent)
+        agent = self.start_agent(state)
+        self.wait_online(alice, org.id, device_id, agent, server=server)
+        self.assertNotIn("refused", agent.log_text())
+        self.assert_stops_cleanly(agent)
+
+    def test_a_certificate_of_org_a_never_appears_in_org_b(self):
+        server = self.start_server()
+        org_a = server.create_org("acme", "alice@example.com")
+        org_b = server.create_org("globex", "bob@example.com")
+        alice = server.login("alice@example.com")
+        bob = server.login("bob@example.com")
+        state, device_id = self.enrolled_agent_state(server, alice, org_a)
+        # The agent's own claim (cloud.json) names org B: the cloud trusts only the certificate.
+        cloud_json = os.path.join(state, "cloud.json")
+        with open(cloud_json) as f:
+            binding = json.load(f)
+        binding["org_id"] = org_b.id
+        with open(cloud_json, "w") as f:
+            json.dump(binding, f)
+        agent = self.start_agent(state)
+        self.wait_online(alice, org_a.id, device_id, agent, server=server)
+        time.sleep(2 * HEARTBEAT_S)
+        self.assertEqual(bob.get_json(f"/api/v1/orgs/{org_b.id}/devices")["devices"], [])
+        self.assertEqual(bob.get(f"/api/v1/orgs/{org_b.id}/devices/{device_id}").status, 404)
+        self.assertIn(f"organisation {org_a.id}", agent.log_text())
+        self.assert_stops_cleanly(agent)
+
+
+class AgentRunCommandLineTest(unittest.TestCase):
+    """Start-up errors of `logbot-agent run`: exit 1 with one line that says what to do."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="logbot-uplink-cli-")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def config(self, text: str) -> str:
+        path = os.path.join(self.tmp, "agent.toml")
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def assert_fails(self, proc, *parts):
+        self.assertEqual(proc.returncode, 1, cloud.describe(proc))
+        self.assertTrue(proc.stderr.startswith("logbot-agent: "), cloud.describe(proc))
+        for part in parts:
+            self.assertIn(part, proc.stderr, cloud.describe(proc))
+
+    def test_not_enrolled(self):
+        proc = run_agent("run", "--state-dir", os.path.join(self.tmp, "state"))
+        self.assert_fails(proc, "not enrolled", "logbot-agent enroll")
+
+    def test_broken_configuration_names_file_and_line(self):
+        state = os.path.join(self.tmp, "state")
+        cases = [
+            ('[uplink]\nendpoints = ["wss://127.0.0.1:1/x"]\nbind_adress = "127.0.0.1"\n', ":3:", "uplink.bind_adress"),
+            ('state_dir = "/x"\ncolour = "red"\n', ":2:", "unknown setting 'colour'"),
+            ('[uplink]\nendpoints = ["https://127.0.0.1:1/x"]\n', ":2:", "wss://"),
+            ('[uplink]\nbind_address = "eth0"\n', ":2:", "not an IP address"),
+            ('[uplink\n', ":1:", ""),
+        ]
+        for text, line, part in cases:
+            with self.subTest(text=text):
+                path = self.config(text)
+                proc = run_agent("run", "--state-dir", state, "--config", path)
+                self.assert_fails(proc, path + line, part)
+        proc = run_agent("run", "--state-dir", state, "--config", os.path.join(self.tmp, "missing.toml"))
+        self.assert_fails(proc, "missing.toml")
+
+    def test_help_lists_run(self):
+        proc = run_agent("--help")
+        self.assertEqual(proc.returncode, 0, cloud.describe(proc))
+        self.assertIn("run", proc.stdout)
+        proc = run_agent("run", "--help")
+        self.assertEqual(proc.returncode, 0, cloud.describe(proc))
+        self.assertIn("--config", proc.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()
