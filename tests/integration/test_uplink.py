@@ -336,8 +336,9 @@ class UplinkTest(UplinkTestCase):
         revoked_at = time.monotonic()
         self.wait_offline(alice, org.id, device_id, timeout=5.0, context=agent.describe() + server.log_tail())
         self.assertLess(time.monotonic() - revoked_at, 5.5)
-        # The connection is gone and the next attempts are refused, not merely failing.
-        self.wait_log(agent, r"uplink: connection lost", timeout=5)
+        # The open connection was told why (Refusal "revoked"), and the next attempts are
+        # refused, not merely failing.
+        self.wait_log(agent, r"uplink: refused by the cloud \(revoked\)", timeout=5)
         self.wait_log(agent, r"refused", timeout=10)
         time.sleep(4)
         current = self.device(alice, org.id, device_id)

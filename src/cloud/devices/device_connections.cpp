@@ -2,8 +2,8 @@
 
 namespace logbot::cloud {
 
-std::uint64_t DeviceConnections::add(const std::string& device_id, std::function<void()> close) {
-  std::function<void()> superseded;
+std::uint64_t DeviceConnections::add(const std::string& device_id, std::function<void(std::string_view reason)> close) {
+  std::function<void(std::string_view reason)> superseded;
   std::uint64_t handle = 0;
   {
     std::lock_guard lock(mutex_);
@@ -12,7 +12,7 @@ std::uint64_t DeviceConnections::add(const std::string& device_id, std::function
     if (it != entries_.end()) superseded = std::move(it->second.close);
     entries_[device_id] = Entry{handle, std::move(close)};
   }
-  if (superseded) superseded();  // outside the lock: it may call back into remove()
+  if (superseded) superseded("superseded");  // outside the lock: it may call back into remove()
   return handle;
 }
 
@@ -22,8 +22,8 @@ void DeviceConnections::remove(const std::string& device_id, std::uint64_t handl
   if (it != entries_.end() && it->second.handle == handle) entries_.erase(it);
 }
 
-bool DeviceConnections::disconnect(const std::string& device_id) {
-  std::function<void()> close;
+bool DeviceConnections::disconnect(const std::string& device_id, std::string_view reason) {
+  std::function<void(std::string_view reason)> close;
   {
     std::lock_guard lock(mutex_);
     auto it = entries_.find(device_id);
@@ -31,7 +31,7 @@ bool DeviceConnections::disconnect(const std::string& device_id) {
     close = std::move(it->second.close);
     entries_.erase(it);
   }
-  if (close) close();
+  if (close) close(reason);
   return true;
 }
 

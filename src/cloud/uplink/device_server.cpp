@@ -172,19 +172,43 @@ asio::awaitable<void> DeviceListener::State::session(tcp::socket socket) {
   // Revocation or a newer connection of the same device closes this one from any thread.
   // The close request may arrive after this session ended: it runs on this I/O thread and
   // touches the socket only while the session is alive.
+  // The agent is told why (Refusal) before the WebSocket closes. Beast allows one write
+  // beside the pending read: the request writes at once unless the session is writing, in
+  // which case the session sends it right after its own write.
   struct CloseRequest {
     std::string reason;
     bool alive = true;
+    bool writing = false;
+    bool closing = false;
+    std::string message;  // the serialised Refusal, kept alive for the write
   };
   auto close_request = std::make_shared<CloseRequest>();
   auto executor = ws.get_executor();
-  const std::uint64_t handle = services.device_connections.add(device->id, [executor, close_request, &ws]() {
-    asio::post(executor, [close_request, &ws] {
-      if (!close_request->alive) return;
-      if (close_request->reason.empty()) close_request->reason = "revoked";
-      beast::get_lowest_layer(ws).cancel();
+  auto refuse_and_close = [](const std::shared_ptr<CloseRequest>& request, WebSocket& socket) {
+    logbot::uplink::Envelope out;
+    out.mutable_refusal()->set_code(request->reason);
+    out.mutable_refusal()->set_message(request->reason == "superseded"
+                                           ? "the device connected again; this connection ends"
+                                           : "the device was revoked: this certificate is no longer accepted");
+    request->message = serialize(out);
+    request->closing = true;
+    socket.async_write(asio::buffer(request->message), [request, &socket](boost::system::error_code ec, std::size_t) {
+      if (!request->alive) return;
+      if (ec) {
+        beast::get_lowest_layer(socket).cancel();
+        return;
+      }
+      socket.async_close(websocket::close_code::policy_error, [request](boost::system::error_code) {});
     });
-  });
+  };
+  const std::uint64_t handle = services.device_connections.add(
+      device->id, [executor, close_request, &ws, refuse_and_close](std::string_view reason) {
+        asio::post(executor, [close_request, &ws, refuse_and_close, why = std::string(reason)] {
+          if (!close_request->alive || close_request->closing) return;
+          if (close_request->reason.empty()) close_request->reason = why;
+          if (!close_request->writing) refuse_and_close(close_request, ws);
+        });
+      });
   struct Forget {
     DeviceConnections& connections;
     std::string device_id;
@@ -195,12 +219,16 @@ asio::awaitable<void> DeviceListener::State::session(tcp::socket socket) {
       connections.remove(device_id, handle);
     }
   } forget{services.device_connections, device->id, handle, close_request};
-  const auto& refusal = close_request;
 
   auto send = [&](const logbot::uplink::Envelope& envelope) -> asio::awaitable<bool> {
+    if (close_request->closing) co_return false;
+    close_request->writing = true;
     auto [ec, n] = co_await ws.async_write(asio::buffer(serialize(envelope)), kUseTuple);
     (void)n;
-    co_return !ec;
+    close_request->writing = false;
+    // A close request that came in during the write is carried out now.
+    if (!ec && !close_request->reason.empty() && !close_request->closing) refuse_and_close(close_request, ws);
+    co_return !ec && !close_request->closing;
   };
 
   bool greeted = false;
@@ -208,16 +236,7 @@ asio::awaitable<void> DeviceListener::State::session(tcp::socket socket) {
     buffer.clear();
     auto [ec, n] = co_await ws.async_read(buffer, kUseTuple);
     (void)n;
-    if (ec) {
-      if (!refusal->reason.empty() && !stopping) {
-        logbot::uplink::Envelope out;
-        out.mutable_refusal()->set_code(refusal->reason);
-        out.mutable_refusal()->set_message("the device was revoked or connected again elsewhere");
-        beast::get_lowest_layer(ws).expires_after(2s);
-        co_await send(out);
-      }
-      break;
-    }
+    if (ec) break;
     logbot::uplink::Envelope in;
     if (!in.ParseFromArray(buffer.data().data(), static_cast<int>(buffer.size()))) {
       logbot::uplink::Envelope out;
@@ -290,8 +309,9 @@ asio::awaitable<void> DeviceListener::State::session(tcp::socket socket) {
       if (!co_await send(out)) break;
     }
   }
-  spdlog::info("device {} ({}) disconnected", device->name, device->id);
-  if (!stopping) {
+  spdlog::info("device {} ({}) disconnected{}", device->name, device->id,
+               close_request->reason.empty() ? "" : " (" + close_request->reason + ")");
+  if (!stopping && !close_request->closing) {
     beast::get_lowest_layer(ws).expires_after(2s);
     co_await ws.async_close(websocket::close_code::normal, kUseTuple);
   }

@@ -141,15 +141,15 @@ namespace {
 
 TEST(DeviceConnections, NewerConnectionSupersedesAndDisconnectCloses) {
   DeviceConnections connections;
-  int first_closed = 0, second_closed = 0;
-  const auto first = connections.add("d1", [&] { ++first_closed; });
+  std::vector<std::string> first_closed, second_closed;
+  const auto first = connections.add("d1", [&](std::string_view why) { first_closed.emplace_back(why); });
   EXPECT_TRUE(connections.is_online("d1"));
-  const auto second = connections.add("d1", [&] { ++second_closed; });
-  EXPECT_EQ(first_closed, 1);       // superseded
+  const auto second = connections.add("d1", [&](std::string_view why) { second_closed.emplace_back(why); });
+  EXPECT_EQ(first_closed, std::vector<std::string>{"superseded"});
   connections.remove("d1", first);  // the old session ending must not forget the new one
   EXPECT_TRUE(connections.is_online("d1"));
   EXPECT_TRUE(connections.disconnect("d1"));
-  EXPECT_EQ(second_closed, 1);
+  EXPECT_EQ(second_closed, std::vector<std::string>{"revoked"});
   EXPECT_FALSE(connections.is_online("d1"));
   EXPECT_FALSE(connections.disconnect("d1"));
   connections.remove("d1", second);
