@@ -101,7 +101,7 @@ int main(int argc, char** argv) {
   serve->add_option("--device-cert-days", device_cert_days, "Lifetime of device certificates in days (default 365)");
   serve->add_option("--device-cert-lifetime-s", device_cert_lifetime_s,
                     "Lifetime of device certificates in seconds (overrides --device-cert-days; for tests)");
-  serve->add_option("--device-listen", device_listen, "IP:PORT of the devices' mTLS uplink (default 127.0.0.1:8444)");
+  serve->add_option("--device-listen", device_listen, "IP:PORT of the devices' mTLS uplink (default: the --listen address, next port)");
   serve->add_option("--device-public-url", device_public_url, "wss://... URL announced to agents for the uplink");
   serve->add_option("--device-heartbeat-s", device_heartbeat_s, "Heartbeat interval asked of agents (default 10)");
 

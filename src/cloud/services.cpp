@@ -41,7 +41,9 @@ std::unique_ptr<Services> open_services(const CloudConfig& config, const Clock& 
   // audit entries or authenticators refuses to start without the key they were made with
   // (a forgotten key directory after a restore must not silently break the chain or 2FA).
   const bool has_audit = db->query_integer("SELECT COUNT(*) FROM audit_events").value_or(0) > 0;
-  const bool has_totp = db->query_integer("SELECT COUNT(*) FROM user_totp").value_or(0) > 0;
+  // The secrets key seals TOTP secrets and the device CA key.
+  const bool has_totp = db->query_integer("SELECT COUNT(*) FROM user_totp").value_or(0) > 0 ||
+                        db->query_integer("SELECT COUNT(*) FROM device_ca").value_or(0) > 0;
   ServiceKeys keys;
   keys.audit_chain = key_mode == KeyMode::kCreateIfMissing && !has_audit ? load_or_create_key(config.audit_key_file())
                                                                          : load_key(config.audit_key_file());

@@ -1,4 +1,4 @@
-// Browser tests of two-factor authentication (TOTP, /work/spec/API-2FA.md) through the real
+// Browser tests of two-factor authentication (TOTP, docs/SECURITY.md) through the real
 // pages: setting up the authenticator on the account page, the two-step login, recovery
 // codes, and the organisation policy that makes members set up an authenticator.
 //

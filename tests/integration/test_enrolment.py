@@ -1,4 +1,4 @@
-"""Integration tests of device on-boarding (spec/API-ENROL.md): the real `logbot-agent` enrols
+"""Integration tests of device on-boarding (docs/SECURITY.md, device identity): the real `logbot-agent` enrols
 against the real `logbot-cloud` with a one-time enrolment token, over a TLS connection pinned to
 the fingerprint the token carries.
 

@@ -1,4 +1,4 @@
-"""Integration tests of two-factor authentication (TOTP, /work/spec/API-2FA.md) against the real
+"""Integration tests of two-factor authentication (TOTP, docs/SECURITY.md) against the real
 logbot-cloud binary: enrolment (secret, otpauth URI, QR code, confirm, cancel), the two-step login
 (half-authenticated session, cookie rotation, ±1 step window, replay protection, wrong-code limit,
 lockout, half-session timeout), recovery codes, disabling, the organisation policy `require_2fa`,
@@ -430,7 +430,6 @@ class EnrolmentTest(SharedServer):
         self.assertError(c.post("/api/v1/me/totp/enrolment"), 409, "totp_enabled", "enrolment while enabled:")
         self.password_step(acct, expect_stage="totp_required")
 
-    @unittest.skipUnless(ZBARIMG, "zbarimg (zbar-tools) not installed")
     def test_qr_code_encodes_the_pending_otpauth_uri(self):
         acct = self.account()
         self.start_enrolment(acct.full)

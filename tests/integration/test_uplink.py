@@ -1,4 +1,4 @@
-"""Integration tests of the device uplink (spec/API-UPLINK.md): the real `logbot-agent run` keeps
+"""Integration tests of the device uplink (docs/ARCHITECTURE.md, device uplink): the real `logbot-agent run` keeps
 a mutual-TLS WebSocket to the real `logbot-cloud` device listener.
 
 What is checked from outside: the device's `online`, `agent_version`, `source_ip` and

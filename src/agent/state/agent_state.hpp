@@ -43,7 +43,7 @@ class AgentState {
   std::filesystem::path certificate_file() const { return directory_ / "device.crt"; }
   std::filesystem::path ca_file() const { return directory_ / "ca.crt"; }
   std::filesystem::path cloud_file() const { return directory_ / "cloud.json"; }
-  // A renewed key waits here until its certificate is in place (see uplink/identity_files.hpp).
+  // A renewed key waits here until its certificate is in place (see uplink/device_identity.hpp).
   std::filesystem::path pending_key_file() const { return directory_ / "device.key.new"; }
 
   bool has_certificate() const;

@@ -1,5 +1,5 @@
 // The uplink's framing: one binary WebSocket message holds exactly one protobuf
-// logbot.uplink.Envelope (spec/API-UPLINK.md). Decoding is a pure function over the bytes a
+// logbot.uplink.Envelope (docs/ARCHITECTURE.md, device uplink). Decoding is a pure function over the bytes a
 // peer sent, with its own error enum, so unit tests and a fuzz target call it directly (library
 // logbot_agent_uplink_parsing: no Asio, no coroutines); the I/O layer (uplink_client.cpp) only
 // moves bytes.

@@ -128,7 +128,7 @@ std::string describe_after_tls(const boost::system::error_code& ec, std::string_
   const bool closed = ec == asio::error::eof || ec == ssl::error::stream_truncated ||
                       ec == asio::error::connection_reset || ec == beast::http::error::end_of_stream;
   // Between the TLS handshake and the upgrade, a Logbot cloud closes only on a certificate it
-  // does not accept (spec/API-UPLINK.md: "refused right after the handshake").
+  // does not accept (the cloud refuses a certificate right after the handshake).
   if (closed && step == kUpgradeStep)
     return "the cloud refused this device's certificate: it closed the connection before the WebSocket upgrade "
            "(revoked, superseded or unknown device; enrol again if it was revoked)";
@@ -145,7 +145,7 @@ std::string describe_pin_mismatch(SSL* handle, const std::string& expected) {
          presented + " presented)";
 }
 
-// Refusal codes after which the cloud closes the connection (spec/API-UPLINK.md).
+// Refusal codes after which the cloud closes the connection (docs/ARCHITECTURE.md, device uplink).
 bool ends_session(std::string_view code) {
   return code == "revoked" || code == "superseded" || code == "bad_hello" || code == "bad_message";
 }

@@ -1,4 +1,4 @@
-// The agent's uplink to its cloud (spec/API-UPLINK.md): one coroutine session per connection —
+// The agent's uplink to its cloud (docs/ARCHITECTURE.md, device uplink): one coroutine session per connection —
 // TCP (bound to the uplink-side interface when configured), TLS presenting the device
 // certificate and pinning the cloud's certificate, WebSocket, Hello/HelloAck, then heartbeats
 // while reading what the cloud sends (renewed certificates, refusals) — and a loop that

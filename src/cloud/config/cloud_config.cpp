@@ -151,6 +151,8 @@ void validate(const CloudConfig& config) {
     throw ConfigError("devices.certificate_lifetime_days must be between 1 and 3650");
   if (!config.device_listen.empty() && !net::parse_host_port(config.device_listen))
     throw ConfigError("device_listen '" + config.device_listen + "' is not IP:PORT");
+  if (!config.device_public_url.empty() && !config.device_public_url.starts_with("wss://"))
+    throw ConfigError("devices.public_url must start with wss:// (it is how agents reach the uplink)");
   if (config.device_heartbeat_s < 1 || config.device_heartbeat_s > 3600)
     throw ConfigError("devices.heartbeat_s must be between 1 and 3600");
   if (config.enrolment_token_ttl_ms <= 0) throw ConfigError("devices.enrolment_token_ttl_s must be positive");
