@@ -34,7 +34,7 @@
 
 #include "agent/enrol/enrolment.hpp"
 #include "agent/uplink/device_identity.hpp"
-#include "agent/uplink/envelope_codec.hpp"
+#include "common/protocol/envelope_codec.hpp"
 #include "common/time_format.hpp"
 #include "common/tls/tls_context.hpp"
 #include "common/tls/x509_util.hpp"
@@ -106,7 +106,7 @@ std::string_view message_view(const beast::flat_buffer& buffer) {
 
 asio::awaitable<boost::system::error_code> send(WebSocket& stream, const proto::Envelope& envelope,
                                                 milliseconds limit) {
-  const std::string bytes = encode_envelope(envelope);
+  const std::string bytes = protocol::encode_envelope(envelope);
   auto written = co_await within(stream.async_write(asio::buffer(bytes), kAsTuple), limit);
   if (!written) co_return beast::error::timeout;
   co_return std::get<0>(*written);
@@ -308,7 +308,7 @@ asio::awaitable<UplinkClient::SessionEnd> UplinkClient::session(const UplinkUrl&
     request.set(beast::http::field::user_agent, std::string("logbot-agent/") + kVersion);
   }));
   stream.binary(true);
-  stream.read_message_max(kMaximumEnvelopeBytes);
+  stream.read_message_max(protocol::kMaximumEnvelopeBytes);
   websocket::response_type upgrade;
   auto [upgrade_ec] = co_await stream.async_handshake(upgrade, url.host_header(), url.target, kAsTuple);
   if (upgrade_ec == websocket::error::upgrade_declined) {
@@ -346,7 +346,7 @@ asio::awaitable<UplinkClient::SessionEnd> UplinkClient::session(const UplinkUrl&
                      : describe_after_tls(read_ec, "Hello");
     co_return end;
   }
-  auto envelope = decode_envelope(message_view(buffer));
+  auto envelope = protocol::decode_envelope(message_view(buffer));
   if (!envelope) {
     end.reason = "the cloud answered the Hello with " + envelope.error().message();
     co_return end;
@@ -409,8 +409,8 @@ asio::awaitable<void> UplinkClient::read_messages(Conversation& conversation) {
       conversation.end(describe_after_tls(ec, "read"));
       co_return;
     }
-    auto envelope = decode_envelope(message_view(buffer));
-    if (!envelope && envelope.error() == EnvelopeError::no_body) continue;  // a newer cloud's message kind
+    auto envelope = protocol::decode_envelope(message_view(buffer));
+    if (!envelope && envelope.error() == protocol::EnvelopeError::no_body) continue;  // a newer cloud's message kind
     if (!envelope) {
       conversation.end("the cloud sent " + envelope.error().message());
       co_return;

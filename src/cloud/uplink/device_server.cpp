@@ -26,6 +26,7 @@
 #include "cloud/db/database.hpp"
 #include "cloud/services.hpp"
 #include "common/net/address.hpp"
+#include "common/protocol/envelope_codec.hpp"
 #include "common/protocol/uplink.pb.h"
 #include "common/tls/tls_context.hpp"
 #include "common/tls/x509_util.hpp"
@@ -42,7 +43,6 @@ using TlsStream = asio::ssl::stream<beast::tcp_stream>;
 using WebSocket = websocket::stream<TlsStream>;
 using namespace std::chrono_literals;
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t kMaximumMessage = 1024 * 1024;
 constexpr const char* kPath = "/api/v1/devices/uplink";
 
 // The device a client certificate speaks for: its UUID (CN) and serial.
@@ -67,12 +67,6 @@ std::optional<PeerCertificate> peer_certificate(SSL* ssl) {
   // BN_bn2hex drops leading zeros; the CA writes 16-byte serials as 32 hex digits.
   while (serial.size() < 32) serial.insert(serial.begin(), '0');
   return PeerCertificate{common_name, serial};
-}
-
-std::string serialize(const logbot::uplink::Envelope& envelope) {
-  std::string bytes;
-  envelope.SerializeToString(&bytes);
-  return bytes;
 }
 
 }  // namespace
@@ -165,7 +159,7 @@ asio::awaitable<void> DeviceListener::State::session(tcp::socket socket) {
   }
   tcp_layer.expires_never();
   ws.set_option(websocket::stream_base::timeout{10s, std::chrono::seconds(3 * heartbeat_s), false});
-  ws.read_message_max(kMaximumMessage);
+  ws.read_message_max(protocol::kMaximumEnvelopeBytes);
   ws.binary(true);
   if (auto [ec] = co_await ws.async_accept(upgrade, kUseTuple); ec) co_return;
 
@@ -190,7 +184,7 @@ asio::awaitable<void> DeviceListener::State::session(tcp::socket socket) {
     out.mutable_refusal()->set_message(request->reason == "superseded"
                                            ? "the device connected again; this connection ends"
                                            : "the device was revoked: this certificate is no longer accepted");
-    request->message = serialize(out);
+    request->message = protocol::encode_envelope(out);
     request->closing = true;
     socket.async_write(asio::buffer(request->message), [request, &socket](boost::system::error_code ec, std::size_t) {
       if (!request->alive) return;
@@ -223,7 +217,7 @@ asio::awaitable<void> DeviceListener::State::session(tcp::socket socket) {
   auto send = [&](const logbot::uplink::Envelope& envelope) -> asio::awaitable<bool> {
     if (close_request->closing) co_return false;
     close_request->writing = true;
-    auto [ec, n] = co_await ws.async_write(asio::buffer(serialize(envelope)), kUseTuple);
+    auto [ec, n] = co_await ws.async_write(asio::buffer(protocol::encode_envelope(envelope)), kUseTuple);
     (void)n;
     close_request->writing = false;
     // A close request that came in during the write is carried out now.
@@ -237,14 +231,17 @@ asio::awaitable<void> DeviceListener::State::session(tcp::socket socket) {
     auto [ec, n] = co_await ws.async_read(buffer, kUseTuple);
     (void)n;
     if (ec) break;
-    logbot::uplink::Envelope in;
-    if (!in.ParseFromArray(buffer.data().data(), static_cast<int>(buffer.size()))) {
+    auto decoded =
+        protocol::decode_envelope(std::string_view(static_cast<const char*>(buffer.data().data()), buffer.size()));
+    if (!decoded && decoded.error() == protocol::EnvelopeError::no_body) continue;  // a newer agent's message kind
+    if (!decoded) {
       logbot::uplink::Envelope out;
       out.mutable_refusal()->set_code("bad_message");
-      out.mutable_refusal()->set_message("the message is not a protobuf Envelope");
+      out.mutable_refusal()->set_message(decoded.error().message());
       co_await send(out);
       break;
     }
+    const logbot::uplink::Envelope& in = *decoded;
     if (!greeted) {
       if (!in.has_hello() || in.hello().device_uuid() != certificate->uuid) {
         logbot::uplink::Envelope out;

@@ -1,10 +1,10 @@
 // The uplink framing: one message = one Envelope; every kind of bad input is an error value
 // (empty, too large, not protobuf, truncated, no known body), never an exception or a crash.
-#include "agent/uplink/envelope_codec.hpp"
+#include "common/protocol/envelope_codec.hpp"
 
 #include <gtest/gtest.h>
 
-namespace logbot::agent {
+namespace logbot::protocol {
 namespace {
 
 logbot::uplink::Envelope hello() {
@@ -49,4 +49,4 @@ TEST(EnvelopeCodec, ErrorsSayWhatWasWrong) {
 }
 
 }  // namespace
-}  // namespace logbot::agent
+}  // namespace logbot::protocol

@@ -1,8 +1,8 @@
 // The uplink's framing: one binary WebSocket message holds exactly one protobuf
 // logbot.uplink.Envelope (docs/ARCHITECTURE.md, device uplink). Decoding is a pure function over the bytes a
 // peer sent, with its own error enum, so unit tests and a fuzz target call it directly (library
-// logbot_agent_uplink_parsing: no Asio, no coroutines); the I/O layer (uplink_client.cpp) only
-// moves bytes.
+// logbot_protocol: no Asio, no coroutines); the I/O layers (the agent's uplink client, the cloud's
+// device server) only move bytes.
 #pragma once
 #include <boost/system/error_code.hpp>
 #include <boost/system/result.hpp>
@@ -13,7 +13,7 @@
 
 #include "common/protocol/uplink.pb.h"
 
-namespace logbot::agent {
+namespace logbot::protocol {
 
 // The contract's limit for one message, in both directions.
 inline constexpr std::size_t kMaximumEnvelopeBytes = 1024 * 1024;
@@ -33,7 +33,7 @@ boost::system::result<logbot::uplink::Envelope> decode_envelope(std::string_view
 // The wire form of `envelope` (deterministic for a given message).
 std::string encode_envelope(const logbot::uplink::Envelope& envelope);
 
-}  // namespace logbot::agent
+}  // namespace logbot::protocol
 
 template <>
-struct boost::system::is_error_code_enum<logbot::agent::EnvelopeError> : std::true_type {};
+struct boost::system::is_error_code_enum<logbot::protocol::EnvelopeError> : std::true_type {};

@@ -1,8 +1,8 @@
-#include "agent/uplink/envelope_codec.hpp"
+#include "common/protocol/envelope_codec.hpp"
 
 #include <google/protobuf/io/coded_stream.h>
 
-namespace logbot::agent {
+namespace logbot::protocol {
 namespace {
 
 class EnvelopeErrorCategory final : public boost::system::error_category {
@@ -49,4 +49,4 @@ std::string encode_envelope(const logbot::uplink::Envelope& envelope) {
   return bytes;
 }
 
-}  // namespace logbot::agent
+}  // namespace logbot::protocol
