@@ -15,6 +15,7 @@
 #include <ostream>
 
 #include "agent/config/agent_config.hpp"
+#include "agent/enrol/enrolment.hpp"
 #include "agent/state/agent_state.hpp"
 #include "agent/uplink/reconnect.hpp"
 #include "agent/uplink/uplink_client.hpp"
@@ -78,6 +79,14 @@ int run_uplink_service(const RunOptions& run_options, std::ostream& err) {
                                                                : std::string(kDefaultStateDir);
   auto state = AgentState::open(state_dir);
   if (!state) return fail(err, state.error().message);
+  // First start with the token in the configuration: enrol before the first connection
+  // (the token is single-use; once enrolled, it is ignored).
+  if (!config.enrolment_token.empty() && !state->has_certificate()) {
+    auto enrolled = enrol(*state, EnrolmentRequest{config.enrolment_token, false});
+    if (!enrolled)
+      return fail(err, "enrolment with the token from the configuration failed: " + enrolled.error().message);
+    err << "enrolled as " << enrolled->device_uuid << " in organisation " << enrolled->org_id << "\n";
+  }
   auto options = uplink_options(*state, config);
   if (!options) return fail(err, options.error().message);
 

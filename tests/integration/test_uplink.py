@@ -236,6 +236,25 @@ class UplinkTest(UplinkTestCase):
         self.assert_stops_cleanly(agent)
         self.wait_offline(alice, org.id, device_id, context=server.log_tail())
 
+    def test_token_in_the_configuration_enrols_at_first_start(self):
+        server = self.start_server()
+        org = server.create_org("acme", "alice@example.com")
+        alice = server.login("alice@example.com")
+        resp = alice.post(f"/api/v1/orgs/{org.id}/devices", {"name": "press 9", "site": "plant 1"})
+        self.assertEqual(resp.status, 201, str(resp))
+        registered = resp.json()
+        state = self.state_dir("first-start")
+        config = self.write_config(f'enrolment_token = "{registered["enrolment_token"]}"\n')
+        agent = self.start_agent(state, "--config", config)
+        self.wait_online(alice, org.id, registered["device"]["id"], agent, server=server)
+        self.assertIn("enrolled as", agent.log_text())
+        self.assertEqual(stat.S_IMODE(os.stat(os.path.join(state, "device.key")).st_mode), 0o600)
+        # A restart with the same (now used) token in the configuration just connects.
+        self.assert_stops_cleanly(agent)
+        again = self.start_agent(state, "--config", config)
+        self.wait_online(alice, org.id, registered["device"]["id"], again, server=server)
+        self.assertNotIn("enrolment with the token", again.log_text())
+
     def test_sigint_stops_cleanly(self):
         server = self.start_server()
         org = server.create_org("acme", "alice@example.com")

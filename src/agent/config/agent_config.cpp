@@ -75,8 +75,9 @@ AgentConfig parse(std::string_view text, const std::string& source) {
     throw ConfigProblem{where(source, error.source()) + ": " + std::string(error.description())};
   }
   AgentConfig config;
-  reject_unknown(root, {"state_dir", "uplink", "automation"}, source, "");
+  reject_unknown(root, {"state_dir", "enrolment_token", "uplink", "automation"}, source, "");
   config.state_dir = read_string(root, "state_dir", source, "state_dir");
+  config.enrolment_token = read_string(root, "enrolment_token", source, "enrolment_token");
   if (const toml::table* uplink = section(root, "uplink", source)) {
     reject_unknown(*uplink, {"endpoints", "bind_address"}, source, "uplink.");
     if (const toml::node* node = uplink->get("endpoints")) {

@@ -24,6 +24,7 @@ struct AgentConfig {
   std::vector<std::string> uplink_endpoints;  // wss:// URLs, validated; empty: those in cloud.json
   std::string uplink_bind_address;            // an IP literal, or empty: any local address
   std::string automation_bind_address;        // an IP literal, or empty
+  std::string enrolment_token;                // used by `run` at first start, when not enrolled yet
 
   // A canonical text of every setting (sent as SHA-256 in Hello.config_hash).
   std::string canonical_text() const;
