@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/private_files.hpp"
+
 namespace logbot::cli {
 namespace {
 
@@ -17,41 +19,6 @@ constexpr std::size_t kMaximumFileBytes = 64 * 1024;
 
 std::string errno_text(int error) {
   return std::strerror(error);
-}
-
-// Closes a descriptor on every path out.
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  int release() {
-    const int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_;
-};
-
-CliResult<void> ensure_private_directory(const std::filesystem::path& directory) {
-  std::error_code ec;
-  if (directory.has_parent_path()) std::filesystem::create_directories(directory.parent_path(), ec);
-  if (ec) return CliError{"cannot create the directory " + directory.parent_path().string() + ": " + ec.message()};
-  if (::mkdir(directory.c_str(), 0700) != 0 && errno != EEXIST)
-    return CliError{"cannot create the directory " + directory.string() + ": " + errno_text(errno)};
-  struct stat info {};
-  if (::lstat(directory.c_str(), &info) != 0 || !S_ISDIR(info.st_mode))
-    return CliError{directory.string() + " is not a directory: remove it or set LOGBOT_CONFIG_DIR"};
-  // Only the owner may list or traverse the directory that holds the session credential.
-  if (info.st_uid == ::geteuid() && (info.st_mode & 0077) != 0 && ::chmod(directory.c_str(), 0700) != 0)
-    return CliError{"cannot make " + directory.string() + " private (chmod 0700): " + errno_text(errno)};
-  return {};
 }
 
 std::string string_member(const boost::json::object& object, std::string_view name) {
@@ -73,22 +40,10 @@ CliResult<std::filesystem::path> session_file_path(const EnvironmentLookup& envi
 }
 
 CliResult<std::optional<StoredSession>> load_session(const std::filesystem::path& file) {
-  FileDescriptor fd(::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-  if (fd.get() < 0) {
-    if (errno == ENOENT) return std::optional<StoredSession>();
-    return CliError{"cannot read " + file.string() + ": " + errno_text(errno)};
-  }
-  struct stat info {};
-  if (::fstat(fd.get(), &info) != 0 || !S_ISREG(info.st_mode) || info.st_size > static_cast<off_t>(kMaximumFileBytes))
-    return CliError{file.string() + " is not a session file: delete it and run logbot login"};
-  std::string text(static_cast<std::size_t>(info.st_size), '\0');
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::read(fd.get(), text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return CliError{"cannot read " + file.string() + ": " + errno_text(errno)};
-    done += static_cast<std::size_t>(n);
-  }
+  auto content = read_private_file(file, kMaximumFileBytes);
+  if (!content) return CliError{content.error().message + ": delete it and run logbot login"};
+  if (!*content) return std::optional<StoredSession>();
+  const std::string& text = **content;
   boost::system::error_code ec;
   const boost::json::value parsed = boost::json::parse(text, ec);
   if (ec || !parsed.is_object())
@@ -104,7 +59,7 @@ CliResult<std::optional<StoredSession>> load_session(const std::filesystem::path
 
 CliResult<void> save_session(const std::filesystem::path& file, const StoredSession& session) {
   const std::filesystem::path directory = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
-  if (auto ready = ensure_private_directory(directory); !ready) return ready;
+  if (auto ready = ensure_private_directory(directory, "remove it or set LOGBOT_CONFIG_DIR"); !ready) return ready;
   const boost::json::object object{{"url", session.url},
                                    {"cookie", session.cookie},
                                    {"csrf_token", session.csrf_token},
@@ -112,39 +67,8 @@ CliResult<void> save_session(const std::filesystem::path& file, const StoredSess
                                    {"email", session.email}};
   const std::string text = boost::json::serialize(object) + "\n";
 
-  // Written beside the target and renamed over it, so a reader never sees half a file; created
-  // 0600 by open() itself, never widened by a later chmod.
-  const std::filesystem::path temporary =
-      directory / (".session.json.tmp-" + std::to_string(static_cast<long>(::getpid())));
-  ::unlink(temporary.c_str());
-  FileDescriptor fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (fd.get() < 0) return CliError{"cannot write " + temporary.string() + ": " + errno_text(errno)};
-  auto fail = [&](const std::string& what) -> CliResult<void> {
-    const int error = errno;
-    ::close(fd.release());
-    ::unlink(temporary.c_str());
-    return CliError{"cannot " + what + " " + file.string() + ": " + errno_text(error)};
-  };
-  if (::fchmod(fd.get(), 0600) != 0) return fail("protect");
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return fail("write");
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd.get()) != 0) return fail("write");
-  if (::close(fd.release()) != 0) {
-    const int error = errno;
-    ::unlink(temporary.c_str());
-    return CliError{"cannot write " + file.string() + ": " + errno_text(error)};
-  }
-  if (::rename(temporary.c_str(), file.c_str()) != 0) {
-    const int error = errno;
-    ::unlink(temporary.c_str());
-    return CliError{"cannot write " + file.string() + ": " + errno_text(error)};
-  }
-  return {};
+  // Replaced atomically and created 0600 (common/private_files).
+  return write_private_file(file, text, 0600);
 }
 
 CliResult<void> remove_session(const std::filesystem::path& file) {

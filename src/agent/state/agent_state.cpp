@@ -12,69 +12,12 @@
 #include <cstring>
 
 #include "common/crypto/random.hpp"
+#include "common/private_files.hpp"
 
 namespace logbot::agent {
 namespace {
 
 constexpr std::size_t kMaximumStateFileBytes = 1024 * 1024;
-
-std::string errno_text(int error) {
-  return std::strerror(error);
-}
-
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  int release() {
-    const int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_;
-};
-
-UserResult<void> ensure_private_directory(const std::filesystem::path& directory) {
-  std::error_code ec;
-  if (directory.has_parent_path()) std::filesystem::create_directories(directory.parent_path(), ec);
-  if (ec) return UserError{"cannot create the directory " + directory.parent_path().string() + ": " + ec.message()};
-  if (::mkdir(directory.c_str(), 0700) != 0 && errno != EEXIST)
-    return UserError{"cannot create the state directory " + directory.string() + ": " + errno_text(errno)};
-  struct stat info {};
-  if (::lstat(directory.c_str(), &info) != 0 || !S_ISDIR(info.st_mode))
-    return UserError{directory.string() + " is not a directory: remove it or choose another --state-dir"};
-  // The directory holds the device's private key: only its owner may list or traverse it.
-  if (info.st_uid == ::geteuid() && (info.st_mode & 0777) != 0700 && ::chmod(directory.c_str(), 0700) != 0)
-    return UserError{"cannot make " + directory.string() + " private (chmod 0700): " + errno_text(errno)};
-  return {};
-}
-
-// nullopt when the file does not exist.
-UserResult<std::optional<std::string>> read_small_file(const std::filesystem::path& file) {
-  FileDescriptor fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-  if (fd.get() < 0) {
-    if (errno == ENOENT) return std::optional<std::string>();
-    return UserError{"cannot read " + file.string() + ": " + errno_text(errno)};
-  }
-  std::string content;
-  char buffer[4096];
-  for (;;) {
-    const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return UserError{"cannot read " + file.string() + ": " + errno_text(errno)};
-    if (n == 0) break;
-    content.append(buffer, static_cast<std::size_t>(n));
-    if (content.size() > kMaximumStateFileBytes) return UserError{file.string() + " is too large to be agent state"};
-  }
-  return std::optional<std::string>(std::move(content));
-}
 
 std::string string_member(const boost::json::object& object, std::string_view name) {
   const auto* value = object.if_contains(name);
@@ -102,10 +45,11 @@ AgentState::AgentState(std::filesystem::path directory, std::string device_uuid)
 
 UserResult<AgentState> AgentState::open(const std::filesystem::path& directory) {
   if (directory.empty()) return UserError{"the state directory must not be empty"};
-  if (auto made = ensure_private_directory(directory); !made) return made.error();
+  if (auto made = ensure_private_directory(directory, "remove it or choose another --state-dir"); !made)
+    return made.error();
   AgentState state(directory, {});
   const std::filesystem::path id_file = directory / "device-id";
-  auto existing = read_small_file(id_file);
+  auto existing = read_private_file(id_file, kMaximumStateFileBytes);
   if (!existing) return existing.error();
   if (*existing) {
     std::string text = std::move(**existing);
@@ -136,14 +80,14 @@ bool AgentState::has_key() const {
 }
 
 UserResult<std::string> AgentState::read_key_pem() const {
-  auto content = read_small_file(key_file());
+  auto content = read_private_file(key_file(), kMaximumStateFileBytes);
   if (!content) return content.error();
   if (!*content) return UserError{key_file().string() + " does not exist"};
   return UserResult<std::string>(boost::system::in_place_value, std::move(**content));
 }
 
 UserResult<std::optional<CloudBinding>> AgentState::read_cloud_binding() const {
-  auto content = read_small_file(cloud_file());
+  auto content = read_private_file(cloud_file(), kMaximumStateFileBytes);
   if (!content) return content.error();
   if (!*content) return std::optional<CloudBinding>();
   boost::system::error_code ec;
@@ -164,31 +108,7 @@ UserResult<std::optional<CloudBinding>> AgentState::read_cloud_binding() const {
 
 UserResult<void> AgentState::write_file(const std::filesystem::path& file, std::string_view content,
                                         unsigned mode) const {
-  const std::filesystem::path temporary = file.string() + ".tmp";
-  ::unlink(temporary.c_str());
-  // The mode is set at creation (no window in which a key file is readable by others).
-  FileDescriptor fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode));
-  if (fd.get() < 0) return UserError{"cannot write " + temporary.string() + ": " + errno_text(errno)};
-  auto fail = [&](const std::string& what) -> UserResult<void> {
-    const int error = errno;
-    ::unlink(temporary.c_str());
-    return UserError{"cannot " + what + " " + file.string() + ": " + errno_text(error)};
-  };
-  if (::fchmod(fd.get(), mode) != 0) return fail("set the permissions of");
-  std::size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = ::write(fd.get(), content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail("write");
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd.get()) != 0) return fail("write");
-  if (::close(fd.release()) != 0) return fail("write");
-  if (::rename(temporary.c_str(), file.c_str()) != 0) return fail("replace");
-  // The rename itself must survive a power cut.
-  FileDescriptor directory_fd(::open(directory_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (directory_fd.get() >= 0) ::fsync(directory_fd.get());
-  return {};
+  return write_private_file(file, content, mode);
 }
 
 UserResult<void> AgentState::write_cloud_binding(const CloudBinding& binding) const {
