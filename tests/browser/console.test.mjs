@@ -13,7 +13,7 @@ import { request } from 'playwright-core';
 import {
   account_log_with, eventually, kTimeZone, launch_browser, login_through_page, open_console as open_browser_console, read_table,
 } from './support/browser.mjs';
-import { start_cloud } from './support/cloud.mjs';
+import { start_cloud, stop_cloud_cleanly, with_server_log } from './support/cloud.mjs';
 
 const kOwner = 'alice@example.com';
 const kOwnerPassword = 'correct horse battery staple';
@@ -35,10 +35,7 @@ before(async () => {
 after(async () => {
   if (browser) await browser.close().catch(() => {});
   if (cloud) {
-    const { code, signal } = await cloud.stop();
-    // docs/OPERATIONS.md promises a graceful shutdown on SIGTERM with exit status 0.
-    assert.equal(signal, null, `logbot-cloud was killed (${signal}), output:\n${cloud.output()}`);
-    assert.equal(code, 0, `logbot-cloud exited with ${code} after SIGTERM, output:\n${cloud.output()}`);
+    await stop_cloud_cleanly(cloud);  // a graceful exit, status 0 (docs/OPERATIONS.md)
   }
 }, { timeout: 30_000 });
 
@@ -49,19 +46,7 @@ function open_console() {
   return open_browser_console(browser, cloud.base_url);
 }
 
-/** Runs a test body; a failure carries the tail of the server's log, for diagnosis. */
-function with_server_log(body) {
-  return async () => {
-    try {
-      await body();
-    } catch (error) {
-      if (error && typeof error === 'object' && cloud) {
-        error.message += `\n--- logbot-cloud output (tail) ---\n${cloud.output().slice(-4000)}`;
-      }
-      throw error;
-    }
-  };
-}
+const with_cloud_log = (body) => with_server_log(() => cloud, body);
 
 /** The value a datetime-local input shows for `instant` in `time_zone` ("2026-11-27T21:39:05"). */
 function local_datetime_value(instant, time_zone) {
@@ -79,7 +64,7 @@ function normalise_spaces(text) {
 // --- tests ------------------------------------------------------------------------------------
 
 describe('web console', () => {
-  test('login, account log, logout', { timeout: kTestTimeoutMs }, with_server_log(async () => {
+  test('login, account log, logout', { timeout: kTestTimeoutMs }, with_cloud_log(async () => {
     const { context, page, problems, expecting } = await open_console();
     try {
       // The start page sends a visitor without a session to the login page (its /me gets 401).
@@ -204,7 +189,7 @@ describe('web console', () => {
     }
   }));
 
-  test('owner adds a member and changes the role; the org audit shows it', { timeout: kTestTimeoutMs }, with_server_log(async () => {
+  test('owner adds a member and changes the role; the org audit shows it', { timeout: kTestTimeoutMs }, with_cloud_log(async () => {
     const { context, page, problems } = await open_console();
     try {
       await login_through_page(page, kOwner, kOwnerPassword);
@@ -324,7 +309,7 @@ describe('web console', () => {
     }
   }));
 
-  test('a user revokes another session and changes the password', { timeout: kTestTimeoutMs }, with_server_log(async () => {
+  test('a user revokes another session and changes the password', { timeout: kTestTimeoutMs }, with_cloud_log(async () => {
     const carol = 'carol@example.com';
     const first_password = 'carol-first-password-1';
     const second_password = 'carol-second-password-2';
@@ -386,7 +371,7 @@ describe('web console', () => {
     }
   }));
 
-  test('the platform operator lists and creates organisations but sees no tenant data', { timeout: kTestTimeoutMs }, with_server_log(async () => {
+  test('the platform operator lists and creates organisations but sees no tenant data', { timeout: kTestTimeoutMs }, with_cloud_log(async () => {
     await cloud.create_operator({ email: kOperator, password: kOperatorPassword });
 
     // Acme's member count as its owner sees it (the other tests may have added members).

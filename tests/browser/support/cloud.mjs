@@ -190,3 +190,25 @@ export async function start_cloud({
     create_operator: (account) => create_operator(data_dir, account),
   };
 }
+
+/** Stops the server with SIGTERM and asserts the graceful exit (status 0, no signal). */
+export async function stop_cloud_cleanly(cloud) {
+  const { code, signal } = await cloud.stop();
+  if (signal !== null) throw new Error(`logbot-cloud was killed (${signal}), output:\n${cloud.output()}`);
+  if (code !== 0) throw new Error(`logbot-cloud exited with ${code} after SIGTERM, output:\n${cloud.output()}`);
+}
+
+/** Wraps a test body: a failure carries the tail of the server's log, for diagnosis. */
+export function with_server_log(get_cloud, body) {
+  return async () => {
+    try {
+      await body();
+    } catch (error) {
+      const cloud = get_cloud();
+      if (error && typeof error === 'object' && cloud) {
+        error.message += `\n--- logbot-cloud output (tail) ---\n${cloud.output().slice(-4000)}`;
+      }
+      throw error;
+    }
+  };
+}
