@@ -482,13 +482,15 @@ asio::awaitable<void> UplinkClient::write_heartbeats(Conversation& conversation)
       } else {
         proto::Envelope envelope;
         envelope.mutable_renew_request()->set_csr_pem(*request);
-        if (auto ec = co_await send(conversation.stream, envelope, options_.step_timeout)) {
-          conversation.end("cannot send the renewal request: " + ec.message());
-          co_return;
-        }
+        // Pending before the write: the answer may be read while this write completes.
         conversation.pending_key_pem = std::move(*key);
         conversation.renewal_sent_ms = now;
         spdlog::info("uplink: certificate renewal requested");
+        if (auto ec = co_await send(conversation.stream, envelope, options_.step_timeout)) {
+          conversation.pending_key_pem.clear();
+          conversation.end("cannot send the renewal request: " + ec.message());
+          co_return;
+        }
       }
     }
     auto wake = next_heartbeat;
