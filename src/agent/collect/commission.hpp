@@ -1,0 +1,2 @@
+// `logbot-agent read` and `logbot-agent write`: the commissioning commands.
+#pragma once

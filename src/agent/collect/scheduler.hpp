@@ -1,0 +1,2 @@
+// The poll scheduler: one worker thread per PLC connection runs its poll groups.
+#pragma once

@@ -1,0 +1,32 @@
+// What a collector reads from a PLC: a typed value, its quality and the time of acquisition.
+// Shared by the S7 and Modbus drivers, the poll scheduler and the commissioning commands.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <variant>
+
+namespace logbot::agent::collect {
+
+// bool: BOOL; int64: signed integers, TIME/S5TIME (milliseconds); uint64: unsigned integers,
+// BYTE/WORD/DWORD, counters; double: REAL/LREAL/FLOAT and every scaled value; string: STRING,
+// CHAR, DATE ("2026-11-27"), DATE_AND_TIME ("2026-11-27T08:15:00.250", the PLC's local time).
+using Value = std::variant<std::monostate, bool, std::int64_t, std::uint64_t, double, std::string>;
+
+enum class Quality : std::uint8_t { good, bad };
+
+struct Reading {
+  Value value;                   // monostate when bad
+  Quality quality = Quality::bad;
+  std::string status;            // empty when good; else why, e.g. "PLC return code 0x0A (object does not exist)"
+  std::int64_t time_ms = 0;      // acquisition time, UTC milliseconds since the epoch
+};
+
+// The value as the commissioning table prints it: booleans TRUE/FALSE, reals with up to 9
+// significant digits (17 for values that need it to round-trip), strings quoted.
+std::string format_value(const Value& value);
+
+// Report-by-exception: true when `next` differs from `previous` by more than `deadband`
+// (numbers), or at all (other types), or the quality changed.
+bool changed(const Reading& previous, const Reading& next, double deadband);
+
+}  // namespace logbot::agent::collect

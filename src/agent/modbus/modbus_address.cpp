@@ -1,0 +1,1 @@
+#include "agent/modbus/modbus_address.hpp"

@@ -1,0 +1,65 @@
+// S7 addresses in the Siemens notation (German and English mnemonics) and the data types of
+// the issue: what a tag names and how many bytes it occupies. No I/O; fuzzed (fuzz/s7_address_fuzz).
+//
+//   DB10.DBX4.3  DB10.DBB5  DB10.DBW6  DB10.DBD8   data block: bit, byte, word, double word
+//   M5.1 MB5 MW20 MD24                              flags (Merker)
+//   I0.0 IB0 IW2 ID4 / E0.0 EB0 EW2 ED4              process inputs
+//   Q1.2 QB1 QW2 QD4 / A1.2 AB1 AW2 AD4              process outputs
+//   T3 / C4 (Z4)                                     timer, counter
+//
+// The type comes from the tag's `type` setting; without it from the width (X/bit: BOOL,
+// B: BYTE, W: WORD, D: DWORD, T: S5TIME, C: COUNTER). Types wider than the width letter
+// allows (LREAL, DATE_AND_TIME, STRING[n]) start at a byte address (DBB / MB / IB / QB).
+#pragma once
+#include <boost/system/result.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace logbot::agent::s7 {
+
+// The area codes of the S7 protocol's Read/Write Var items.
+enum class Area : std::uint8_t {
+  inputs = 0x81,
+  outputs = 0x82,
+  flags = 0x83,
+  data_block = 0x84,
+  counters = 0x1C,
+  timers = 0x1D,
+};
+
+enum class DataType : std::uint8_t {
+  Bool, Byte, Word, DWord, Int, DInt, UInt, UDInt, Real, LReal,
+  S5Time, Time, Date, DateAndTime, String, Char,
+  Counter,  // C/Z addresses: a BCD count 0..999
+};
+
+struct Address {
+  Area area = Area::data_block;
+  std::uint16_t db = 0;            // data_block only (1..65535)
+  std::uint32_t offset = 0;        // byte offset; timer/counter number for timers/counters
+  std::uint8_t bit = 0;            // Bool only, 0..7
+  DataType type = DataType::Byte;
+  std::uint16_t string_length = 0; // String only: n of STRING[n], 1..254
+
+  // Bytes the value occupies in the PLC: Bool 1 (the byte holding the bit), Byte/Char 1,
+  // Word/Int/UInt/S5Time/Date 2, DWord/DInt/UDInt/Real/Time 4, LReal/DateAndTime 8,
+  // String n+2, timer/counter 2 per element.
+  std::size_t size() const noexcept;
+};
+
+struct AddressError {
+  std::string message;    // "DB10.DBQ4: expected X, B, W or D at position 6"
+  std::size_t position;   // 0-based index into the address text (or the type text's start)
+};
+
+// Parses `address` with an optional `type` ("REAL", "STRING[20]", case-insensitive; empty:
+// from the width). Errors name the offending position and say what was expected.
+boost::system::result<Address, AddressError> parse_address(std::string_view address, std::string_view type = {});
+
+// Canonical text: "DB10.DBD8 REAL", "M5.1 BOOL", "T3 S5TIME".
+std::string to_string(const Address& address);
+std::string_view type_name(DataType type);  // "REAL", "STRING" (without [n]), ...
+
+}  // namespace logbot::agent::s7

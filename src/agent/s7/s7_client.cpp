@@ -1,0 +1,1 @@
+#include "agent/s7/s7_client.hpp"
