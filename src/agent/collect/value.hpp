@@ -21,12 +21,14 @@ struct Reading {
   std::int64_t time_ms = 0;      // acquisition time, UTC milliseconds since the epoch
 };
 
-// The value as the commissioning table prints it: booleans TRUE/FALSE, reals with up to 9
-// significant digits (17 for values that need it to round-trip), strings quoted.
+// The value as the commissioning table prints it: booleans TRUE/FALSE, integers in decimal,
+// reals in the shortest text that reads back as the same double ("21.5", "0.1", "1e+20"),
+// strings quoted with '"', '\\' and control characters escaped, no value as "null".
 std::string format_value(const Value& value);
 
 // Report-by-exception: true when `next` differs from `previous` by more than `deadband`
-// (numbers), or at all (other types), or the quality changed.
+// (numbers, also across integer and real), or at all (other types), or the quality changed,
+// or a bad reading's status changed (a new reason for the failure is news).
 bool changed(const Reading& previous, const Reading& next, double deadband);
 
 }  // namespace logbot::agent::collect

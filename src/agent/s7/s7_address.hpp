@@ -50,12 +50,18 @@ struct Address {
 };
 
 struct AddressError {
-  std::string message;    // "DB10.DBQ4: expected X, B, W or D at position 6"
-  std::size_t position;   // 0-based index into the address text (or the type text's start)
+  // "DB10.DBQ4: at position 8 expected X, B, W or D after 'DB10.DB'" (positions 1-based here)
+  std::string message;
+  // 0-based index of the offending character in "ADDRESS TYPE", the address and the type
+  // joined by one space as to_string prints them: an index below address.size() points into
+  // the address, address.size() + 1 + i at character i of the type.
+  std::size_t position;
 };
 
-// Parses `address` with an optional `type` ("REAL", "STRING[20]", case-insensitive; empty:
-// from the width). Errors name the offending position and say what was expected.
+// Parses `address` with an optional `type` ("REAL", "STRING[20]", "STRING" = STRING[254],
+// case-insensitive; empty: from the width). Strict: no spaces, decimal numbers only; bit 0..7,
+// DB 1..65535, offsets and timer/counter numbers 0..65535. Errors name the offending position,
+// say what was expected and, for a type that does not fit the width, which types fit.
 boost::system::result<Address, AddressError> parse_address(std::string_view address, std::string_view type = {});
 
 // Canonical text: "DB10.DBD8 REAL", "M5.1 BOOL", "T3 S5TIME".

@@ -1,6 +1,6 @@
 // The read optimiser: turns a poll group's tags into as few Read Var PDUs as the negotiated
-// PDU size allows. Tags of the same area (and data block) that are adjacent or at most
-// `max_gap` bytes apart share one item; items are packed into PDUs under the request and the
+// PDU size allows. Tags of the same area (and data block) that are adjacent or close share
+// one item (the merge gap giving the fewest PDUs is chosen, up to `max_gap` bytes); items are packed into PDUs under the request and the
 // response size limits and the item limit; a range larger than one PDU's payload is split
 // (at tag boundaries where possible, so a tag is read in one piece whenever it fits). Pure
 // computation, no I/O.

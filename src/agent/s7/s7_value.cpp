@@ -1,1 +1,773 @@
+// S7 value codec. Everything on the wire is big-endian; S5TIME, DATE_AND_TIME and counters are
+// BCD, and invalid BCD from the PLC is reported as an error value, never guessed. Character
+// data is single-byte (Latin-1, ASCII in practice) in the PLC and UTF-8 in the agent.
 #include "agent/s7/s7_value.hpp"
+
+#include <array>
+#include <bit>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <optional>
+
+namespace logbot::agent::s7 {
+namespace {
+
+using collect::Value;
+template <class T>
+using Result = boost::system::result<T, std::string>;
+
+// An error message on its way into any Result. Needed because a Result<Value> or
+// Result<std::string> cannot tell by itself whether a std::string is its value or its error.
+struct Error {
+  std::string message;
+  template <class T>
+  operator Result<T>() && {  // NOLINT(google-explicit-constructor): the point is the implicit conversion
+    return Result<T>(boost::system::in_place_error, std::move(message));
+  }
+};
+
+namespace chrono = std::chrono;
+
+// S5TIME: bits 13..12 select the time base, bits 11..0 hold three BCD digits (bits 15..14
+// are not part of the value). Range 10 ms .. 999 * 10 s = 2h46m30s.
+constexpr std::array<std::int64_t, 4> kS5TimeBaseMs{10, 100, 1000, 10000};
+constexpr std::int64_t kS5TimeMaxMs = 999 * 10000;
+constexpr std::uint16_t kCounterMax = 999;
+// DATE counts days from 1990-01-01 in an unsigned 16-bit word.
+constexpr chrono::sys_days kDateEpoch{chrono::year{1990} / chrono::January / 1};
+// DATE_AND_TIME holds a two-digit year: 90..99 are 1990..1999, 00..89 are 2000..2089.
+constexpr int kDateAndTimeFirstYear = 1990;
+constexpr int kDateAndTimeLastYear = 2089;
+
+std::string prefix(const Address& address) {
+  return to_string(address) + ": ";
+}
+
+std::uint16_t be16(std::span<const std::uint8_t> b) noexcept {
+  return static_cast<std::uint16_t>((b[0] << 8) | b[1]);
+}
+std::uint32_t be32(std::span<const std::uint8_t> b) noexcept {
+  return (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) | b[3];
+}
+std::uint64_t be64(std::span<const std::uint8_t> b) noexcept {
+  return (std::uint64_t{be32(b.first(4))} << 32) | be32(b.subspan(4, 4));
+}
+void put_be(std::vector<std::uint8_t>& out, std::uint64_t value, std::size_t bytes) {
+  for (std::size_t i = bytes; i-- > 0;) out.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
+}
+
+std::string hex_byte(std::uint8_t byte) {
+  std::array<char, 8> text{};
+  std::snprintf(text.data(), text.size(), "0x%02X", byte);
+  return text.data();
+}
+
+// Two BCD digits, or nothing when a nibble is above 9.
+std::optional<int> bcd_byte(std::uint8_t byte) noexcept {
+  const int high = byte >> 4, low = byte & 0x0F;
+  if (high > 9 || low > 9) return std::nullopt;
+  return high * 10 + low;
+}
+// Three BCD digits from the low 12 bits of a word.
+std::optional<int> bcd_three_digits(std::uint16_t word) noexcept {
+  const int hundreds = (word >> 8) & 0x0F, tens = (word >> 4) & 0x0F, units = word & 0x0F;
+  if (hundreds > 9 || tens > 9 || units > 9) return std::nullopt;
+  return hundreds * 100 + tens * 10 + units;
+}
+std::uint16_t to_bcd_three_digits(int value) noexcept {
+  return static_cast<std::uint16_t>(((value / 100) << 8) | (((value / 10) % 10) << 4) | (value % 10));
+}
+std::uint8_t to_bcd_byte(int value) noexcept {
+  return static_cast<std::uint8_t>(((value / 10) << 4) | (value % 10));
+}
+
+std::string two_digits(unsigned value) {
+  std::string text = std::to_string(value);
+  return text.size() < 2 ? "0" + text : text;
+}
+std::string format_date(const chrono::year_month_day& date) {
+  std::string year = std::to_string(static_cast<int>(date.year()));
+  while (year.size() < 4) year.insert(0, "0");
+  return year + "-" + two_digits(static_cast<unsigned>(date.month())) + "-" +
+         two_digits(static_cast<unsigned>(date.day()));
+}
+
+// ---- characters: Latin-1 bytes in the PLC, UTF-8 in the agent ----
+
+std::string latin1_to_utf8(std::span<const std::uint8_t> bytes) {
+  std::string text;
+  for (std::uint8_t byte : bytes) {
+    if (byte < 0x80) {
+      text += static_cast<char>(byte);
+    } else {
+      text += static_cast<char>(0xC0 | (byte >> 6));
+      text += static_cast<char>(0x80 | (byte & 0x3F));
+    }
+  }
+  return text;
+}
+
+Result<std::string> utf8_to_latin1(std::string_view text) {
+  std::string bytes;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    if (lead < 0x80) {
+      bytes += static_cast<char>(lead);
+      ++i;
+      continue;
+    }
+    // Only U+0080..U+00FF (two-byte sequences with lead byte C2 or C3) exist in Latin-1.
+    if ((lead == 0xC2 || lead == 0xC3) && i + 1 < text.size() &&
+        (static_cast<unsigned char>(text[i + 1]) & 0xC0) == 0x80) {
+      bytes += static_cast<char>(((lead & 0x03) << 6) | (static_cast<unsigned char>(text[i + 1]) & 0x3F));
+      i += 2;
+      continue;
+    }
+    return Error{std::string("character ") + std::to_string(i + 1) +
+                 " is not a Latin-1 character (an S7 STRING or CHAR holds single-byte characters U+0000..U+00FF)"};
+  }
+  return Result<std::string>(boost::system::in_place_value, std::move(bytes));
+}
+
+// ---- numbers: every integral Value as sign and magnitude, so int64 and uint64 are both exact ----
+
+struct Integer {
+  bool negative = false;
+  std::uint64_t magnitude = 0;
+};
+
+std::string to_text(const Integer& number) {
+  return (number.negative ? "-" : "") + std::to_string(number.magnitude);
+}
+
+std::optional<Integer> integer_of(const Value& value) {
+  if (const auto* b = std::get_if<bool>(&value)) return Integer{false, *b ? 1u : 0u};
+  if (const auto* u = std::get_if<std::uint64_t>(&value)) return Integer{false, *u};
+  if (const auto* i = std::get_if<std::int64_t>(&value)) {
+    if (*i >= 0) return Integer{false, static_cast<std::uint64_t>(*i)};
+    return Integer{true, static_cast<std::uint64_t>(-(*i + 1)) + 1};  // -INT64_MIN without overflow
+  }
+  if (const auto* d = std::get_if<double>(&value)) {
+    // 2^64 and -2^63 are exact doubles: the bounds of what fits either integer type.
+    if (!std::isfinite(*d) || std::trunc(*d) != *d || *d >= 18446744073709551616.0 || *d < -9223372036854775808.0)
+      return std::nullopt;
+    if (*d >= 0) return Integer{false, static_cast<std::uint64_t>(*d)};
+    return Integer{true, static_cast<std::uint64_t>(-*d)};
+  }
+  return std::nullopt;
+}
+
+bool in_range(const Integer& number, std::int64_t minimum, std::uint64_t maximum) noexcept {
+  if (!number.negative || number.magnitude == 0) return number.magnitude <= maximum;
+  if (minimum >= 0) return false;
+  const std::uint64_t lowest_magnitude = static_cast<std::uint64_t>(-(minimum + 1)) + 1;
+  return number.magnitude <= lowest_magnitude;
+}
+
+std::int64_t signed_of(const Integer& number) noexcept {
+  if (!number.negative) return static_cast<std::int64_t>(number.magnitude);
+  return -static_cast<std::int64_t>(number.magnitude - 1) - 1;
+}
+
+struct IntegerRange {
+  std::int64_t minimum;
+  std::uint64_t maximum;
+};
+
+std::optional<IntegerRange> integer_range(const Address& address) noexcept {
+  switch (address.type) {
+    case DataType::Byte: return IntegerRange{0, 0xFF};
+    case DataType::Word:
+    case DataType::UInt: return IntegerRange{0, 0xFFFF};
+    case DataType::DWord:
+    case DataType::UDInt: return IntegerRange{0, 0xFFFFFFFF};
+    case DataType::Int: return IntegerRange{-32768, 32767};
+    case DataType::DInt:
+    case DataType::Time:
+      return IntegerRange{std::numeric_limits<std::int32_t>::min(), std::numeric_limits<std::int32_t>::max()};
+    case DataType::S5Time: return IntegerRange{0, kS5TimeMaxMs};
+    case DataType::Counter: return IntegerRange{0, kCounterMax};
+    default: return std::nullopt;
+  }
+}
+
+std::string range_text(const IntegerRange& range) {
+  return std::to_string(range.minimum) + ".." + std::to_string(range.maximum);
+}
+
+std::string describe_value(const Value& value) {
+  if (std::holds_alternative<std::monostate>(value)) return "no value";
+  if (const auto* s = std::get_if<std::string>(&value)) return "the text \"" + *s + "\"";
+  if (const auto* b = std::get_if<bool>(&value)) return *b ? "TRUE" : "FALSE";
+  if (const auto* d = std::get_if<double>(&value)) {
+    std::array<char, 32> text{};
+    auto [end, ec] = std::to_chars(text.data(), text.data() + text.size(), *d);
+    return ec == std::errc{} ? std::string(text.data(), end) : std::string("a number");
+  }
+  if (auto number = integer_of(value)) return to_text(*number);
+  return "this value";
+}
+
+// The integral value for an integer type, checked against the type's range.
+Result<Integer> checked_integer(const Address& address, const Value& value) {
+  const IntegerRange range = *integer_range(address);
+  auto number = integer_of(value);
+  if (!number)
+    return Error{prefix(address) + "expected an integer " + range_text(range) + ", got " + describe_value(value)};
+  if (!in_range(*number, range.minimum, range.maximum))
+    return Error{prefix(address) + to_text(*number) + " is outside the range of " +
+                 std::string(type_name(address.type)) + " (" + range_text(range) + ")"};
+  return *number;
+}
+
+// S5TIME picks the finest time base that holds the value exactly: a value that needs more
+// than three digits in every base it divides is refused rather than silently rounded.
+Result<std::uint16_t> s5time_word(const Address& address, std::int64_t milliseconds) {
+  if (milliseconds < 0 || milliseconds > kS5TimeMaxMs)
+    return Error{prefix(address) + std::to_string(milliseconds) +
+                 " ms is outside the S5TIME range 0..9990000 ms (0 to 2h46m30s)"};
+  for (std::size_t base = 0; base < kS5TimeBaseMs.size(); ++base) {
+    const std::int64_t unit = kS5TimeBaseMs[base];
+    if (milliseconds % unit == 0 && milliseconds / unit <= 999)
+      return static_cast<std::uint16_t>((base << 12) | to_bcd_three_digits(static_cast<int>(milliseconds / unit)));
+  }
+  // The coarsest base that reaches the value decides the resolution.
+  std::int64_t unit = kS5TimeBaseMs.back();
+  for (std::int64_t candidate : kS5TimeBaseMs)
+    if (milliseconds <= 999 * candidate) {
+      unit = candidate;
+      break;
+    }
+  const std::int64_t below = milliseconds / unit * unit;
+  return Error{prefix(address) + std::to_string(milliseconds) +
+               " ms cannot be held by an S5TIME (three digits in a time base of " + std::to_string(unit) +
+               " ms at this size); the nearest values are " + std::to_string(below) + " ms and " +
+               std::to_string(below + unit) + " ms"};
+}
+
+// ---- dates and times as text ----
+
+struct DateAndTime {
+  chrono::year_month_day date;
+  int hour = 0, minute = 0, second = 0, millisecond = 0;
+};
+
+std::string format_date_and_time(const DateAndTime& value) {
+  std::string ms = std::to_string(value.millisecond);
+  while (ms.size() < 3) ms.insert(0, "0");
+  return format_date(value.date) + "T" + two_digits(static_cast<unsigned>(value.hour)) + ":" +
+         two_digits(static_cast<unsigned>(value.minute)) + ":" + two_digits(static_cast<unsigned>(value.second)) + "." +
+         ms;
+}
+
+// Exactly `digits` decimal digits at text[position].
+std::optional<int> fixed_digits(std::string_view text, std::size_t position, std::size_t digits) {
+  if (position + digits > text.size()) return std::nullopt;
+  int value = 0;
+  for (std::size_t i = position; i < position + digits; ++i) {
+    if (text[i] < '0' || text[i] > '9') return std::nullopt;
+    value = value * 10 + (text[i] - '0');
+  }
+  return value;
+}
+
+// "YYYY-MM-DD", a real calendar date.
+std::optional<chrono::year_month_day> parse_date_text(std::string_view text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+  auto year = fixed_digits(text, 0, 4), month = fixed_digits(text, 5, 2), day = fixed_digits(text, 8, 2);
+  if (!year || !month || !day) return std::nullopt;
+  const chrono::year_month_day date{chrono::year{*year}, chrono::month{static_cast<unsigned>(*month)},
+                                    chrono::day{static_cast<unsigned>(*day)}};
+  if (!date.ok()) return std::nullopt;
+  return date;
+}
+
+// "YYYY-MM-DD" + ('T' | '-') + "HH:MM:SS" + optional ".f", ".ff" or ".fff".
+std::optional<DateAndTime> parse_date_and_time_text(std::string_view text) {
+  if (text.size() < 19 || (text[10] != 'T' && text[10] != 't' && text[10] != '-')) return std::nullopt;
+  auto date = parse_date_text(text.substr(0, 10));
+  if (!date || text[13] != ':' || text[16] != ':') return std::nullopt;
+  auto hour = fixed_digits(text, 11, 2), minute = fixed_digits(text, 14, 2), second = fixed_digits(text, 17, 2);
+  if (!hour || !minute || !second || *hour > 23 || *minute > 59 || *second > 59) return std::nullopt;
+  DateAndTime value{*date, *hour, *minute, *second, 0};
+  if (text.size() > 19) {
+    const std::size_t fraction_digits = text.size() - 20;
+    if (text[19] != '.' || fraction_digits < 1 || fraction_digits > 3) return std::nullopt;
+    auto fraction = fixed_digits(text, 20, fraction_digits);
+    if (!fraction) return std::nullopt;
+    value.millisecond = *fraction * (fraction_digits == 1 ? 100 : fraction_digits == 2 ? 10 : 1);
+  }
+  return value;
+}
+
+Result<std::int64_t> days_since_epoch(const Address& address, const chrono::year_month_day& date) {
+  const auto days = (chrono::sys_days{date} - kDateEpoch).count();
+  if (days < 0 || days > 0xFFFF)
+    return Error{prefix(address) + format_date(date) + " is outside the DATE range 1990-01-01..2169-06-06"};
+  return static_cast<std::int64_t>(days);
+}
+
+// ---- decode ----
+
+Result<Value> decode_date_and_time(const Address& address, std::span<const std::uint8_t> b) {
+  auto invalid = [&](std::string_view field, std::uint8_t byte) -> Result<Value> {
+    return Error{prefix(address) + "the PLC's DATE_AND_TIME has an invalid " + std::string(field) + " (byte " +
+                 hex_byte(byte) + "): expected BCD digits of a valid date and time"};
+  };
+  auto year = bcd_byte(b[0]);
+  if (!year) return invalid("year", b[0]);
+  auto month = bcd_byte(b[1]);
+  if (!month || *month < 1 || *month > 12) return invalid("month", b[1]);
+  auto day = bcd_byte(b[2]);
+  if (!day) return invalid("day", b[2]);
+  const chrono::year_month_day date{chrono::year{*year >= 90 ? 1900 + *year : 2000 + *year},
+                                    chrono::month{static_cast<unsigned>(*month)},
+                                    chrono::day{static_cast<unsigned>(*day)}};
+  if (!date.ok()) return invalid("day", b[2]);
+  auto hour = bcd_byte(b[3]);
+  if (!hour || *hour > 23) return invalid("hour", b[3]);
+  auto minute = bcd_byte(b[4]);
+  if (!minute || *minute > 59) return invalid("minute", b[4]);
+  auto second = bcd_byte(b[5]);
+  if (!second || *second > 59) return invalid("second", b[5]);
+  // Milliseconds: two digits in byte 6, the third in the high nibble of byte 7 (its low nibble
+  // is the weekday, which the date already determines and is therefore not checked).
+  auto ms_high = bcd_byte(b[6]);
+  if (!ms_high || (b[7] >> 4) > 9) return invalid("millisecond", ms_high ? b[7] : b[6]);
+  return Value{format_date_and_time({date, *hour, *minute, *second, *ms_high * 10 + (b[7] >> 4)})};
+}
+
+Result<Value> decode_string(const Address& address, std::span<const std::uint8_t> b) {
+  const std::uint8_t maximum = b[0], current = b[1];
+  if (current > maximum)
+    return Error{prefix(address) + "the PLC's string has current length " + std::to_string(current) +
+                 " above its maximum length " + std::to_string(maximum) + "; is this address really a STRING?"};
+  if (current > address.string_length)
+    return Error{prefix(address) + "the PLC's string is " + std::to_string(current) +
+                 " characters long, more than the " + std::to_string(address.string_length) +
+                 " configured; declare the tag as STRING[" + std::to_string(maximum) + "]"};
+  return Value{latin1_to_utf8(b.subspan(2, current))};
+}
+
+// ---- encode ----
+
+Result<std::vector<std::uint8_t>> encode_text(const Address& address, const Value& value) {
+  const auto* text = std::get_if<std::string>(&value);
+  if (!text) return Error{prefix(address) + "expected text, got " + describe_value(value)};
+  auto bytes = utf8_to_latin1(*text);
+  if (!bytes) return Error{prefix(address) + bytes.error()};
+  std::vector<std::uint8_t> out;
+  if (address.type == DataType::Char) {
+    if (bytes->size() != 1)
+      return Error{prefix(address) + "a CHAR holds exactly one character, got " + std::to_string(bytes->size())};
+    out.push_back(static_cast<std::uint8_t>((*bytes)[0]));
+    return out;
+  }
+  if (bytes->size() > address.string_length)
+    return Error{prefix(address) + "the text has " + std::to_string(bytes->size()) + " characters, more than the " +
+                 std::to_string(address.string_length) + " the STRING holds"};
+  out.reserve(address.size());
+  out.push_back(static_cast<std::uint8_t>(address.string_length));
+  out.push_back(static_cast<std::uint8_t>(bytes->size()));
+  out.insert(out.end(), bytes->begin(), bytes->end());
+  out.resize(address.size(), 0);  // unused characters are zero, so stale text does not linger
+  return out;
+}
+
+Result<std::vector<std::uint8_t>> encode_real(const Address& address, const Value& value) {
+  double number = 0;
+  if (const auto* d = std::get_if<double>(&value)) {
+    number = *d;
+  } else if (auto integer = integer_of(value); integer && !std::holds_alternative<bool>(value)) {
+    number = integer->negative ? -static_cast<double>(integer->magnitude) : static_cast<double>(integer->magnitude);
+  } else {
+    return Error{prefix(address) + "expected a number, got " + describe_value(value)};
+  }
+  std::vector<std::uint8_t> out;
+  if (address.type == DataType::LReal) {
+    put_be(out, std::bit_cast<std::uint64_t>(number), 8);
+    return out;
+  }
+  if (std::isfinite(number) && std::fabs(number) > static_cast<double>(std::numeric_limits<float>::max()))
+    return Error{prefix(address) + describe_value(value) + " is outside the REAL range (about +-3.4e38); use LREAL"};
+  put_be(out, std::bit_cast<std::uint32_t>(static_cast<float>(number)), 4);
+  return out;
+}
+
+Result<std::vector<std::uint8_t>> encode_date(const Address& address, const Value& value) {
+  const auto* text = std::get_if<std::string>(&value);
+  auto date = text ? parse_date_text(*text) : std::nullopt;
+  if (!date) return Error{prefix(address) + "expected a date YYYY-MM-DD, got " + describe_value(value)};
+  auto days = days_since_epoch(address, *date);
+  if (!days) return Error{days.error()};
+  std::vector<std::uint8_t> out;
+  put_be(out, static_cast<std::uint64_t>(*days), 2);
+  return out;
+}
+
+Result<std::vector<std::uint8_t>> encode_date_and_time(const Address& address, const Value& value) {
+  const auto* text = std::get_if<std::string>(&value);
+  auto moment = text ? parse_date_and_time_text(*text) : std::nullopt;
+  if (!moment)
+    return Error{prefix(address) + "expected a date and time YYYY-MM-DDTHH:MM:SS.mmm, got " + describe_value(value)};
+  const int year = static_cast<int>(moment->date.year());
+  if (year < kDateAndTimeFirstYear || year > kDateAndTimeLastYear)
+    return Error{prefix(address) + "the year " + std::to_string(year) +
+                 " is outside the DATE_AND_TIME range 1990..2089"};
+  // Siemens numbers the weekday 1 = Sunday .. 7 = Saturday; C's encoding is 0 = Sunday.
+  const unsigned weekday = chrono::weekday{chrono::sys_days{moment->date}}.c_encoding() + 1;
+  std::vector<std::uint8_t> out{
+      to_bcd_byte(year % 100),
+      to_bcd_byte(static_cast<int>(static_cast<unsigned>(moment->date.month()))),
+      to_bcd_byte(static_cast<int>(static_cast<unsigned>(moment->date.day()))),
+      to_bcd_byte(moment->hour),
+      to_bcd_byte(moment->minute),
+      to_bcd_byte(moment->second),
+      to_bcd_byte(moment->millisecond / 10),
+      static_cast<std::uint8_t>(((moment->millisecond % 10) << 4) | weekday),
+  };
+  return out;
+}
+
+// ---- value text ----
+
+std::string_view trimmed(std::string_view text) noexcept {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+char upper(char c) noexcept {
+  return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+}
+
+// Removes a case-insensitive IEC prefix such as "T#" or "TIME#"; true when one was there.
+bool strip_prefix(std::string_view& text, std::initializer_list<std::string_view> prefixes) noexcept {
+  for (std::string_view candidate : prefixes) {
+    if (text.size() < candidate.size()) continue;
+    bool same = true;
+    for (std::size_t i = 0; i < candidate.size() && same; ++i) same = upper(text[i]) == candidate[i];
+    if (same) {
+      text.remove_prefix(candidate.size());
+      return true;
+    }
+  }
+  return false;
+}
+
+// A decimal integer with an optional sign, or an IEC based literal 16#FF, 8#17, 2#1010 (with
+// optional '_' separators); bounded, so no text overflows.
+std::optional<Integer> parse_integer_text(std::string_view text) {
+  Integer number;
+  if (!text.empty() && (text.front() == '-' || text.front() == '+')) {
+    number.negative = text.front() == '-';
+    text.remove_prefix(1);
+  }
+  unsigned base = 10;
+  for (auto [literal, value] : {std::pair<std::string_view, unsigned>{"16#", 16}, {"8#", 8}, {"2#", 2}}) {
+    if (text.starts_with(literal)) {
+      base = value;
+      text.remove_prefix(literal.size());
+      break;
+    }
+  }
+  if (text.empty()) return std::nullopt;
+  bool any_digit = false;
+  for (char c : text) {
+    if (c == '_' && base != 10) continue;
+    unsigned digit = 0;
+    if (c >= '0' && c <= '9')
+      digit = static_cast<unsigned>(c - '0');
+    else if (upper(c) >= 'A' && upper(c) <= 'F')
+      digit = static_cast<unsigned>(upper(c) - 'A' + 10);
+    else
+      return std::nullopt;
+    if (digit >= base) return std::nullopt;
+    if (number.magnitude > (std::numeric_limits<std::uint64_t>::max() - digit) / base) return std::nullopt;
+    number.magnitude = number.magnitude * base + digit;
+    any_digit = true;
+  }
+  if (!any_digit) return std::nullopt;
+  if (number.magnitude == 0) number.negative = false;
+  return number;
+}
+
+// An IEC duration without its prefix: [-] then components 1d, 2h, 3m, 4s, 5ms in this order,
+// each at most once, optionally separated by '_'. Milliseconds, bounded.
+std::optional<std::int64_t> parse_duration_text(std::string_view text) {
+  bool negative = false;
+  if (!text.empty() && text.front() == '-') {
+    negative = true;
+    text.remove_prefix(1);
+  }
+  constexpr std::array<std::pair<std::string_view, std::int64_t>, 5> kUnits{
+      {{"D", 86400000}, {"H", 3600000}, {"M", 60000}, {"S", 1000}, {"MS", 1}}};
+  constexpr std::int64_t kLimit = std::int64_t{1} << 50;  // far above any S7 duration, far below overflow
+  std::int64_t total = 0;
+  std::size_t next_unit = 0;
+  bool any = false;
+  while (!text.empty()) {
+    if (any && text.front() == '_') text.remove_prefix(1);
+    std::int64_t amount = 0;
+    std::size_t digits = 0;
+    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') {
+      amount = amount * 10 + (text[digits] - '0');
+      if (amount > kLimit) return std::nullopt;
+      ++digits;
+    }
+    if (digits == 0) return std::nullopt;
+    text.remove_prefix(digits);
+    std::size_t letters = 0;
+    while (letters < text.size() && ((upper(text[letters]) >= 'A' && upper(text[letters]) <= 'Z'))) ++letters;
+    std::string unit;
+    for (std::size_t i = 0; i < letters; ++i) unit += upper(text[i]);
+    text.remove_prefix(letters);
+    std::size_t index = next_unit;
+    while (index < kUnits.size() && kUnits[index].first != unit) ++index;
+    if (index == kUnits.size()) return std::nullopt;  // unknown unit, or out of order
+    total += amount * kUnits[index].second;
+    if (total > kLimit) return std::nullopt;
+    next_unit = index + 1;
+    any = true;
+  }
+  if (!any) return std::nullopt;
+  return negative ? -total : total;
+}
+
+// Milliseconds as a plain integer or as an IEC duration after one of `prefixes` (optional).
+Result<std::int64_t> parse_milliseconds(const Address& address, std::string_view text,
+                                        std::initializer_list<std::string_view> prefixes, std::string_view example) {
+  const bool had_prefix = strip_prefix(text, prefixes);
+  if (!had_prefix) {
+    if (auto number = parse_integer_text(text); number && number->magnitude <= (std::uint64_t{1} << 50))
+      return signed_of(*number);
+  }
+  if (auto duration = parse_duration_text(text)) return *duration;
+  return Error{prefix(address) + "expected a duration such as " + std::string(example) + " or milliseconds"};
+}
+
+// A quoted IEC string literal 'it$'s' ($$ $' $L $N $R $T $P $hh), or the text as it is.
+Result<std::string> parse_string_text(std::string_view text) {
+  if (text.size() < 2 || text.front() != '\'' || text.back() != '\'')
+    return Result<std::string>(boost::system::in_place_value, text);
+  text = text.substr(1, text.size() - 2);
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\'') return Error{std::string("a quote inside a quoted text must be written $'")};
+    if (text[i] != '$') {
+      out += text[i];
+      continue;
+    }
+    if (++i == text.size()) return Error{std::string("a '$' at the end of a quoted text must be written $$")};
+    switch (upper(text[i])) {
+      case '$': out += '$'; break;
+      case '\'': out += '\''; break;
+      case 'L':
+      case 'N': out += '\n'; break;
+      case 'R': out += '\r'; break;
+      case 'T': out += '\t'; break;
+      case 'P': out += '\f'; break;
+      default: {
+        auto code = i + 1 < text.size() ? parse_integer_text("16#" + std::string(text.substr(i, 2))) : std::nullopt;
+        if (!code)
+          return Error{std::string("unknown escape after '$': use $$, $', $L, $N, $R, $T, $P or two hex digits")};
+        const std::uint8_t byte = static_cast<std::uint8_t>(code->magnitude);
+        out += latin1_to_utf8(std::span<const std::uint8_t>(&byte, 1));
+        ++i;
+      }
+    }
+  }
+  return Result<std::string>(boost::system::in_place_value, std::move(out));
+}
+
+}  // namespace
+
+boost::system::result<collect::Value, std::string> decode_value(const Address& address,
+                                                                std::span<const std::uint8_t> bytes) {
+  if (bytes.size() != address.size())
+    return Error{prefix(address) + "expected " + std::to_string(address.size()) + " bytes from the PLC, got " +
+                 std::to_string(bytes.size())};
+  switch (address.type) {
+    case DataType::Bool: return Value{((bytes[0] >> (address.bit & 7)) & 1) != 0};
+    case DataType::Byte: return Value{std::uint64_t{bytes[0]}};
+    case DataType::Word:
+    case DataType::UInt: return Value{std::uint64_t{be16(bytes)}};
+    case DataType::DWord:
+    case DataType::UDInt: return Value{std::uint64_t{be32(bytes)}};
+    case DataType::Int: return Value{std::int64_t{static_cast<std::int16_t>(be16(bytes))}};
+    case DataType::DInt:
+    case DataType::Time: return Value{std::int64_t{static_cast<std::int32_t>(be32(bytes))}};
+    case DataType::Real: return Value{static_cast<double>(std::bit_cast<float>(be32(bytes)))};
+    case DataType::LReal: return Value{std::bit_cast<double>(be64(bytes))};
+    case DataType::S5Time: {
+      const std::uint16_t word = be16(bytes);
+      auto digits = bcd_three_digits(word);
+      if (!digits)
+        return Error{prefix(address) + "the PLC's S5TIME " + hex_byte(bytes[0]) + " " + hex_byte(bytes[1]) +
+                     " is not valid BCD (three digits 0..9 after the time base)"};
+      return Value{std::int64_t{*digits} * kS5TimeBaseMs[(word >> 12) & 0x3]};
+    }
+    case DataType::Date: {
+      const chrono::year_month_day date{kDateEpoch + chrono::days{be16(bytes)}};
+      return Value{format_date(date)};
+    }
+    case DataType::DateAndTime: return decode_date_and_time(address, bytes);
+    case DataType::String: return decode_string(address, bytes);
+    case DataType::Char: return Value{latin1_to_utf8(bytes)};
+    case DataType::Counter: {
+      const std::uint16_t word = be16(bytes);
+      auto count = bcd_three_digits(word);
+      if (!count || (word >> 12) != 0)
+        return Error{prefix(address) + "the PLC's counter value " + hex_byte(bytes[0]) + " " + hex_byte(bytes[1]) +
+                     " is not a BCD count 0..999"};
+      return Value{std::uint64_t(*count)};
+    }
+  }
+  return Error{prefix(address) + "unknown data type"};
+}
+
+boost::system::result<std::vector<std::uint8_t>, std::string> encode_value(const Address& address,
+                                                                           const collect::Value& value) {
+  std::vector<std::uint8_t> out;
+  switch (address.type) {
+    case DataType::Bool: {
+      auto number = integer_of(value);
+      if (!number || number->negative || number->magnitude > 1)
+        return Error{prefix(address) + "expected TRUE or FALSE (1 or 0), got " + describe_value(value)};
+      out.push_back(static_cast<std::uint8_t>(number->magnitude));
+      return out;
+    }
+    case DataType::Byte:
+    case DataType::Word:
+    case DataType::UInt:
+    case DataType::DWord:
+    case DataType::UDInt:
+    case DataType::Int:
+    case DataType::DInt:
+    case DataType::Time: {
+      auto number = checked_integer(address, value);
+      if (!number) return Error{number.error()};
+      // Two's complement of the signed types is the same bits as the unsigned wrap-around.
+      const auto bits = number->negative ? ~number->magnitude + 1 : number->magnitude;
+      put_be(out, bits, address.size());
+      return out;
+    }
+    case DataType::Real:
+    case DataType::LReal: return encode_real(address, value);
+    case DataType::S5Time: {
+      auto number = checked_integer(address, value);
+      if (!number) return Error{number.error()};
+      auto word = s5time_word(address, signed_of(*number));
+      if (!word) return Error{word.error()};
+      put_be(out, *word, 2);
+      return out;
+    }
+    case DataType::Date: return encode_date(address, value);
+    case DataType::DateAndTime: return encode_date_and_time(address, value);
+    case DataType::String:
+    case DataType::Char: return encode_text(address, value);
+    case DataType::Counter: {
+      auto number = checked_integer(address, value);
+      if (!number) return Error{number.error()};
+      put_be(out, to_bcd_three_digits(static_cast<int>(number->magnitude)), 2);
+      return out;
+    }
+  }
+  return Error{prefix(address) + "unknown data type"};
+}
+
+boost::system::result<collect::Value, std::string> parse_value_text(const Address& address, std::string_view text) {
+  const std::string_view raw = text;
+  if (address.type != DataType::String && address.type != DataType::Char) text = trimmed(text);
+  switch (address.type) {
+    case DataType::Bool: {
+      if (text == "1" || (text.size() == 4 && upper(text[0]) == 'T' && upper(text[1]) == 'R' && upper(text[2]) == 'U' &&
+                          upper(text[3]) == 'E'))
+        return Value{true};
+      if (text == "0" || (text.size() == 5 && upper(text[0]) == 'F' && upper(text[1]) == 'A' && upper(text[2]) == 'L' &&
+                          upper(text[3]) == 'S' && upper(text[4]) == 'E'))
+        return Value{false};
+      return Error{prefix(address) + "expected TRUE, FALSE, 1 or 0"};
+    }
+    case DataType::Byte:
+    case DataType::Word:
+    case DataType::UInt:
+    case DataType::DWord:
+    case DataType::UDInt:
+    case DataType::Int:
+    case DataType::DInt:
+    case DataType::Counter: {
+      if (address.type == DataType::Counter) strip_prefix(text, {"C#"});
+      auto number = parse_integer_text(text);
+      const IntegerRange range = *integer_range(address);
+      if (!number)
+        return Error{prefix(address) + "expected an integer " + range_text(range) +
+                     " (decimal, or 16#FF, 8#17, 2#1010)"};
+      if (!in_range(*number, range.minimum, range.maximum))
+        return Error{prefix(address) + to_text(*number) + " is outside the range of " +
+                     std::string(type_name(address.type)) + " (" + range_text(range) + ")"};
+      if (address.type == DataType::Int || address.type == DataType::DInt) return Value{signed_of(*number)};
+      return Value{number->magnitude};
+    }
+    case DataType::Real:
+    case DataType::LReal: {
+      double number = 0;
+      const auto* end = text.data() + text.size();
+      auto [stop, ec] = std::from_chars(text.data() + (text.starts_with('+') ? 1 : 0), end, number);
+      if (text.empty() || ec != std::errc{} || stop != end || !std::isfinite(number))
+        return Error{prefix(address) + "expected a decimal number such as 21.5 or -1.5e3"};
+      if (address.type == DataType::Real && std::fabs(number) > static_cast<double>(std::numeric_limits<float>::max()))
+        return Error{prefix(address) + std::string(text) + " is outside the REAL range (about +-3.4e38); use LREAL"};
+      return Value{number};
+    }
+    case DataType::S5Time: {
+      auto milliseconds = parse_milliseconds(address, text, {"S5TIME#", "S5T#"}, "S5T#10s");
+      if (!milliseconds) return Error{milliseconds.error()};
+      auto word = s5time_word(address, *milliseconds);
+      if (!word) return Error{word.error()};
+      return Value{*milliseconds};
+    }
+    case DataType::Time: {
+      auto milliseconds = parse_milliseconds(address, text, {"TIME#", "T#"}, "T#1h2m3s4ms");
+      if (!milliseconds) return Error{milliseconds.error()};
+      if (*milliseconds < std::numeric_limits<std::int32_t>::min() ||
+          *milliseconds > std::numeric_limits<std::int32_t>::max())
+        return Error{prefix(address) + std::to_string(*milliseconds) +
+                     " ms is outside the TIME range -2147483648..2147483647 ms (about +-24 days 20 hours)"};
+      return Value{*milliseconds};
+    }
+    case DataType::Date: {
+      strip_prefix(text, {"DATE#", "D#"});
+      auto date = parse_date_text(text);
+      if (!date) return Error{prefix(address) + "expected a date such as D#2026-11-27"};
+      auto days = days_since_epoch(address, *date);
+      if (!days) return Error{days.error()};
+      return Value{format_date(*date)};
+    }
+    case DataType::DateAndTime: {
+      strip_prefix(text, {"DATE_AND_TIME#", "DT#"});
+      auto moment = parse_date_and_time_text(text);
+      if (!moment) return Error{prefix(address) + "expected a date and time such as DT#2026-11-27-08:15:00.250"};
+      const int year = static_cast<int>(moment->date.year());
+      if (year < kDateAndTimeFirstYear || year > kDateAndTimeLastYear)
+        return Error{prefix(address) + "the year " + std::to_string(year) +
+                     " is outside the DATE_AND_TIME range 1990..2089"};
+      return Value{format_date_and_time(*moment)};
+    }
+    case DataType::String:
+    case DataType::Char: {
+      auto unquoted = parse_string_text(raw);
+      if (!unquoted) return Error{prefix(address) + unquoted.error()};
+      // The text must fit: encode_value applies the type's limits (Latin-1, length).
+      auto encoded = encode_text(address, Value{*unquoted});
+      if (!encoded) return Error{encoded.error()};
+      return Value{*unquoted};
+    }
+  }
+  return Error{prefix(address) + "unknown data type"};
+}
+
+}  // namespace logbot::agent::s7

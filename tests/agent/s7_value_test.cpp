@@ -1,0 +1,403 @@
+// S7 values: every type decoded from and encoded to hand-computed bytes, BCD errors, string
+// edge cases and the commissioning value text.
+#include "agent/s7/s7_value.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+namespace logbot::agent::s7 {
+namespace {
+
+using collect::Value;
+using Bytes = std::vector<std::uint8_t>;
+
+Address address(std::string_view text, std::string_view type = {}) {
+  auto parsed = parse_address(text, type);
+  EXPECT_TRUE(parsed.has_value()) << text;
+  return parsed.has_value() ? *parsed : Address{};
+}
+
+Value decoded(const Address& a, const Bytes& bytes) {
+  auto value = decode_value(a, bytes);
+  EXPECT_TRUE(value.has_value()) << to_string(a) << ": " << value.error();
+  return value.has_value() ? *value : Value{};
+}
+
+std::string decode_error(const Address& a, const Bytes& bytes) {
+  auto value = decode_value(a, bytes);
+  EXPECT_FALSE(value.has_value()) << to_string(a) << " decoded";
+  return value.has_value() ? std::string() : value.error();
+}
+
+Bytes encoded(const Address& a, const Value& value) {
+  auto bytes = encode_value(a, value);
+  EXPECT_TRUE(bytes.has_value()) << to_string(a) << ": " << bytes.error();
+  return bytes.has_value() ? *bytes : Bytes{};
+}
+
+std::string encode_error(const Address& a, const Value& value) {
+  auto bytes = encode_value(a, value);
+  EXPECT_FALSE(bytes.has_value()) << to_string(a) << " encoded";
+  return bytes.has_value() ? std::string() : bytes.error();
+}
+
+Value from_text(const Address& a, std::string_view text) {
+  auto value = parse_value_text(a, text);
+  EXPECT_TRUE(value.has_value()) << to_string(a) << " '" << text << "': " << value.error();
+  return value.has_value() ? *value : Value{};
+}
+
+std::string text_error(const Address& a, std::string_view text) {
+  auto value = parse_value_text(a, text);
+  EXPECT_FALSE(value.has_value()) << to_string(a) << " '" << text << "' accepted";
+  return value.has_value() ? std::string() : value.error();
+}
+
+// Encoding what was decoded gives the bytes back.
+void expect_round_trip(const Address& a, const Bytes& bytes, const Value& value) {
+  EXPECT_EQ(decoded(a, bytes), value) << to_string(a);
+  EXPECT_EQ(encoded(a, value), bytes) << to_string(a);
+}
+
+TEST(S7Value, Bool) {
+  const Address bit3 = address("DB1.DBX0.3");
+  EXPECT_EQ(decoded(bit3, {0x08}), Value{true});
+  EXPECT_EQ(decoded(bit3, {0xF7}), Value{false});
+  EXPECT_EQ(decoded(address("M0.7"), {0x80}), Value{true});
+  EXPECT_EQ(decoded(address("M0.0"), {0x80}), Value{false});
+  // Written with the bit transport size: one byte 0x00 or 0x01, whatever the bit number.
+  EXPECT_EQ(encoded(bit3, Value{true}), Bytes{0x01});
+  EXPECT_EQ(encoded(bit3, Value{false}), Bytes{0x00});
+  EXPECT_EQ(encoded(bit3, Value{std::int64_t{1}}), Bytes{0x01});
+  EXPECT_NE(encode_error(bit3, Value{std::int64_t{2}}).find("expected TRUE or FALSE"), std::string::npos);
+  encode_error(bit3, Value{std::string("TRUE")});
+}
+
+TEST(S7Value, UnsignedIntegers) {
+  expect_round_trip(address("MB0"), {0xAB}, Value{std::uint64_t{171}});
+  expect_round_trip(address("MW0"), {0x12, 0x34}, Value{std::uint64_t{0x1234}});
+  expect_round_trip(address("MD0"), {0xDE, 0xAD, 0xBE, 0xEF}, Value{std::uint64_t{0xDEADBEEF}});
+  expect_round_trip(address("MW0", "UINT"), {0xFF, 0xFF}, Value{std::uint64_t{65535}});
+  expect_round_trip(address("MD0", "UDINT"), {0xFF, 0xFF, 0xFF, 0xFF}, Value{std::uint64_t{4294967295}});
+  EXPECT_EQ(encoded(address("MW0"), Value{std::int64_t{258}}), (Bytes{0x01, 0x02}));
+  EXPECT_EQ(encoded(address("MW0"), Value{258.0}), (Bytes{0x01, 0x02}));
+  EXPECT_NE(encode_error(address("MB0"), Value{std::uint64_t{256}}).find("256 is outside the range of BYTE (0..255)"),
+            std::string::npos);
+  encode_error(address("MW0"), Value{std::int64_t{-1}});
+  encode_error(address("MD0"), Value{std::uint64_t{4294967296}});
+  EXPECT_NE(encode_error(address("MW0"), Value{2.5}).find("expected an integer 0..65535, got 2.5"), std::string::npos);
+  encode_error(address("MW0"), Value{NAN});
+  encode_error(address("MW0"), Value{});
+}
+
+TEST(S7Value, SignedIntegers) {
+  expect_round_trip(address("MW0", "INT"), {0xFF, 0xFE}, Value{std::int64_t{-2}});
+  expect_round_trip(address("MW0", "INT"), {0x80, 0x00}, Value{std::int64_t{-32768}});
+  expect_round_trip(address("MW0", "INT"), {0x7F, 0xFF}, Value{std::int64_t{32767}});
+  expect_round_trip(address("MD0", "DINT"), {0xFF, 0xFF, 0xFF, 0xFF}, Value{std::int64_t{-1}});
+  expect_round_trip(address("MD0", "DINT"), {0x80, 0x00, 0x00, 0x00}, Value{std::int64_t{-2147483648}});
+  EXPECT_EQ(encoded(address("MW0", "INT"), Value{std::uint64_t{5}}), (Bytes{0x00, 0x05}));
+  EXPECT_NE(encode_error(address("MW0", "INT"), Value{std::int64_t{40000}}).find("(-32768..32767)"), std::string::npos);
+  encode_error(address("MW0", "INT"), Value{std::int64_t{-32769}});
+  encode_error(address("MD0", "DINT"), Value{std::uint64_t{2147483648}});
+  encode_error(address("MD0", "DINT"), Value{std::uint64_t{18446744073709551615u}});
+  encode_error(address("MD0", "DINT"), Value{-9223372036854775807.0 * 2});
+}
+
+TEST(S7Value, Reals) {
+  // 21.5 = 1.34375 * 2^4: sign 0, exponent 127 + 4 = 0x83, fraction .01011 -> 0x41AC0000.
+  expect_round_trip(address("DB1.DBD0", "REAL"), {0x41, 0xAC, 0x00, 0x00}, Value{21.5});
+  expect_round_trip(address("DB1.DBD0", "REAL"), {0xBF, 0x80, 0x00, 0x00}, Value{-1.0});
+  // LREAL 21.5: exponent 1023 + 4 = 0x403, same fraction -> 0x4035800000000000.
+  expect_round_trip(address("DB1.DBB0", "LREAL"), {0x40, 0x35, 0x80, 0, 0, 0, 0, 0}, Value{21.5});
+  expect_round_trip(address("DB1.DBB0", "LREAL"), {0xBF, 0xB9, 0x99, 0x99, 0x99, 0x99, 0x99, 0x9A}, Value{-0.1});
+  // 0.1 is not a float: the REAL nearest to it is 0x3DCCCCCD.
+  EXPECT_EQ(encoded(address("MD0", "REAL"), Value{0.1}), (Bytes{0x3D, 0xCC, 0xCC, 0xCD}));
+  EXPECT_EQ(encoded(address("MD0", "REAL"), Value{std::int64_t{2}}), (Bytes{0x40, 0x00, 0x00, 0x00}));
+  EXPECT_NE(encode_error(address("MD0", "REAL"), Value{1e39}).find("outside the REAL range"), std::string::npos);
+  encode_error(address("MD0", "REAL"), Value{std::string("1")});
+  encode_error(address("MD0", "REAL"), Value{true});
+  EXPECT_TRUE(std::isnan(std::get<double>(decoded(address("MD0", "REAL"), {0x7F, 0xC0, 0x00, 0x00}))));
+}
+
+TEST(S7Value, S5Time) {
+  const Address timer = address("T5");
+  // Time base in bits 13..12 (00 10 ms, 01 100 ms, 10 1 s, 11 10 s), three BCD digits below.
+  // 10 s: 1000 units of 10 ms do not fit three digits, 100 units of 100 ms do: base 01, BCD 100 -> 0x1100.
+  expect_round_trip(timer, {0x11, 0x00}, Value{std::int64_t{10000}});
+  expect_round_trip(timer, {0x00, 0x99}, Value{std::int64_t{990}});      // 99 * 10 ms
+  expect_round_trip(timer, {0x29, 0x99}, Value{std::int64_t{999000}});   // 999 * 1 s
+  expect_round_trip(timer, {0x39, 0x99}, Value{std::int64_t{9990000}});  // 999 * 10 s = 2h46m30s
+  expect_round_trip(timer, {0x00, 0x00}, Value{std::int64_t{0}});
+  expect_round_trip(address("MW0", "S5TIME"), {0x09, 0x99}, Value{std::int64_t{9990}});  // finest base that holds it
+  EXPECT_EQ(decoded(timer, {0xC0, 0x12}), Value{std::int64_t{120}});  // bits 15..14 are not part of the value
+  EXPECT_NE(decode_error(timer, {0x10, 0xA0}).find("is not valid BCD"), std::string::npos);
+  decode_error(timer, {0x0F, 0x00});
+  EXPECT_NE(
+      encode_error(timer, Value{std::int64_t{9990001}}).find("9990001 is outside the range of S5TIME (0..9990000)"),
+      std::string::npos);
+  encode_error(timer, Value{std::int64_t{-10}});
+  EXPECT_NE(encode_error(timer, Value{std::int64_t{15}}).find("the nearest values are 10 ms and 20 ms"),
+            std::string::npos);
+  EXPECT_NE(encode_error(timer, Value{std::int64_t{12345}}).find("12300 ms and 12400 ms"), std::string::npos);
+}
+
+TEST(S7Value, Time) {
+  const Address time = address("DB1.DBD0", "TIME");
+  // T#1h2m3s4ms = 3600000 + 120000 + 3000 + 4 = 3723004 ms = 0x0038CEFC.
+  expect_round_trip(time, {0x00, 0x38, 0xCE, 0xFC}, Value{std::int64_t{3723004}});
+  expect_round_trip(time, {0xFF, 0xFF, 0xFF, 0xFF}, Value{std::int64_t{-1}});
+  encode_error(time, Value{std::int64_t{2147483648}});
+}
+
+TEST(S7Value, Date) {
+  const Address date = address("DB1.DBW0", "DATE");
+  expect_round_trip(date, {0x00, 0x00}, Value{std::string("1990-01-01")});
+  // 2026-11-27 is 13479 days after 1990-01-01: 0x34A7.
+  expect_round_trip(date, {0x34, 0xA7}, Value{std::string("2026-11-27")});
+  expect_round_trip(date, {0xFF, 0xFF}, Value{std::string("2169-06-06")});
+  EXPECT_NE(encode_error(date, Value{std::string("1989-12-31")}).find("outside the DATE range"), std::string::npos);
+  encode_error(date, Value{std::string("2169-06-07")});
+  encode_error(date, Value{std::string("2026-02-30")});
+  encode_error(date, Value{std::string("2026-1-1")});
+  encode_error(date, Value{std::int64_t{5}});
+}
+
+TEST(S7Value, DateAndTime) {
+  const Address dt = address("DB1.DBB0", "DATE_AND_TIME");
+  // BCD year 26, month 11, day 27, 08:15:00, ms 250 = "25" then nibble 0, weekday: Friday = 6
+  // (Siemens counts 1 = Sunday).
+  expect_round_trip(dt, {0x26, 0x11, 0x27, 0x08, 0x15, 0x00, 0x25, 0x06},
+                    Value{std::string("2026-11-27T08:15:00.250")});
+  // 1999-12-31 was a Friday, 23:59:59.999: ms "99" then nibble 9, weekday 6.
+  expect_round_trip(dt, {0x99, 0x12, 0x31, 0x23, 0x59, 0x59, 0x99, 0x96},
+                    Value{std::string("1999-12-31T23:59:59.999")});
+  // Two-digit years: 90..99 are the 1990s, 00..89 the 21st century.
+  expect_round_trip(dt, {0x90, 0x01, 0x01, 0, 0, 0, 0, 0x02}, Value{std::string("1990-01-01T00:00:00.000")});
+  expect_round_trip(dt, {0x00, 0x01, 0x01, 0, 0, 0, 0, 0x07}, Value{std::string("2000-01-01T00:00:00.000")});
+  expect_round_trip(dt, {0x89, 0x12, 0x31, 0, 0, 0, 0, 0x07}, Value{std::string("2089-12-31T00:00:00.000")});
+  // The weekday nibble is not checked on decode (the date determines it).
+  EXPECT_EQ(decoded(dt, {0x26, 0x11, 0x27, 0x08, 0x15, 0x00, 0x25, 0x01}),
+            Value{std::string("2026-11-27T08:15:00.250")});
+
+  EXPECT_NE(decode_error(dt, {0x2A, 0x11, 0x27, 0, 0, 0, 0, 0}).find("invalid year (byte 0x2A)"), std::string::npos);
+  EXPECT_NE(decode_error(dt, {0x26, 0x13, 0x27, 0, 0, 0, 0, 0}).find("invalid month"), std::string::npos);
+  EXPECT_NE(decode_error(dt, {0x26, 0x02, 0x30, 0, 0, 0, 0, 0}).find("invalid day"), std::string::npos);
+  EXPECT_NE(decode_error(dt, {0x26, 0x02, 0x1F, 0, 0, 0, 0, 0}).find("invalid day"), std::string::npos);
+  EXPECT_NE(decode_error(dt, {0x26, 0x02, 0x10, 0x24, 0, 0, 0, 0}).find("invalid hour"), std::string::npos);
+  EXPECT_NE(decode_error(dt, {0x26, 0x02, 0x10, 0, 0x60, 0, 0, 0}).find("invalid minute"), std::string::npos);
+  EXPECT_NE(decode_error(dt, {0x26, 0x02, 0x10, 0, 0, 0x5A, 0, 0}).find("invalid second"), std::string::npos);
+  EXPECT_NE(decode_error(dt, {0x26, 0x02, 0x10, 0, 0, 0, 0xA0, 0}).find("invalid millisecond"), std::string::npos);
+  EXPECT_NE(decode_error(dt, {0x26, 0x02, 0x10, 0, 0, 0, 0, 0xA1}).find("invalid millisecond"), std::string::npos);
+
+  EXPECT_EQ(encoded(dt, Value{std::string("2026-11-27T08:15:00")}),
+            (Bytes{0x26, 0x11, 0x27, 0x08, 0x15, 0x00, 0x00, 0x06}));
+  EXPECT_NE(encode_error(dt, Value{std::string("2090-01-01T00:00:00.000")}).find("outside the DATE_AND_TIME range"),
+            std::string::npos);
+  encode_error(dt, Value{std::string("1989-12-31T23:59:59.999")});
+  encode_error(dt, Value{std::string("2026-11-27T24:00:00.000")});
+  encode_error(dt, Value{std::string("2026-11-27T08:15:00.2500")});
+  encode_error(dt, Value{std::string("2026-11-27")});
+}
+
+TEST(S7Value, Strings) {
+  const Address text = address("DB1.DBB0", "STRING[4]");
+  // Maximum length, current length, characters, unused bytes zero.
+  expect_round_trip(text, {0x04, 0x02, 'A', 'B', 0x00, 0x00}, Value{std::string("AB")});
+  expect_round_trip(text, {0x04, 0x00, 0x00, 0x00, 0x00, 0x00}, Value{std::string()});
+  expect_round_trip(text, {0x04, 0x04, 'A', 'B', 'C', 'D'}, Value{std::string("ABCD")});
+  // Characters after the current length are ignored, whatever they hold.
+  EXPECT_EQ(decoded(text, {0x04, 0x01, 'A', 'x', 'y', 'z'}), Value{std::string("A")});
+  // Latin-1 bytes become UTF-8 and back: 0xE4 is 'ä' (U+00E4, UTF-8 C3 A4).
+  expect_round_trip(text, {0x04, 0x01, 0xE4, 0x00, 0x00, 0x00}, Value{std::string("\xC3\xA4")});
+  // The PLC's string may be declared longer than the tag, as long as its text fits.
+  EXPECT_EQ(decoded(text, {0xFE, 0x03, 'a', 'b', 'c', 0x00}), Value{std::string("abc")});
+
+  EXPECT_NE(decode_error(text, {0x02, 0x03, 'a', 'b', 'c', 0}).find("current length 3 above its maximum length 2"),
+            std::string::npos);
+  EXPECT_NE(decode_error(text, {0x0A, 0x05, 'a', 'b', 'c', 'd'}).find("declare the tag as STRING[10]"),
+            std::string::npos);
+  EXPECT_NE(decode_error(text, {0x04, 0x00}).find("expected 6 bytes from the PLC, got 2"), std::string::npos);
+
+  EXPECT_NE(encode_error(text, Value{std::string("ABCDE")}).find("5 characters, more than the 4"), std::string::npos);
+  EXPECT_NE(encode_error(text, Value{std::string("\xE2\x82\xAC")}).find("not a Latin-1 character"), std::string::npos);
+  encode_error(text, Value{std::string("\xC3")});  // truncated UTF-8
+  encode_error(text, Value{std::int64_t{1}});
+  // Four Latin-1 characters are eight UTF-8 bytes and still fit.
+  EXPECT_EQ(encoded(text, Value{std::string("\xC3\xA4\xC3\xB6\xC3\xBC\xC3\x9F")}),
+            (Bytes{4, 4, 0xE4, 0xF6, 0xFC, 0xDF}));
+
+  const Address longest = address("DB1.DBB0", "STRING");
+  Bytes full(256, 'x');
+  full[0] = 254;
+  full[1] = 254;
+  EXPECT_EQ(std::get<std::string>(decoded(longest, full)), std::string(254, 'x'));
+  EXPECT_EQ(encoded(longest, Value{std::string(254, 'x')}), full);
+  encode_error(longest, Value{std::string(255, 'x')});
+}
+
+TEST(S7Value, Char) {
+  const Address c = address("MB0", "CHAR");
+  expect_round_trip(c, {0x41}, Value{std::string("A")});
+  expect_round_trip(c, {0xE9}, Value{std::string("\xC3\xA9")});  // é
+  expect_round_trip(c, {0x00}, Value{std::string(1, '\0')});
+  EXPECT_NE(encode_error(c, Value{std::string("AB")}).find("exactly one character, got 2"), std::string::npos);
+  encode_error(c, Value{std::string()});
+}
+
+TEST(S7Value, Counter) {
+  const Address counter = address("C4");
+  expect_round_trip(counter, {0x01, 0x23}, Value{std::uint64_t{123}});
+  expect_round_trip(counter, {0x09, 0x99}, Value{std::uint64_t{999}});
+  expect_round_trip(counter, {0x00, 0x00}, Value{std::uint64_t{0}});
+  EXPECT_NE(decode_error(counter, {0x00, 0xA0}).find("is not a BCD count 0..999"), std::string::npos);
+  decode_error(counter, {0x10, 0x00});
+  encode_error(counter, Value{std::uint64_t{1000}});
+  // A counter read as WORD gives the raw word.
+  expect_round_trip(address("C4", "WORD"), {0x10, 0x0A}, Value{std::uint64_t{0x100A}});
+}
+
+TEST(S7Value, WrongSizeIsAnError) {
+  EXPECT_NE(decode_error(address("MD0", "REAL"), {0x41, 0xAC}).find("expected 4 bytes from the PLC, got 2"),
+            std::string::npos);
+  decode_error(address("MB0"), {});
+}
+
+TEST(S7Value, TextOfBoolsAndIntegers) {
+  const Address bit = address("M0.0");
+  EXPECT_EQ(from_text(bit, "TRUE"), Value{true});
+  EXPECT_EQ(from_text(bit, "true"), Value{true});
+  EXPECT_EQ(from_text(bit, "1"), Value{true});
+  EXPECT_EQ(from_text(bit, "False"), Value{false});
+  EXPECT_EQ(from_text(bit, "0"), Value{false});
+  EXPECT_NE(text_error(bit, "yes").find("expected TRUE, FALSE, 1 or 0"), std::string::npos);
+  text_error(bit, "2");
+
+  EXPECT_EQ(from_text(address("MW0", "INT"), "-17"), Value{std::int64_t{-17}});
+  EXPECT_EQ(from_text(address("MW0", "INT"), " +17 "), Value{std::int64_t{17}});
+  EXPECT_EQ(from_text(address("MW0"), "16#FF_FF"), Value{std::uint64_t{65535}});
+  EXPECT_EQ(from_text(address("MB0"), "2#1010"), Value{std::uint64_t{10}});
+  EXPECT_EQ(from_text(address("MB0"), "8#17"), Value{std::uint64_t{15}});
+  EXPECT_EQ(from_text(address("MD0", "DINT"), "-2147483648"), Value{std::int64_t{-2147483648}});
+  EXPECT_NE(text_error(address("MW0", "INT"), "32768").find("32768 is outside the range of INT (-32768..32767)"),
+            std::string::npos);
+  text_error(address("MB0"), "256");
+  text_error(address("MB0"), "-1");
+  text_error(address("MB0"), "2#102");
+  text_error(address("MW0"), "1.5");
+  text_error(address("MW0"), "");
+  text_error(address("MW0"), "99999999999999999999999999");
+  text_error(address("MD0", "UDINT"), "4294967296");
+  EXPECT_EQ(from_text(address("C1"), "C#999"), Value{std::uint64_t{999}});
+  EXPECT_EQ(from_text(address("C1"), "5"), Value{std::uint64_t{5}});
+  text_error(address("C1"), "1000");
+}
+
+TEST(S7Value, TextOfReals) {
+  EXPECT_EQ(from_text(address("MD0", "REAL"), "3.5"), Value{3.5});
+  EXPECT_EQ(from_text(address("MD0", "REAL"), "-1.5e3"), Value{-1500.0});
+  EXPECT_EQ(from_text(address("MB0", "LREAL"), "1e300"), Value{1e300});
+  EXPECT_EQ(from_text(address("MD0", "REAL"), "7"), Value{7.0});
+  EXPECT_NE(text_error(address("MD0", "REAL"), "1e39").find("use LREAL"), std::string::npos);
+  text_error(address("MD0", "REAL"), "nan");
+  text_error(address("MD0", "REAL"), "inf");
+  text_error(address("MD0", "REAL"), "3,5");
+  text_error(address("MB0", "LREAL"), "1e400");
+}
+
+TEST(S7Value, TextOfDurations) {
+  const Address time = address("MD0", "TIME");
+  EXPECT_EQ(from_text(time, "T#1h2m3s4ms"), Value{std::int64_t{3723004}});
+  EXPECT_EQ(from_text(time, "TIME#1d_2h"), Value{std::int64_t{93600000}});
+  EXPECT_EQ(from_text(time, "t#-5s"), Value{std::int64_t{-5000}});
+  EXPECT_EQ(from_text(time, "T#250ms"), Value{std::int64_t{250}});
+  EXPECT_EQ(from_text(time, "1500"), Value{std::int64_t{1500}});
+  EXPECT_EQ(from_text(time, "-1500"), Value{std::int64_t{-1500}});
+  EXPECT_EQ(from_text(time, "2m"), Value{std::int64_t{120000}});
+  text_error(time, "T#3s1h");  // units out of order
+  text_error(time, "T#1s1s");  // a unit twice
+  text_error(time, "T#1x");
+  text_error(time, "T#");
+  text_error(time, "T#1h2");
+  EXPECT_NE(text_error(time, "T#25d").find("outside the TIME range"), std::string::npos);
+  text_error(time, "T#99999999999999999999d");
+
+  const Address s5 = address("T1");
+  EXPECT_EQ(from_text(s5, "S5T#10s"), Value{std::int64_t{10000}});
+  EXPECT_EQ(from_text(s5, "S5TIME#2h46m30s"), Value{std::int64_t{9990000}});
+  EXPECT_EQ(from_text(s5, "990"), Value{std::int64_t{990}});
+  EXPECT_NE(text_error(s5, "S5T#2h46m31s").find("outside the S5TIME range"), std::string::npos);
+  text_error(s5, "S5T#-1s");
+  EXPECT_NE(text_error(s5, "S5T#10s5ms").find("cannot be held by an S5TIME"), std::string::npos);
+}
+
+TEST(S7Value, TextOfDates) {
+  const Address date = address("MW0", "DATE");
+  EXPECT_EQ(from_text(date, "D#2026-11-27"), Value{std::string("2026-11-27")});
+  EXPECT_EQ(from_text(date, "DATE#1990-01-01"), Value{std::string("1990-01-01")});
+  EXPECT_EQ(from_text(date, "2026-11-27"), Value{std::string("2026-11-27")});
+  text_error(date, "D#2026-13-01");
+  text_error(date, "D#1989-12-31");
+  text_error(date, "D#26-11-27");
+
+  const Address dt = address("MB0", "DATE_AND_TIME");
+  EXPECT_EQ(from_text(dt, "DT#2026-11-27-08:15:00.250"), Value{std::string("2026-11-27T08:15:00.250")});
+  EXPECT_EQ(from_text(dt, "DATE_AND_TIME#2026-11-27-08:15:00"), Value{std::string("2026-11-27T08:15:00.000")});
+  EXPECT_EQ(from_text(dt, "2026-11-27T08:15:00.25"), Value{std::string("2026-11-27T08:15:00.250")});
+  EXPECT_EQ(from_text(dt, "DT#2026-11-27-08:15:00.2"), Value{std::string("2026-11-27T08:15:00.200")});
+  text_error(dt, "DT#2026-11-27-08:15");
+  text_error(dt, "DT#2026-11-27-08:60:00");
+  text_error(dt, "DT#2026-11-27-08:15:00.");
+  EXPECT_NE(text_error(dt, "DT#2090-01-01-00:00:00").find("outside the DATE_AND_TIME range"), std::string::npos);
+}
+
+TEST(S7Value, TextOfStrings) {
+  const Address text = address("DB1.DBB0", "STRING[10]");
+  EXPECT_EQ(from_text(text, "hello"), Value{std::string("hello")});
+  EXPECT_EQ(from_text(text, " spaced "), Value{std::string(" spaced ")});  // text is taken as it is
+  EXPECT_EQ(from_text(text, "'it$'s'"), Value{std::string("it's")});
+  EXPECT_EQ(from_text(text, "'a$$b$N'"), Value{std::string("a$b\n")});
+  EXPECT_EQ(from_text(text, "'$E4'"), Value{std::string("\xC3\xA4")});
+  EXPECT_EQ(from_text(text, "''"), Value{std::string()});
+  text_error(text, "'it's'");
+  text_error(text, "'a$'");
+  text_error(text, "'$G1'");
+  EXPECT_NE(text_error(text, "eleven char").find("more than the 10"), std::string::npos);
+  const Address c = address("MB0", "CHAR");
+  EXPECT_EQ(from_text(c, "'x'"), Value{std::string("x")});
+  EXPECT_EQ(from_text(c, "x"), Value{std::string("x")});
+  text_error(c, "xy");
+}
+
+TEST(S7Value, TextValuesEncode) {
+  // What parse_value_text accepts, encode_value writes.
+  struct Case {
+    std::string_view address, type, text;
+  };
+  const Case cases[] = {
+      {"M0.0", "", "TRUE"},
+      {"MB0", "", "200"},
+      {"MW0", "INT", "-5"},
+      {"MD0", "REAL", "21.5"},
+      {"MB0", "LREAL", "-0.1"},
+      {"T1", "", "S5T#1m"},
+      {"MD0", "TIME", "T#-1s"},
+      {"MW0", "DATE", "D#2026-11-27"},
+      {"MB0", "DATE_AND_TIME", "DT#2026-11-27-08:15:00.250"},
+      {"MB0", "STRING[8]", "'text'"},
+      {"MB0", "CHAR", "z"},
+      {"C1", "", "42"},
+  };
+  for (const Case& c : cases) {
+    const Address a = address(c.address, c.type);
+    const Value value = from_text(a, c.text);
+    const Bytes bytes = encoded(a, value);
+    EXPECT_EQ(bytes.size(), a.size()) << c.text;
+    EXPECT_EQ(decoded(a, bytes), value) << c.text;
+  }
+}
+
+}  // namespace
+}  // namespace logbot::agent::s7
