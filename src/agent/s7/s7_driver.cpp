@@ -1,8 +1,254 @@
+// The S7comm driver: the poll scheduler's view of one S7 PLC. It owns an io_context and an
+// S7Client and runs each client coroutine to completion on the caller's thread (the
+// scheduler gives each PLC its own thread). Read plans are made once per tag set and
+// remade after each connect, since the negotiated PDU size may have changed.
 #include "agent/s7/s7_driver.hpp"
 
-// PLACEHOLDER until the S7 driver lands (replace this whole file).
+#include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <exception>
+#include <map>
+#include <optional>
+
+#include "agent/s7/s7_client.hpp"
+#include "agent/s7/s7_plan.hpp"
+#include "agent/s7/s7_value.hpp"
+#include "common/clock.hpp"
+
 namespace logbot::agent::s7 {
-std::unique_ptr<collect::PlcDriver> make_s7_driver(const collect::PlcConfig&, std::vector<Address>, const std::string&) {
-  return nullptr;
+
+namespace asio = boost::asio;
+
+namespace {
+
+// More items per request than this are cut off by some S7 CPUs and by the snap7 server
+// (which answers only the first 20): the plan never asks for more.
+constexpr std::size_t kMaxItemsPerRequest = 20;
+// What we ask for; S7-300 CPUs grant 1, S7-1500 a few.
+constexpr std::uint16_t kRequestedParallelJobs = 8;
+
+std::string_view connection_type_name(collect::S7ConnectionType type) noexcept {
+  switch (type) {
+    case collect::S7ConnectionType::pg: return "PG";
+    case collect::S7ConnectionType::op: return "OP";
+    case collect::S7ConnectionType::s7_basic: return "S7-basic";
+  }
+  return "OP";
 }
+
+std::string hex_tsap(std::uint16_t tsap) {
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  std::string text = "0x";
+  for (int shift = 12; shift >= 0; shift -= 4) text += kDigits[(tsap >> shift) & 0xF];
+  return text;
+}
+
+class S7Driver final : public collect::PlcDriver {
+ public:
+  S7Driver(const collect::PlcConfig& plc, std::vector<Address> tags, std::string bind_address)
+      : plc_(plc),
+        connection_(std::get<collect::S7Connection>(plc.protocol)),
+        tags_(std::move(tags)),
+        bind_address_(std::move(bind_address)),
+        client_(io_.get_executor(), clock_) {}
+
+  ~S7Driver() override { disconnect(); }
+
+  collect::DriverResult<void> connect() override {
+    if (client_.is_open()) return {};
+    ConnectOptions options;
+    options.host = plc_.host;
+    options.port = connection_.port;
+    options.bind_address = bind_address_;
+    options.tsaps = tsaps();
+    options.pdu_size = connection_.pdu_size;
+    options.max_parallel_jobs = kRequestedParallelJobs;
+    options.timeout = plc_.timeout;
+    auto session = run(client_.connect(std::move(options)));
+    if (!session) return failure(session.error());
+    session_ = *session;
+    plans_.clear();
+    return {};
+  }
+
+  void disconnect() noexcept override { client_.close(); }
+
+  bool connected() const noexcept override { return client_.is_open(); }
+
+  collect::DriverResult<void> read(std::span<const std::size_t> tags, std::span<collect::Reading> out,
+                                   collect::ReadStats& stats) override {
+    if (out.size() != tags.size())
+      return failure("internal error: a read got " + std::to_string(out.size()) + " result slots for " +
+                     std::to_string(tags.size()) + " tags");
+    for (const std::size_t tag : tags)
+      if (tag >= tags_.size()) return failure("internal error: tag index " + std::to_string(tag) + " out of range");
+    if (auto connected = connect(); !connected) return connected;
+    const ReadPlan& plan = plan_for(tags);
+    auto answers = run(client_.read(plan));
+    if (!answers) return failure(answers.error());
+    assemble(plan, *answers, tags, out);
+    stats.round_trips = static_cast<unsigned>(plan.pdus.size());
+    stats.items = 0;
+    for (const PlannedPdu& pdu : plan.pdus) stats.items += static_cast<unsigned>(pdu.items.size());
+    stats.bytes = plan.bytes;
+    stats.minimum_round_trips = static_cast<unsigned>(plan.minimum_pdus);
+    return {};
+  }
+
+  collect::DriverResult<void> write(std::size_t tag, const collect::Value& value) override {
+    if (tag >= tags_.size()) return failure("internal error: tag index " + std::to_string(tag) + " out of range");
+    const Address& address = tags_[tag];
+    auto bytes = encode_value(address, value);
+    if (!bytes) return failure("cannot write " + to_string(address) + ": " + bytes.error());
+    if (auto connected = connect(); !connected) return connected;
+    auto return_code = run(client_.write(address, *bytes));
+    if (!return_code) return failure("cannot write " + to_string(address) + ": " + return_code.error());
+    if (*return_code != kReturnCodeSuccess)
+      return failure("the PLC refused the write of " + to_string(address) + ": " + describe_return_code(*return_code));
+    return {};
+  }
+
+  std::string describe() const override {
+    std::string text = "S7 " + plc_.host + ":" + std::to_string(connection_.port);
+    if (connection_.local_tsap && connection_.remote_tsap)
+      text += " local TSAP " + hex_tsap(*connection_.local_tsap) + " remote TSAP " + hex_tsap(*connection_.remote_tsap);
+    else
+      text += " rack " + std::to_string(connection_.rack) + " slot " + std::to_string(connection_.slot);
+    text += ", " + std::string(connection_type_name(connection_.connection_type)) + " connection";
+    if (session_) {
+      text += ", PDU " + std::to_string(session_->pdu_size) + " bytes, " + std::to_string(session_->parallel_jobs) +
+              (session_->parallel_jobs == 1 ? " parallel job" : " parallel jobs");
+    } else {
+      text += ", PDU " + std::to_string(connection_.pdu_size) + " bytes requested";
+    }
+    return text;
+  }
+
+ private:
+  Tsaps tsaps() const noexcept {
+    if (connection_.local_tsap && connection_.remote_tsap) return {*connection_.local_tsap, *connection_.remote_tsap};
+    return {kLocalTsap,
+            remote_tsap(static_cast<std::uint8_t>(connection_.connection_type), connection_.rack, connection_.slot)};
+  }
+
+  collect::DriverError failure(const std::string& message) const {
+    return {"PLC " + plc_.name + " (" + plc_.host + ":" + std::to_string(connection_.port) + "): " + message};
+  }
+
+  // Runs a client coroutine to completion on this thread.
+  template <class T>
+  ClientResult<T> run(asio::awaitable<ClientResult<T>> operation) {
+    std::optional<ClientResult<T>> outcome;
+    std::string thrown;
+    asio::co_spawn(io_, std::move(operation), [&](std::exception_ptr failure, ClientResult<T> result) {
+      if (!failure) {
+        outcome = std::move(result);
+        return;
+      }
+      try {
+        std::rethrow_exception(failure);
+      } catch (const std::exception& error) {
+        thrown = error.what();
+      } catch (...) {
+        thrown = "unknown exception";
+      }
+    });
+    io_.restart();
+    io_.run();
+    if (outcome) return std::move(*outcome);
+    client_.close();
+    return "internal error in the S7 client: " + thrown;
+  }
+
+  const ReadPlan& plan_for(std::span<const std::size_t> tags) {
+    std::vector<std::size_t> key(tags.begin(), tags.end());
+    if (auto found = plans_.find(key); found != plans_.end()) return found->second;
+    std::vector<Address> addresses;
+    addresses.reserve(tags.size());
+    for (const std::size_t tag : tags) addresses.push_back(tags_[tag]);
+    PduLimits limits;
+    limits.pdu_size = session_ ? session_->pdu_size : connection_.pdu_size;
+    limits.max_items = kMaxItemsPerRequest;
+    return plans_.emplace(std::move(key), plan_reads(addresses, limits, connection_.max_gap)).first->second;
+  }
+
+  // Copies each slice of each answered item into its tag's bytes, then decodes every tag.
+  void assemble(const ReadPlan& plan, const std::vector<PduResult>& answers, std::span<const std::size_t> tags,
+                std::span<collect::Reading> out) const {
+    const std::size_t count = tags.size();
+    std::vector<Bytes> values(count);
+    std::vector<std::size_t> filled(count, 0);
+    std::vector<std::string> problems(count);
+    std::vector<std::int64_t> times(count, 0);
+    for (std::size_t k = 0; k < count; ++k) values[k].assign(tags_[tags[k]].size(), 0);
+
+    for (std::size_t p = 0; p < plan.pdus.size() && p < answers.size(); ++p) {
+      const PduResult& answer = answers[p];
+      const auto& items = plan.pdus[p].items;
+      for (std::size_t i = 0; i < items.size() && i < answer.items.size(); ++i) {
+        const ItemResult& got = answer.items[i];
+        for (const Slice& slice : items[i].slices) {
+          if (slice.tag >= count) continue;
+          times[slice.tag] = std::max(times[slice.tag], answer.arrived_ms);
+          std::string& problem = problems[slice.tag];
+          if (got.return_code != kReturnCodeSuccess) {
+            if (problem.empty()) problem = describe_return_code(got.return_code);
+            continue;
+          }
+          Bytes& value = values[slice.tag];
+          if (slice.item_offset + slice.length > got.data.size() || slice.tag_offset + slice.length > value.size()) {
+            if (problem.empty()) problem = "internal error: the read plan's slice lies outside the item or the tag";
+            continue;
+          }
+          std::copy_n(got.data.begin() + static_cast<std::ptrdiff_t>(slice.item_offset), slice.length,
+                      value.begin() + static_cast<std::ptrdiff_t>(slice.tag_offset));
+          filled[slice.tag] += slice.length;
+        }
+      }
+    }
+
+    for (std::size_t k = 0; k < count; ++k) {
+      collect::Reading& reading = out[k];
+      reading.time_ms = times[k] != 0 ? times[k] : clock_.now_ms();
+      reading.value = std::monostate{};
+      reading.quality = collect::Quality::bad;
+      if (!problems[k].empty()) {
+        reading.status = problems[k];
+        continue;
+      }
+      if (filled[k] != values[k].size()) {
+        reading.status = "internal error: the read plan covers " + std::to_string(filled[k]) + " of the tag's " +
+                         std::to_string(values[k].size()) + " bytes";
+        continue;
+      }
+      auto decoded = decode_value(tags_[tags[k]], values[k]);
+      if (!decoded) {
+        reading.status = decoded.error();
+        continue;
+      }
+      reading.value = std::move(*decoded);
+      reading.quality = collect::Quality::good;
+      reading.status.clear();
+    }
+  }
+
+  collect::PlcConfig plc_;
+  collect::S7Connection connection_;
+  std::vector<Address> tags_;
+  std::string bind_address_;
+  SystemClock clock_;
+  asio::io_context io_{1};
+  S7Client client_;
+  std::optional<Session> session_;
+  std::map<std::vector<std::size_t>, ReadPlan> plans_;
+};
+
+}  // namespace
+
+std::unique_ptr<collect::PlcDriver> make_s7_driver(const collect::PlcConfig& plc, std::vector<Address> tags,
+                                                   const std::string& bind_address) {
+  return std::make_unique<S7Driver>(plc, std::move(tags), bind_address);
+}
+
 }  // namespace logbot::agent::s7
