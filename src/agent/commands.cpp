@@ -1,11 +1,14 @@
 #include "agent/commands.hpp"
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 #include <string>
 
+#include "agent/collect/commission.hpp"
+#include "agent/config/agent_config.hpp"
 #include "agent/enrol/enrolment.hpp"
 #include "agent/run_command.hpp"
 #include "agent/state/agent_state.hpp"
@@ -70,6 +73,31 @@ int run_agent(int argc, const char* const* argv, std::ostream& out, std::ostream
   run_command->add_option("--state-dir", run_options.state_dir,
                           state_help + " (default: agent.toml's state_dir, else " + kDefaultStateDir + ")");
   run_command->add_option("--config", run_options.config_file, "The agent's configuration file (agent.toml)");
+  unsigned statistics_seconds = 60;
+  run_command
+      ->add_option("--statistics-interval", statistics_seconds, "Seconds between the poll statistics log lines")
+      ->check(CLI::Range(1u, 86400u))
+      ->capture_default_str();
+
+  CLI::App* read_command = app.add_subcommand(
+      "read", "Read tags from the PLCs once and print them (commissioning); exit 2 when a tag is bad");
+  std::string read_config;
+  collect::ReadOptions read_options;
+  read_command->add_option("--config", read_config, "The agent's configuration file (agent.toml)")->required();
+  read_command->add_option("--tag", read_options.tags, "Read only this tag (repeatable)");
+  read_command->add_option("--plc", read_options.plcs, "Read only this PLC's tags (repeatable)");
+  read_command->add_flag("--json", read_options.json, "One JSON object per line instead of a table");
+
+  CLI::App* write_command =
+      app.add_subcommand("write", "Write one tag's value to its PLC and read it back (commissioning)");
+  std::string write_config;
+  collect::WriteOptions write_options;
+  write_command->add_option("--config", write_config, "The agent's configuration file (agent.toml)")->required();
+  write_command->add_option("--tag", write_options.tag, "The tag to write")->required();
+  write_command->add_option("--value", write_options.value, "The value, in the tag's units (after scale/offset)")
+      ->required();
+  write_command->add_flag("--allow-write", write_options.allow_write,
+                          "Confirm that this changes the PLC's process data");
 
   try {
     app.parse(argc, argv);
@@ -77,7 +105,21 @@ int run_agent(int argc, const char* const* argv, std::ostream& out, std::ostream
     return app.exit(error, out, err) == 0 ? 0 : 1;
   }
 
-  if (run_command->parsed()) return run_uplink_service(run_options, err);
+  if (run_command->parsed()) {
+    run_options.statistics_interval = std::chrono::seconds(statistics_seconds);
+    return run_uplink_service(run_options, err);
+  }
+
+  if (read_command->parsed() || write_command->parsed()) {
+    // Refused before the configuration is even read: the confirmation is the first thing checked.
+    if (write_command->parsed() && !write_options.allow_write)
+      return fail(err, "write changes the PLC's process data; add --allow-write to confirm");
+    auto config = load_agent_config(read_command->parsed() ? read_config : write_config);
+    if (!config) return fail(err, config.error().message);
+    const auto factory = collect::default_driver_factory(config->automation_bind_address);
+    if (read_command->parsed()) return collect::read_tags(config->collect, read_options, factory, out, err);
+    return collect::write_tag(config->collect, write_options, factory, out, err);
+  }
 
   auto state = AgentState::open(state_dir);
   if (!state) return fail(err, state.error().message);

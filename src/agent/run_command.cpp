@@ -1,5 +1,6 @@
 #include "agent/run_command.hpp"
 
+#include <spdlog/cfg/env.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -12,14 +13,18 @@
 #include <boost/system/system_error.hpp>
 #include <csignal>
 #include <exception>
+#include <functional>
+#include <memory>
 #include <ostream>
 
+#include "agent/collect/scheduler.hpp"
 #include "agent/config/agent_config.hpp"
 #include "agent/enrol/enrolment.hpp"
 #include "agent/state/agent_state.hpp"
 #include "agent/uplink/reconnect.hpp"
 #include "agent/uplink/uplink_client.hpp"
 #include "common/crypto/sha256.hpp"
+#include "common/time_format.hpp"
 #include "common/version.hpp"
 
 namespace logbot::agent {
@@ -34,6 +39,48 @@ constexpr std::chrono::seconds kStopGrace{3};
 int fail(std::ostream& err, const std::string& message) {
   err << "logbot-agent: " << message << "\n";
   return 1;
+}
+
+// Where the poll scheduler's readings go. For now the agent logs them (debug level: run with
+// SPDLOG_LEVEL=debug to see them); shipping them to the cloud is another sink behind the same
+// interface. Connection changes are logged by the scheduler itself.
+class LoggingSink final : public collect::ReadingSink {
+ public:
+  explicit LoggingSink(const collect::CollectConfig& config) : config_(config) {}
+
+  void on_readings(std::span<const collect::TagReading> readings) override {
+    if (!spdlog::should_log(spdlog::level::debug)) return;
+    for (const auto& [tag, reading] : readings) {
+      if (reading.quality == collect::Quality::good)
+        spdlog::debug("tag {} = {} at {}", config_.tags[tag].name, collect::format_value(reading.value),
+                      format_iso8601_ms(reading.time_ms));
+      else
+        spdlog::debug("tag {} is bad: {}", config_.tags[tag].name, reading.status);
+    }
+  }
+
+  void on_connection_state(std::size_t, bool, const std::string&) override {}
+
+ private:
+  const collect::CollectConfig& config_;
+};
+
+// "poll group fast: 600 cycles, 2 round trips/cycle (minimum 1), jitter mean 0.4 ms p99 2.1 ms
+// max 3.0 ms, 0 overruns (PLC press, 12 tags)": figures since start, p99 over the last 1,000 cycles.
+void log_poll_statistics(const collect::CollectConfig& config, const collect::Scheduler& scheduler) {
+  for (const auto& plc : scheduler.statistics()) {
+    for (const auto& group : plc.groups) {
+      const std::string minimum =
+          group.minimum_round_trips > 0 ? fmt::format(" (minimum {})", group.minimum_round_trips) : std::string();
+      spdlog::info(
+          "poll group {}: {} cycles, {} round trips/cycle{}, jitter mean {:.1f} ms p99 {:.1f} ms max {:.1f} ms, {} "
+          "overruns (PLC {}, {} tags{}{})",
+          config.groups[group.group].name, group.cycles, group.round_trips, minimum, group.jitter.mean_ms,
+          group.jitter.p99_ms, group.jitter.max_ms, group.overruns, config.plcs[plc.plc].name, group.tags,
+          plc.connected ? "" : ", disconnected",
+          plc.reconnects > 0 ? fmt::format(", {} reconnects", plc.reconnects) : std::string());
+    }
+  }
 }
 
 UserResult<UplinkOptions> uplink_options(const AgentState& state, const AgentConfig& config) {
@@ -92,6 +139,7 @@ int run_uplink_service(const RunOptions& run_options, std::ostream& err) {
 
   spdlog::set_default_logger(spdlog::stderr_color_mt("logbot-agent"));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
+  spdlog::cfg::load_env_levels();  // SPDLOG_LEVEL=debug shows every delivered reading
   spdlog::info("logbot-agent {} running as device {} (state {}, {} uplink address(es){})", kVersion,
                state->device_uuid(), state->directory().string(), options->endpoints.size(),
                options->bind_address.empty() ? std::string() : ", local address " + options->bind_address);
@@ -105,9 +153,34 @@ int run_uplink_service(const RunOptions& run_options, std::ostream& err) {
   asio::steady_timer grace(io);
   asio::cancellation_signal stop;
 
+  // The PLC collectors run on their own threads (the drivers block), next to the uplink.
+  const collect::CollectConfig& automation = config.collect;
+  LoggingSink reading_log(automation);
+  std::unique_ptr<collect::Scheduler> scheduler;
+  asio::steady_timer statistics_timer(io);
+  std::function<void()> schedule_statistics = [&] {
+    statistics_timer.expires_after(run_options.statistics_interval);
+    statistics_timer.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      log_poll_statistics(automation, *scheduler);
+      schedule_statistics();
+    });
+  };
+  if (!automation.tags.empty()) {
+    spdlog::info("automation: polling {} tag(s) of {} PLC(s) in {} poll group(s){}", automation.tags.size(),
+                 automation.plcs.size(), automation.groups.size(),
+                 config.automation_bind_address.empty() ? std::string()
+                                                        : ", local address " + config.automation_bind_address);
+    scheduler = std::make_unique<collect::Scheduler>(
+        automation, reading_log, collect::default_driver_factory(config.automation_bind_address));
+    scheduler->start();
+    schedule_statistics();
+  }
+
   asio::co_spawn(io, client.run(), asio::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr error) {
                    signals.cancel();
                    grace.cancel();
+                   statistics_timer.cancel();
                    if (!error || stopping) return;
                    try {
                      std::rethrow_exception(error);
@@ -120,6 +193,7 @@ int run_uplink_service(const RunOptions& run_options, std::ostream& err) {
     if (ec) return;
     stopping = true;
     spdlog::info("logbot-agent: stopping ({})", number == SIGINT ? "SIGINT" : "SIGTERM");
+    statistics_timer.cancel();
     stop.emit(asio::cancellation_type::terminal);
     grace.expires_after(kStopGrace);
     grace.async_wait([&](const boost::system::error_code& wait_ec) {
@@ -127,6 +201,10 @@ int run_uplink_service(const RunOptions& run_options, std::ostream& err) {
     });
   });
   io.run();
+  if (scheduler) {
+    scheduler->stop();
+    log_poll_statistics(automation, *scheduler);
+  }
   if (!failed) spdlog::info("logbot-agent: stopped");
   return failed ? 1 : 0;
 }

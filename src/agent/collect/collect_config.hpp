@@ -28,7 +28,9 @@ struct S7Connection {
   std::optional<std::uint16_t> remote_tsap;
   S7ConnectionType connection_type = S7ConnectionType::op;
   std::uint16_t pdu_size = 960;             // requested; the PLC may negotiate less
-  std::uint16_t max_gap = 16;               // merge tags at most this many bytes apart into one item
+  // The widest gap (bytes) the read optimiser may read across to merge two tags into one item;
+  // it also tries narrower gaps and keeps the plan with the fewest round trips.
+  std::uint16_t max_gap = 960;
 };
 
 struct ModbusConnection {

@@ -9,12 +9,14 @@
 //   bind_address = "192.0.2.10"
 //   [automation]
 //   bind_address = "10.0.0.2"
+//   [[plc]] ...  [poll_groups] ...  [[tag]] ...   (the PLC collectors: agent/collect/collect_config.hpp)
 #pragma once
 #include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "agent/collect/collect_config.hpp"
 #include "common/net/net_error.hpp"
 
 namespace logbot::agent {
@@ -25,6 +27,7 @@ struct AgentConfig {
   std::string uplink_bind_address;            // an IP literal, or empty: any local address
   std::string automation_bind_address;        // an IP literal, or empty
   std::string enrolment_token;                // used by `run` at first start, when not enrolled yet
+  collect::CollectConfig collect;             // PLC connections, poll groups and tags (may be empty)
 
   // A canonical text of every setting (sent as SHA-256 in Hello.config_hash).
   std::string canonical_text() const;
