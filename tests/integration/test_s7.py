@@ -1,0 +1,558 @@
+"""Integration tests of the S7 collector against the snap7 server (npm node-snap7), a peer this
+project did not write: the real `logbot-agent read --json` / `write` / `run` as processes.
+
+The server's memory holds the known bytes documented at the top of tests/peers/s7_server.mjs;
+every expected value below comes from that table, and written bytes are checked with snap7's
+own client (not the agent's decoder). Round trips are counted by a relay that parses the S7
+frames (tests/support/plc.py, S7RequestCounter), so the figures the agent reports are checked
+from outside.
+
+Needs: scripts/setup (node-snap7 built), logbot-agent (and logbot-cloud for the `run` test).
+Run: LOGBOT_BIN_DIR=build/bin /usr/bin/python3 -m unittest -v tests/integration/test_s7.py
+"""
+
+import math
+import os
+import random
+import re
+import shutil
+import socket
+import struct
+import sys
+import tempfile
+import time
+import unittest
+from datetime import date, datetime, timezone
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import cloud  # noqa: E402
+import plc  # noqa: E402
+
+TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
+SUMMARY_RE = re.compile(
+    r"^(?P<plc>\S+): S7 127\.0\.0\.1:(?P<port>\d+) rack (?P<rack>\d+) slot (?P<slot>\d+), (?P<type>\S+) connection, "
+    r"PDU (?P<pdu>\d+) bytes(?:, \d+ parallel jobs?)?: (?P<tags>\d+) tags in (?P<trips>\d+) round trips? \(minimum (?P<minimum>\d+)\), "
+    r"(?P<ms>\d+) ms$", re.M)
+
+# Every tag of the known fill: (name, address, type or "", expected JSON value).
+KNOWN_TAGS = [
+    ("db1.byte0", "DB1.DBB0", "", 1),
+    ("db1.byte15", "DB1.DBB15", "", 16),
+    ("db1.word0", "DB1.DBW0", "", 0x0102),
+    ("db1.dword4", "DB1.DBD4", "", 0x05060708),
+    ("db10.byte0", "DB10.DBB0", "", 0xA5),
+    *[(f"db10.bit0_{bit}", f"DB10.DBX0.{bit}", "", bool(0xA5 >> bit & 1)) for bit in range(8)],
+    ("db10.byte", "DB10.DBB1", "BYTE", 60),
+    ("db10.word", "DB10.DBW2", "WORD", 48879),
+    ("db10.dword", "DB10.DBD4", "DWORD", 3735928559),
+    ("db10.int", "DB10.DBW8", "INT", -2),
+    ("db10.dint", "DB10.DBD10", "DINT", -100000),
+    ("db10.uint", "DB10.DBW14", "UINT", 65000),
+    ("db10.udint", "DB10.DBD16", "UDINT", 4000000000),
+    ("db10.real", "DB10.DBD20", "REAL", 21.5),
+    ("db10.lreal", "DB10.DBB24", "LREAL", -1234.5678),
+    ("db10.s5time", "DB10.DBW32", "S5TIME", 23400),
+    ("db10.time", "DB10.DBD34", "TIME", 3723004),
+    ("db10.date", "DB10.DBW38", "DATE", "2026-11-27"),
+    ("db10.date_and_time", "DB10.DBB40", "DATE_AND_TIME", "2026-11-27T08:15:00.250"),
+    ("db10.string", "DB10.DBB48", "STRING[20]", "Hello S7"),
+    ("db10.char", "DB10.DBB70", "CHAR", "Z"),
+    ("m.byte0", "MB0", "", 0x81),
+    ("m.bit0", "M0.0", "", True),
+    ("m.bit1", "M0.1", "", False),
+    ("m.bit7", "M0.7", "", True),
+    ("m.int10", "MW10", "INT", 1234),
+    ("m.dint20", "MD20", "DINT", 100000),
+    ("i.bit0", "I0.0", "", True),
+    ("i.bit1", "I0.1", "", False),
+    ("i.bit2", "I0.2", "", True),
+    ("i.word2", "IW2", "", 0x1234),
+    ("e.bit2", "E0.2", "", True),
+    ("e.word2", "EW2", "", 0x1234),
+    ("q.byte0", "QB0", "", 0x0A),
+    ("q.bit1_2", "Q1.2", "", True),
+    ("q.bit1_1", "Q1.1", "", False),
+    ("q.int2", "QW2", "INT", -1),
+    ("a.bit1_2", "A1.2", "", True),
+    ("a.byte0", "AB0", "", 0x0A),
+    ("a.int2", "AW2", "INT", -1),
+    ("t.0", "T0", "", 5000),
+    ("c.0", "C0", "", 42),
+]
+
+
+def float32(value: float) -> float:
+    return struct.unpack(">f", struct.pack(">f", value))[0]
+
+
+def assert_time_is_now(test: unittest.TestCase, text: str, slack_s: float = 120):
+    test.assertRegex(text, TIME_RE)
+    when = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp()
+    test.assertLess(abs(when - time.time()), slack_s, text)
+
+
+class S7TestCase(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="logbot-s7-it-")
+        self.addCleanup(self._remove_tmp)
+
+    def _remove_tmp(self):
+        if os.environ.get("LOGBOT_KEEP_TMP"):
+            print(f"kept {self.tmp}", file=sys.stderr)
+        else:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def start_server(self, fill: str = "known", port: int = 0) -> plc.PeerProcess:
+        return plc.start_s7_peer(fill, port, cleanup=self.addCleanup)
+
+    def config(self, port: int, tags: list, plc_name: str = "press", **plc_settings) -> str:
+        rows = []
+        for name, address, data_type, *_ in tags:
+            row = {"name": name, "plc": plc_name, "address": address}
+            if data_type:
+                row["type"] = data_type
+            rows.append(row)
+        return plc.write_agent_config(self.tmp, [plc.s7_plc(plc_name, port, **plc_settings)], rows)
+
+    def write_text(self, text: str) -> str:
+        fd, path = tempfile.mkstemp(suffix=".toml", dir=self.tmp)
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        return path
+
+    def assert_good(self, result: plc.ReadResult, tag: str, expected):
+        row = result.row(tag)
+        self.assertEqual(row["quality"], "good", f"{tag}: {row}\n{result.describe()}")
+        self.assertEqual(row["status"], "", row)
+        if isinstance(expected, float) and isinstance(row["value"], float) and expected == float32(expected):
+            self.assertEqual(float32(row["value"]), expected, row)
+        else:
+            self.assertEqual(row["value"], expected, row)
+        self.assertIs(type(row["value"]), type(expected), f"{tag}: JSON type of {row['value']!r}")
+
+
+class S7ReadTest(S7TestCase):
+    """Reads of the known bytes. The server is only read, so one serves the whole class."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.peer = plc.start_s7_peer("known")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.peer.stop()
+
+    def test_every_type_and_area_reads_the_known_value(self):
+        config = self.config(self.peer.port, KNOWN_TAGS)
+        result = plc.read_tags(config)
+        self.assertEqual(result.returncode, 0, result.describe())
+        self.assertEqual(result.order, [t[0] for t in KNOWN_TAGS], "one row per tag, in the configuration's order")
+        for name, _, _, expected in KNOWN_TAGS:
+            with self.subTest(tag=name):
+                self.assert_good(result, name, expected)
+                assert_time_is_now(self, result.row(name)["time"])
+        summary = result.plcs["press"]
+        self.assertEqual(summary["tags"], len(KNOWN_TAGS), summary)
+        self.assertTrue(summary["connected"], summary)
+        self.assertEqual(summary["error"], "", summary)
+        self.assertGreaterEqual(summary["round_trips"], summary["minimum_round_trips"], summary)
+        self.assertGreaterEqual(summary["minimum_round_trips"], 1, summary)
+        # Seven areas (DB1, DB10, M, I, Q, T, C) need at least seven items.
+        self.assertGreaterEqual(summary["items"], 7, summary)
+
+    def test_english_and_german_mnemonics_name_the_same_bytes(self):
+        pairs = [("I0.2", "E0.2"), ("IB0", "EB0"), ("IW2", "EW2"), ("ID0", "ED0"), ("Q1.2", "A1.2"),
+                 ("QB0", "AB0"), ("QW2", "AW2"), ("QD0", "AD0"), ("C10", "Z10")]
+        tags = []
+        for index, (english, german) in enumerate(pairs):
+            tags += [(f"en{index}", english, ""), (f"de{index}", german, "")]
+        result = plc.read_tags(self.config(self.peer.port, tags))
+        self.assertEqual(result.returncode, 0, result.describe())
+        for index, (english, german) in enumerate(pairs):
+            with self.subTest(address=english):
+                self.assertEqual(result.row(f"en{index}")["quality"], "good", result.describe())
+                self.assertEqual(result.value(f"en{index}"), result.value(f"de{index}"))
+        self.assertEqual(result.value("en3"), 0x05001234)  # ID0: IB0..IB3 = 05 00 12 34
+        self.assertEqual(result.value("en7"), 0x0A04FFFF)  # QD0: QB0..QB3 = 0A 04 FF FF
+
+    def test_timers_and_counters(self):
+        # Each alone (--tag): snap7 serves element n from byte n >> 1 (see s7_server.mjs), so
+        # only single-element items have a layout-independent value beyond T0/C0.
+        config = self.config(self.peer.port, [("t0", "T0", ""), ("t10", "T10", ""), ("c0", "C0", ""),
+                                              ("c10", "C10", ""), ("z10", "Z10", "")])
+        for tag, expected in (("t0", 5000), ("t10", 9900), ("c0", 42), ("c10", 999), ("z10", 999)):
+            with self.subTest(tag=tag):
+                result = plc.read_tags(config, "--tag", tag)
+                self.assertEqual(result.returncode, 0, result.describe())
+                self.assertEqual(list(result.rows), [tag], result.describe())
+                self.assert_good(result, tag, expected)
+
+    def test_missing_data_block_makes_only_its_tag_bad(self):
+        tags = [("real", "DB10.DBD20", "REAL"), ("missing", "DB2.DBW0", ""), ("string", "DB10.DBB48", "STRING[20]"),
+                ("flag", "M0.7", "")]
+        result = plc.read_tags(self.config(self.peer.port, tags))
+        self.assertEqual(result.returncode, 2, result.describe())
+        bad = result.row("missing")
+        self.assertEqual(bad["quality"], "bad", bad)
+        self.assertIsNone(bad["value"], bad)
+        self.assertRegex(bad["status"], r"(?i)return code 0x0A", bad)
+        assert_time_is_now(self, bad["time"])
+        self.assert_good(result, "real", 21.5)
+        self.assert_good(result, "string", "Hello S7")
+        self.assert_good(result, "flag", True)
+        self.assertTrue(result.plcs["press"]["connected"], result.plcs)
+
+    def test_a_range_beyond_the_end_of_a_data_block_is_bad(self):
+        # DB1 has 16 bytes: DBD14 reaches byte 17. (Another DB, so the tags share no item.)
+        result = plc.read_tags(self.config(self.peer.port, [("beyond", "DB1.DBD14", ""), ("other", "DB10.DBB1", "")]))
+        self.assertEqual(result.returncode, 2, result.describe())
+        self.assertEqual(result.row("beyond")["quality"], "bad", result.describe())
+        self.assertRegex(result.row("beyond")["status"], r"(?i)return code 0x05", result.describe())
+        self.assert_good(result, "other", 60)
+
+    def test_table_output_and_summary_line(self):
+        config = self.config(self.peer.port, KNOWN_TAGS[:12], pdu_size=480)
+        proc = plc.run_agent("read", "--config", config)
+        self.assertEqual(proc.returncode, 0, plc.describe(proc))
+        lines = proc.stdout.splitlines()
+        self.assertRegex(lines[0], r"^TAG\s+VALUE\s+QUALITY\s+TIME\s+STATUS\s*$", proc.stdout)
+        self.assertRegex(proc.stdout, r"(?m)^db10\.bit0_0\s+TRUE\s+good\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\s*$")
+        self.assertRegex(proc.stdout, r"(?m)^db1\.word0\s+258\s+good\s")
+        match = SUMMARY_RE.search(proc.stdout)
+        self.assertIsNotNone(match, proc.stdout)
+        self.assertEqual(match["plc"], "press")
+        self.assertEqual(int(match["port"]), self.peer.port)
+        self.assertEqual((match["rack"], match["slot"], match["type"]), ("0", "1", "OP"))
+        self.assertEqual(int(match["pdu"]), 480, "snap7 grants the requested PDU size")
+        self.assertEqual(int(match["tags"]), 12)
+        self.assertGreaterEqual(int(match["trips"]), int(match["minimum"]))
+
+    def test_tag_and_plc_selection(self):
+        down_port = cloud.free_port()
+        config = plc.write_agent_config(
+            self.tmp, [plc.s7_plc("press", self.peer.port), plc.s7_plc("oven", down_port, timeout="1s")],
+            [{"name": "press.real", "plc": "press", "address": "DB10.DBD20", "type": "REAL"},
+             {"name": "press.int", "plc": "press", "address": "DB10.DBW8", "type": "INT"},
+             {"name": "oven.word", "plc": "oven", "address": "DB1.DBW0"}])
+        only = plc.read_tags(config, "--tag", "press.int")
+        self.assertEqual(only.returncode, 0, only.describe())
+        self.assertEqual(list(only.rows), ["press.int"])
+        self.assertEqual(list(only.plcs), ["press"])
+        self.assert_good(only, "press.int", -2)
+
+        press = plc.read_tags(config, "--plc", "press")
+        self.assertEqual(press.returncode, 0, press.describe())
+        self.assertEqual(sorted(press.rows), ["press.int", "press.real"])
+
+        # Both: the unreachable one makes the exit status 1, the other's tags are still good.
+        both = plc.read_tags(config)
+        self.assertEqual(both.returncode, 1, both.describe())
+        self.assert_good(both, "press.real", 21.5)
+        self.assertEqual(both.row("oven.word")["quality"], "bad", both.describe())
+        self.assertFalse(both.plcs["oven"]["connected"], both.plcs)
+        self.assertTrue(both.plcs["press"]["connected"], both.plcs)
+
+        unknown = plc.run_agent("read", "--config", config, "--tag", "no.such.tag")
+        self.assertEqual(unknown.returncode, 1, plc.describe(unknown))
+        self.assertIn("no.such.tag", unknown.stderr + unknown.stdout)
+
+    def test_connection_types_and_explicit_tsaps_connect(self):
+        for connection_type in ("PG", "OP", "S7-basic"):
+            with self.subTest(connection_type=connection_type):
+                config = self.config(self.peer.port, [("real", "DB10.DBD20", "REAL")], connection_type=connection_type)
+                proc = plc.run_agent("read", "--config", config)
+                self.assertEqual(proc.returncode, 0, plc.describe(proc))
+                self.assertRegex(proc.stdout, rf"(?m)^press: S7 .*, {re.escape(connection_type)} connection, PDU")
+                self.assertRegex(proc.stdout, r"(?m)^real\s+21\.5\s+good")
+        # S7-200 / LOGO! style: TSAPs instead of rack and slot (hexadecimal TOML integers).
+        config = self.write_text(
+            f'[[plc]]\nname = "logo"\nprotocol = "s7"\nhost = "127.0.0.1"\nport = {self.peer.port}\n'
+            'local_tsap = 0x0100\nremote_tsap = 0x0200\ntimeout = "3s"\n\n'
+            '[[tag]]\nname = "logo.real"\nplc = "logo"\naddress = "DB10.DBD20"\ntype = "REAL"\n')
+        result = plc.read_tags(config)
+        self.assertEqual(result.returncode, 0, result.describe())
+        self.assert_good(result, "logo.real", 21.5)
+
+    def test_rack_slot_and_tsaps_together_are_a_configuration_error(self):
+        config = self.write_text(
+            f'[[plc]]\nname = "logo"\nprotocol = "s7"\nhost = "127.0.0.1"\nport = {self.peer.port}\n'
+            'slot = 2\nlocal_tsap = 0x0100\nremote_tsap = 0x0200\n\n'
+            '[[tag]]\nname = "x"\nplc = "logo"\naddress = "DB10.DBD20"\n')
+        proc = plc.run_agent("read", "--config", config)
+        self.assertEqual(proc.returncode, 1, plc.describe(proc))
+        self.assertIn(os.path.basename(config), proc.stderr)
+
+    def test_malformed_address_names_the_position(self):
+        config = self.config(self.peer.port, [("bad", "DB10.DBQ4", "")])
+        proc = plc.run_agent("read", "--config", config)
+        self.assertEqual(proc.returncode, 1, plc.describe(proc))
+        self.assertIn("DB10.DBQ4", proc.stderr)
+        self.assertRegex(proc.stderr, r"position \d+|:\d+:\d+")
+
+
+class S7ScatteredTagsTest(S7TestCase):
+    """1,000 scattered tags over DB1..DB20 (the bench fill): every value exact, and the round
+    trips the agent reports are the ones a relay counts on the wire."""
+
+    TAG_COUNT = 1000
+
+    @staticmethod
+    def bench_byte(db: int, offset: int) -> int:
+        return (db * 31 + offset * 7) & 0xFF  # tests/peers/s7_server.mjs, fill "bench"
+
+    def expected(self, db: int, offset: int, bit: int, data_type: str):
+        raw = bytes(self.bench_byte(db, offset + i) for i in range(4))
+        if data_type == "BOOL":
+            return bool(raw[0] >> bit & 1)
+        if data_type == "INT":
+            return struct.unpack(">h", raw[:2])[0]
+        if data_type == "WORD":
+            return struct.unpack(">H", raw[:2])[0]
+        if data_type == "DINT":
+            return struct.unpack(">i", raw)[0]
+        return struct.unpack(">f", raw)[0]
+
+    def scattered_tags(self):
+        generator = random.Random(20261127)
+        tags = []
+        for index in range(self.TAG_COUNT):
+            db = generator.randint(1, 20)
+            data_type = generator.choice(["BOOL", "INT", "DINT", "REAL", "WORD"])
+            offset = generator.randint(0, 1996)
+            bit = generator.randint(0, 7)
+            while data_type == "REAL" and not math.isfinite(self.expected(db, offset, 0, "REAL")):
+                offset = (offset + 1) % 1997  # JSON has no NaN or infinity: take a finite neighbour
+            width = {"BOOL": f"X{offset}.{bit}", "INT": f"W{offset}", "WORD": f"W{offset}"}.get(data_type, f"D{offset}")
+            tags.append((f"tag{index:04d}", f"DB{db}.DB{width}", data_type, self.expected(db, offset, bit, data_type)))
+        return tags
+
+    def test_round_trips_reported_are_the_ones_on_the_wire(self):
+        peer = self.start_server("bench")
+        tags = self.scattered_tags()
+        with plc.S7RequestCounter(peer.port) as counter:
+            config = self.config(counter.port, tags, pdu_size=960, max_gap=16)
+            result = plc.read_tags(config)
+            time.sleep(0.2)
+        self.assertEqual(result.returncode, 0, result.describe()[-4000:])
+        for name, _, _, expected in tags:
+            self.assert_good(result, name, expected)
+        summary = result.plcs["press"]
+        print(f"\n1,000 scattered tags: {summary}; relay counted {counter.read_requests} Read Var requests with "
+              f"{counter.read_items} items", file=sys.stderr)
+        self.assertEqual(summary["tags"], self.TAG_COUNT, summary)
+        self.assertEqual(counter.connections, 1)
+        self.assertEqual(summary["round_trips"], counter.read_requests, summary)
+        self.assertEqual(summary["items"], counter.read_items, summary)
+        self.assertGreaterEqual(summary["round_trips"], summary["minimum_round_trips"], summary)
+        self.assertGreaterEqual(summary["minimum_round_trips"], 1, summary)
+        # Fewer round trips than snap7's own client needs with one item per tag, 20 per call.
+        self.assertLess(summary["round_trips"], self.TAG_COUNT // 20, summary)
+        self.assertLess(summary["items"], self.TAG_COUNT, "close tags share items")
+
+
+class S7DownTest(S7TestCase):
+    def test_refused_connection_exits_1_with_a_clear_message(self):
+        port = cloud.free_port()
+        config = self.config(port, [("real", "DB10.DBD20", "REAL"), ("int", "DB10.DBW8", "INT")], timeout="2s")
+        started = time.monotonic()
+        result = plc.read_tags(config)
+        elapsed = time.monotonic() - started
+        self.assertEqual(result.returncode, 1, result.describe())
+        self.assertLess(elapsed, 2 + 3, "refused at once, at the latest within the timeout")
+        for tag in ("real", "int"):
+            row = result.row(tag)
+            self.assertEqual((row["quality"], row["value"]), ("bad", None), row)
+            self.assertIn(f"127.0.0.1:{port}", row["status"], row)
+            self.assertRegex(row["status"], r"(?i)refused|cannot connect|unreachable", row)
+        summary = result.plcs["press"]
+        self.assertFalse(summary["connected"], summary)
+        self.assertIn(f"127.0.0.1:{port}", summary["error"], summary)
+
+    def test_silent_peer_times_out_within_the_timeout(self):
+        # Accepts TCP and never answers the COTP connection request.
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as silent:
+            silent.bind(("127.0.0.1", 0))
+            silent.listen(8)
+            config = self.config(silent.getsockname()[1], [("real", "DB10.DBD20", "REAL")], timeout="1s")
+            started = time.monotonic()
+            result = plc.read_tags(config)
+            elapsed = time.monotonic() - started
+        self.assertEqual(result.returncode, 1, result.describe())
+        self.assertGreaterEqual(elapsed, 0.9, "waited for the timeout")
+        self.assertLess(elapsed, 1 + 3, "gave up after the timeout")
+        self.assertRegex(result.row("real")["status"], r"(?i)no answer|timed? ?out", result.describe())
+        self.assertFalse(result.plcs["press"]["connected"])
+
+
+class S7WriteTest(S7TestCase):
+    """Writes, read back by the agent and, byte for byte, by snap7's own client."""
+
+    def setUp(self):
+        super().setUp()
+        self.peer = self.start_server("known")
+
+    def raw(self, start: int, size: int, area: str = "DB", db: int = 10) -> bytes:
+        return plc.snap7_read_raw(self.peer.port, area, start, size, db=db)
+
+    def write_and_check(self, config: str, tag: str, text: str, expected, printed: str | None = None):
+        proc = plc.write_tag(config, tag, text)
+        self.assertEqual(proc.returncode, 0, plc.describe(proc))
+        if printed is not None:
+            self.assertEqual(proc.stdout.strip(), f"{tag} = {printed} (written, read back {printed})", proc.stdout)
+        result = plc.read_tags(config, "--tag", tag)
+        self.assertEqual(result.returncode, 0, result.describe())
+        self.assert_good(result, tag, expected)
+
+    def test_write_without_allow_write_is_refused(self):
+        config = self.config(self.peer.port, [("int", "DB10.DBW8", "INT")])
+        proc = plc.write_tag(config, "int", "7", allow_write=False)
+        self.assertEqual(proc.returncode, 1, plc.describe(proc))
+        self.assertIn("logbot-agent: write changes the PLC's process data; add --allow-write to confirm", proc.stderr)
+        self.assertEqual(self.raw(8, 2), b"\xff\xfe", "nothing written")
+
+    def test_every_writable_type_round_trips(self):
+        # (tag, address, type, text, expected read-back, start byte, expected bytes)
+        cases = [
+            ("byte", "DB10.DBB80", "BYTE", "200", 200, 80, bytes([200])),
+            ("word", "DB10.DBW82", "WORD", "65535", 65535, 82, b"\xff\xff"),
+            ("dword", "DB10.DBD84", "DWORD", "4294967295", 4294967295, 84, b"\xff\xff\xff\xff"),
+            ("int", "DB10.DBW88", "INT", "-32768", -32768, 88, b"\x80\x00"),
+            ("dint", "DB10.DBD90", "DINT", "-2147483648", -2147483648, 90, b"\x80\x00\x00\x00"),
+            ("uint", "DB10.DBW94", "UINT", "54321", 54321, 94, struct.pack(">H", 54321)),
+            ("udint", "DB10.DBD96", "UDINT", "3000000000", 3000000000, 96, struct.pack(">I", 3000000000)),
+            ("real", "DB10.DBD100", "REAL", "-3.75", -3.75, 100, struct.pack(">f", -3.75)),
+            ("lreal", "DB10.DBB104", "LREAL", "2.718281828459045", 2.718281828459045, 104,
+             struct.pack(">d", 2.718281828459045)),
+            ("time", "DB10.DBD112", "TIME", "T#1h2m3s4ms", 3723004, 112, struct.pack(">i", 3723004)),
+            ("time_negative", "DB10.DBD116", "TIME", "-1500", -1500, 116, struct.pack(">i", -1500)),
+            ("date", "DB10.DBW120", "DATE", "D#2030-01-31", "2030-01-31", 120,
+             struct.pack(">H", (date(2030, 1, 31) - date(1990, 1, 1)).days)),
+            # 2030-01-31 is a Thursday: weekday 5 (1 = Sunday) in the last nibble.
+            ("date_and_time", "DB10.DBB122", "DATE_AND_TIME", "DT#2030-01-31-23:59:58.999",
+             "2030-01-31T23:59:58.999", 122, bytes([0x30, 0x01, 0x31, 0x23, 0x59, 0x58, 0x99, 0x95])),
+            ("string", "DB10.DBB130", "STRING[10]", "'abc'", "abc", 130, bytes([10, 3]) + b"abc"),
+            ("char", "DB10.DBB142", "CHAR", "x", "x", 142, b"x"),
+            ("m_word", "MW40", "WORD", "4660", 4660, None, None),
+            ("q_byte", "QB10", "BYTE", "7", 7, None, None),
+        ]
+        config = self.config(self.peer.port, [(c[0], c[1], c[2]) for c in cases])
+        for tag, _, _, text, expected, start, wire in cases:
+            with self.subTest(tag=tag):
+                self.write_and_check(config, tag, text, expected)
+                if wire is not None:
+                    self.assertEqual(self.raw(start, len(wire)).hex(), wire.hex())
+        self.assertEqual(self.raw(40, 2, area="MK", db=0), b"\x12\x34")
+        self.assertEqual(self.raw(10, 1, area="PA", db=0), b"\x07")
+        # The known values next to the written range are untouched.
+        self.assertEqual(self.raw(70, 1), b"Z")
+
+    def test_s5time_round_trips(self):
+        config = self.config(self.peer.port, [("s5", "DB10.DBW150", "S5TIME")])
+        for text, milliseconds in (("S5T#10s", 10000), ("S5T#2h46m30s", 9990000), ("120", 120)):
+            with self.subTest(text=text):
+                self.write_and_check(config, "s5", text, milliseconds)
+                word = int.from_bytes(self.raw(150, 2), "big")
+                base = [10, 100, 1000, 10000][word >> 12 & 3]
+                digits = word & 0xFFF
+                count = (digits >> 8) * 100 + (digits >> 4 & 0xF) * 10 + (digits & 0xF)
+                self.assertEqual(count * base, milliseconds, f"S5TIME word {word:04x}")
+
+    def test_bit_write_leaves_the_neighbour_bits_alone(self):
+        tags = [("byte", "DB10.DBB160", "")] + [(f"bit{b}", f"DB10.DBX160.{b}", "") for b in range(8)]
+        tags += [("m_byte", "MB50", ""), ("m_bit3", "M50.3", "")]
+        config = self.config(self.peer.port, tags)
+        self.write_and_check(config, "byte", "165", 0xA5, printed="165")  # 1010 0101
+        self.write_and_check(config, "bit1", "TRUE", True, printed="TRUE")
+        self.write_and_check(config, "bit7", "0", False)
+        result = plc.read_tags(config)
+        self.assertEqual(result.returncode, 0, result.describe())
+        self.assert_good(result, "byte", 0x27)  # 0010 0111
+        for bit in range(8):
+            self.assert_good(result, f"bit{bit}", bool(0x27 >> bit & 1))
+        self.assertEqual(self.raw(160, 1), b"\x27")
+        self.assertEqual(self.raw(159, 1) + self.raw(161, 1), b"\x00\x00", "neighbour bytes untouched")
+
+        self.write_and_check(config, "m_byte", "255", 255)
+        self.write_and_check(config, "m_bit3", "FALSE", False)
+        self.assertEqual(self.raw(50, 1, area="MK", db=0), b"\xf7")
+
+    def test_a_value_the_type_cannot_hold_is_refused(self):
+        config = self.config(self.peer.port, [("byte", "DB10.DBB170", "BYTE"), ("string", "DB10.DBB172", "STRING[4]"),
+                                              ("int", "DB10.DBW8", "INT")])
+        for tag, text in (("byte", "256"), ("byte", "-1"), ("string", "'too long'"), ("int", "abc")):
+            with self.subTest(tag=tag, text=text):
+                proc = plc.write_tag(config, tag, text)
+                self.assertNotEqual(proc.returncode, 0, plc.describe(proc))
+                self.assertTrue(proc.stderr.strip(), "says why")
+        self.assertEqual(self.raw(170, 1) + self.raw(8, 2), b"\x00\xff\xfe", "nothing written")
+
+    def test_write_to_a_missing_data_block_names_the_return_code(self):
+        config = self.config(self.peer.port, [("missing", "DB3.DBW0", "INT")])
+        proc = plc.write_tag(config, "missing", "1")
+        self.assertEqual(proc.returncode, 1, plc.describe(proc))
+        self.assertRegex(proc.stderr, r"(?i)0x0A")
+
+
+class S7RunTest(S7TestCase):
+    """`logbot-agent run` polls the PLC: connection events and poll statistics in its log, a
+    disconnection when the PLC goes away and a reconnection when it is back on the same port."""
+
+    def test_run_logs_connection_events_and_statistics(self):
+        peer = self.start_server("known")
+        server = cloud.CloudServer(["--device-listen", "127.0.0.1:0"])
+        server.__enter__()
+        self.addCleanup(server.__exit__, None, None, None)
+        server.start()
+        org = server.create_org("acme", "alice@example.com")
+        alice = server.login("alice@example.com")
+        resp = alice.post(f"/api/v1/orgs/{org.id}/devices", {"name": "press 1", "site": "plant 1"})
+        self.assertEqual(resp.status, 201, str(resp))
+        state = os.path.join(self.tmp, "state")
+        enrol = plc.run_agent("enroll", "--token", resp.json()["enrolment_token"], "--state-dir", state)
+        self.assertEqual(enrol.returncode, 0, plc.describe(enrol))
+
+        config = plc.write_agent_config(
+            self.tmp, [plc.s7_plc("press", peer.port, timeout="1s", reconnect_min="200ms", reconnect_max="1s")],
+            [{"name": "press.real", "plc": "press", "address": "DB10.DBD20", "type": "REAL", "group": "fast"},
+             {"name": "press.flag", "plc": "press", "address": "M0.7", "group": "fast"}],
+            poll_groups={"fast": {"interval": "100ms", "report": "always"}})
+        agent = plc.AgentProcess("--state-dir", state, "--config", config, "--statistics-interval", "1",
+                                 log_dir=self.tmp)
+        self.addCleanup(agent.stop)
+
+        def wait_log(pattern: str, count: int = 1, timeout: float = 15) -> str:
+            deadline = time.monotonic() + timeout
+            while True:
+                text = agent.log_text()
+                if len(re.findall(pattern, text)) >= count:
+                    return text
+                if not agent.running:
+                    self.fail(f"the agent exited with {agent.proc.returncode}\n{agent.describe()}")
+                if time.monotonic() > deadline:
+                    self.fail(f"agent log has not {count}x {pattern!r} within {timeout}s\n{agent.describe()}")
+                time.sleep(0.1)
+
+        connected = rf"PLC press: connected \(S7 127\.0\.0\.1:{peer.port} rack 0 slot 1, OP connection, PDU \d+ bytes"
+        statistics = (r"poll group fast: (\d+) cycles, 1 round trips/cycle \(minimum 1\), jitter mean [\d.]+ ms "
+                      r"p99 [\d.]+ ms max [\d.]+ ms, \d+ overruns \(PLC press, 2 tags")
+        wait_log(connected)
+        log = wait_log(statistics, count=2)
+        cycles = [int(n) for n in re.findall(statistics, log)]
+        self.assertGreater(cycles[-1], cycles[0], "the statistics count the cycles")
+
+        port = peer.port
+        peer.proc.kill()  # the PLC goes away without a goodbye
+        peer.proc.wait(timeout=10)
+        wait_log(rf"PLC press: disconnected: .*127\.0\.0\.1:{port}", timeout=10)
+        # The PLC is away: reconnection attempts fail and are retried, the agent keeps running.
+        time.sleep(1.5)
+        self.assertTrue(agent.running, agent.describe())
+
+        plc.start_s7_peer("known", port=port, cleanup=self.addCleanup)
+        wait_log(connected, count=2, timeout=15)
+        wait_log(r"\(PLC press, 2 tags, 1 reconnects\)", timeout=10)
+        self.assertEqual(agent.stop(), 0, agent.describe())
+
+
+if __name__ == "__main__":
+    unittest.main()
