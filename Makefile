@@ -5,7 +5,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 15
 JOBS       ?= $(shell nproc)
 
-.PHONY: all build setup test unit demo test-asan fuzz fuzz-build format lint clean
+.PHONY: all build setup test unit demo bench test-asan fuzz fuzz-build format lint clean
 
 all: build
 
@@ -25,6 +25,10 @@ test: setup build
 
 demo: setup build
 	scripts/demo
+
+# The benchmarks that docs/PERFORMANCE.md records (S7 reads against the snap7 server).
+bench: setup build
+	scripts/bench-s7 $(BUILD)
 
 # The whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer.
 test-asan: setup

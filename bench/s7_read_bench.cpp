@@ -44,8 +44,8 @@ struct Options {
   unsigned cycles = 200;
   unsigned tags = 1000;
   std::uint64_t seed = 20261127;
-  std::uint16_t pdu_size = 960;
-  std::uint16_t max_gap = 16;
+  std::uint16_t pdu_size = logbot::agent::collect::S7Connection{}.pdu_size;
+  std::uint16_t max_gap = logbot::agent::collect::S7Connection{}.max_gap;  // agent.toml's defaults
   std::string snap7_script;  // empty: no baseline
   std::string node = "node";
 };

@@ -7,8 +7,8 @@
 //   3. runs are packed into PDUs twice, first-fit decreasing and by a balanced fill (see
 //      Packer), and the plan with fewer PDUs is kept; in both, a run that fits no PDU whole is
 //      cut at a piece boundary to fill a PDU, and its tail is placed the same way;
-//      steps 2 and 3 are repeated for merge gaps 0, 1, 2, 4, ... up to max_gap, and the plan
-//      with the fewest PDUs wins;
+//      steps 2 and 3 are repeated for merge gaps 0, 1, 2, 4, ... up to max_gap, then in eighths
+//      around the best of those, and the plan with the fewest PDUs wins;
 //   4. each PDU's items are ordered by address with an odd-length item last (it needs no pad).
 //
 // Wire layout the arithmetic follows (S7comm Read Var, every size in bytes):
@@ -383,11 +383,25 @@ ReadPlan plan_reads(std::span<const Address> tags, const PduLimits& limits, std:
   const Packer packer(pdu_size, max_items);
   const std::size_t gap_limit = std::min(max_gap, payload);
   std::vector<OpenPdu> packed = pack_with_gap(areas, 0, payload, packer);
-  for (std::size_t gap = 1; gap <= gap_limit; gap = gap < gap_limit && gap * 2 > gap_limit ? gap_limit : gap * 2) {
+  std::size_t best_gap = 0;
+  const auto try_gap = [&](std::size_t gap) {
     std::vector<OpenPdu> candidate = pack_with_gap(areas, gap, payload, packer);
-    if (std::tuple(candidate.size(), wire_bytes(candidate)) < std::tuple(packed.size(), wire_bytes(packed)))
+    if (std::tuple(candidate.size(), wire_bytes(candidate)) < std::tuple(packed.size(), wire_bytes(packed))) {
       packed = std::move(candidate);
+      best_gap = gap;
+    }
+  };
+  for (std::size_t gap = 1; gap <= gap_limit; gap = gap < gap_limit && gap * 2 > gap_limit ? gap_limit : gap * 2) {
+    try_gap(gap);
     if (gap == gap_limit) break;
+  }
+  // Then a finer look between half and twice the best power of two (eighths of it): the
+  // best gap for scattered tags is where the item limit and the bytes bind together.
+  if (best_gap >= 8) {
+    const std::size_t step = best_gap / 8;
+    const std::size_t coarse = best_gap;
+    for (std::size_t gap = coarse / 2 + step; gap < std::min(coarse * 2, gap_limit); gap += step)
+      if (gap != coarse) try_gap(gap);
   }
 
   for (OpenPdu& open : packed) {
