@@ -497,8 +497,9 @@ class S7RunTest(S7TestCase):
     """`logbot-agent run` polls the PLC: connection events and poll statistics in its log, a
     disconnection when the PLC goes away and a reconnection when it is back on the same port."""
 
-    def test_run_logs_connection_events_and_statistics(self):
-        peer = self.start_server("known")
+    def enrolled_agent(self, port: int) -> plc.AgentProcess:
+        """Enrols an agent at a fresh cloud and starts `logbot-agent run` polling two tags of
+        an S7 PLC at 127.0.0.1:port every 100 ms, with statistics every second."""
         server = cloud.CloudServer(["--device-listen", "127.0.0.1:0"])
         server.__enter__()
         self.addCleanup(server.__exit__, None, None, None)
@@ -512,25 +513,33 @@ class S7RunTest(S7TestCase):
         self.assertEqual(enrol.returncode, 0, plc.describe(enrol))
 
         config = plc.write_agent_config(
-            self.tmp, [plc.s7_plc("press", peer.port, timeout="1s", reconnect_min="200ms", reconnect_max="1s")],
+            self.tmp, [plc.s7_plc("press", port, timeout="1s", reconnect_min="200ms", reconnect_max="1s")],
             [{"name": "press.real", "plc": "press", "address": "DB10.DBD20", "type": "REAL", "group": "fast"},
              {"name": "press.flag", "plc": "press", "address": "M0.7", "group": "fast"}],
             poll_groups={"fast": {"interval": "100ms", "report": "always"}})
         agent = plc.AgentProcess("--state-dir", state, "--config", config, "--statistics-interval", "1",
                                  log_dir=self.tmp)
         self.addCleanup(agent.stop)
+        return agent
+
+    def wait_log(self, agent: plc.AgentProcess, pattern: str, count: int = 1, timeout: float = 15) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            text = agent.log_text()
+            if len(re.findall(pattern, text)) >= count:
+                return text
+            if not agent.running:
+                self.fail(f"the agent exited with {agent.proc.returncode}\n{agent.describe()}")
+            if time.monotonic() > deadline:
+                self.fail(f"agent log has not {count}x {pattern!r} within {timeout}s\n{agent.describe()}")
+            time.sleep(0.1)
+
+    def test_run_logs_connection_events_and_statistics(self):
+        peer = self.start_server("known")
+        agent = self.enrolled_agent(peer.port)
 
         def wait_log(pattern: str, count: int = 1, timeout: float = 15) -> str:
-            deadline = time.monotonic() + timeout
-            while True:
-                text = agent.log_text()
-                if len(re.findall(pattern, text)) >= count:
-                    return text
-                if not agent.running:
-                    self.fail(f"the agent exited with {agent.proc.returncode}\n{agent.describe()}")
-                if time.monotonic() > deadline:
-                    self.fail(f"agent log has not {count}x {pattern!r} within {timeout}s\n{agent.describe()}")
-                time.sleep(0.1)
+            return self.wait_log(agent, pattern, count, timeout)
 
         connected = rf"PLC press: connected \(S7 127\.0\.0\.1:{peer.port} rack 0 slot 1, OP connection, PDU \d+ bytes"
         statistics = (r"poll group fast: (\d+) cycles, 1 round trips/cycle \(minimum 1\), jitter mean [\d.]+ ms "
@@ -551,6 +560,26 @@ class S7RunTest(S7TestCase):
         plc.start_s7_peer("known", port=port, cleanup=self.addCleanup)
         wait_log(connected, count=2, timeout=15)
         wait_log(r"\(PLC press, 2 tags, 1 reconnects\)", timeout=10)
+        self.assertEqual(agent.stop(), 0, agent.describe())
+
+
+    def test_run_keeps_trying_a_plc_that_is_unreachable_at_start(self):
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+        probe.close()  # nothing listens there until the PLC starts below
+        agent = self.enrolled_agent(port)
+        down = rf"PLC press: disconnected: .*127\.0\.0\.1:{port}"
+        self.wait_log(agent, down, timeout=10)
+        # Several failed attempts (reconnect_min 200 ms, at most 1 s apart), one log line:
+        # the connection state is reported when it changes, not on every retry.
+        time.sleep(2.5)
+        self.assertTrue(agent.running, agent.describe())
+        self.assertEqual(len(re.findall(down, agent.log_text())), 1, agent.describe())
+
+        self.start_server("known", port=port)
+        self.wait_log(agent, rf"PLC press: connected \(S7 127\.0\.0\.1:{port} ", timeout=15)
+        self.wait_log(agent, r"poll group fast: \d+ cycles, 1 round trips/cycle", timeout=10)
         self.assertEqual(agent.stop(), 0, agent.describe())
 
 
