@@ -368,6 +368,31 @@ class S7DownTest(S7TestCase):
         self.assertFalse(summary["connected"], summary)
         self.assertIn(f"127.0.0.1:{port}", summary["error"], summary)
 
+    def test_plc_connections_leave_from_the_automation_side_address(self):
+        peer = self.start_server("known")
+        tags = [{"name": "real", "plc": "press", "address": "DB10.DBD20", "type": "REAL"}]
+        for local in ("127.0.0.1", "127.0.0.2"):
+            with plc.S7RequestCounter(peer.port) as relay:
+                config = plc.write_agent_config(self.tmp, [plc.s7_plc("press", relay.port)], tags,
+                                                automation={"bind_address": local})
+                result = plc.read_tags(config)
+            self.assertEqual(result.returncode, 0, result.describe())
+            self.assert_good(result, "real", 21.5)
+            self.assertEqual(relay.client_addresses, [local], "the connection comes from the bind address")
+
+    def test_an_automation_address_not_on_this_machine_cannot_bind(self):
+        peer = self.start_server("known")
+        tags = [{"name": "real", "plc": "press", "address": "DB10.DBD20", "type": "REAL"}]
+        with plc.S7RequestCounter(peer.port) as relay:
+            config = plc.write_agent_config(self.tmp, [plc.s7_plc("press", relay.port)], tags,
+                                            automation={"bind_address": "192.0.2.1"})
+            result = plc.read_tags(config)
+        self.assertEqual(result.returncode, 1, result.describe())
+        self.assertEqual(result.row("real")["quality"], "bad")
+        self.assertRegex(result.plcs["press"]["error"], r"192\.0\.2\.1", result.describe())
+        self.assertRegex(result.plcs["press"]["error"], r"(?i)bind", result.describe())
+        self.assertEqual(relay.client_addresses, [], "nothing reached the network")
+
     def test_silent_peer_times_out_within_the_timeout(self):
         # Accepts TCP and never answers the COTP connection request.
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as silent:

@@ -320,6 +320,7 @@ class S7RequestCounter:
         self.read_items = 0
         self.write_requests = 0
         self.connections = 0
+        self.client_addresses = []  # the agent's source address of each connection
         self._lock = threading.Lock()
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._listener.bind(("127.0.0.1", 0))
@@ -351,11 +352,12 @@ class S7RequestCounter:
         import threading
         while not self._stopping.is_set():
             try:
-                client, _ = self._listener.accept()
+                client, (client_address, _) = self._listener.accept()
             except self._socket_module.timeout:
                 continue
             except OSError:
                 return
+            self.client_addresses.append(client_address)
             server = self._socket_module.create_connection(("127.0.0.1", self.target_port), timeout=5)
             client.settimeout(None)
             server.settimeout(None)
