@@ -1,5 +1,6 @@
 // logbot-agent: the edge agent (PLC collectors, store-and-forward buffer, mTLS uplink).
-// This release carries its identity and on-boarding (commands in agent/commands.cpp).
+// Commands (agent/commands.cpp): id, enroll, run (the uplink and the PLC poll scheduler),
+// and the commissioning commands read and write. The buffer is not implemented yet.
 #include <iostream>
 
 #include "agent/commands.hpp"
