@@ -173,7 +173,12 @@ int run_uplink_service(const RunOptions& run_options, std::ostream& err) {
                                                         : ", local address " + config.automation_bind_address);
     scheduler = std::make_unique<collect::Scheduler>(
         automation, reading_log, collect::default_driver_factory(config.automation_bind_address));
-    scheduler->start();
+    try {
+      scheduler->start();  // std::system_error when the system refuses a thread
+    } catch (const std::exception& error) {
+      return fail(err, std::string("cannot start the PLC collectors: ") + error.what() +
+                           " (the system refused a thread; check the limits on processes and memory)");
+    }
     schedule_statistics();
   }
 

@@ -407,6 +407,13 @@ TEST(AgentConfigAutomation, PlcErrorsNameTheirPlace) {
 
   const std::string modbus = "[[plc]]\nname = \"m\"\nprotocol = \"modbus\"\nhost = \"10.0.0.1\"\n";
   EXPECT_EQ(error_of(modbus + "unit_id = 256\n"), "agent.toml:5:11: plc 'm': 'unit_id' must be an integer from 0 to 255");
+  // Reserved by Modbus and refused by libmodbus: an error at load time, not at every connect.
+  EXPECT_EQ(error_of(modbus + "unit_id = 248\n"),
+            "agent.toml:5:11: plc 'm': 'unit_id' 248 is reserved in Modbus: use 0 to 247, or 255 for a device "
+            "addressed by its IP address alone");
+  EXPECT_EQ(error_of(modbus + "unit_id = 254\n").substr(0, 40), "agent.toml:5:11: plc 'm': 'unit_id' 254 ");
+  EXPECT_TRUE(parse_agent_config(modbus + "unit_id = 247\n", "agent.toml"));
+  EXPECT_TRUE(parse_agent_config(modbus + "unit_id = 255\n", "agent.toml"));
   EXPECT_EQ(error_of(modbus + "max_registers = 126\n"),
             "agent.toml:5:17: plc 'm': 'max_registers' must be an integer from 1 to 125");
   EXPECT_EQ(error_of(modbus + "max_gap = 125\n"), "agent.toml:5:11: plc 'm': 'max_gap' must be an integer from 0 to 124");

@@ -135,6 +135,25 @@ TEST(CommissionRead, AllGoodPrintsAnAlignedTableAndExitsZero) {
       << result.out;
 }
 
+// Columns are counted in characters, not bytes: S7 STRINGs are Latin-1 decoded to UTF-8, so
+// "Müller" is 6 characters in 7 bytes. C1 controls (U+009B is a CSI to many terminals) are
+// masked like C0 ones.
+TEST(CommissionRead, TheTableAlignsNonAsciiValuesAndMasksC1Controls) {
+  const CollectConfig config = test_config();
+  Script script;
+  script.readings = {{0, good(std::int64_t{2})},
+                     {1, good(std::string("M\xC3\xBCller"))},
+                     {2, good(std::string("a\xC2\x9B" "2J"))}};
+  const Output result = read(config, script);
+  EXPECT_EQ(result.status, 0) << result.err;
+  const std::string table =
+      "TAG                VALUE     QUALITY  TIME                      STATUS\n"
+      "press.speed        1         good     2026-11-27T23:59:01.123Z\n"
+      "press.temperature  \"M\xC3\xBCller\"  good     2026-11-27T23:59:01.123Z\n"
+      "dosing.flow        \"a?2J\"    good     2026-11-27T23:59:01.123Z\n";
+  EXPECT_EQ(result.out.substr(0, table.size()), table);
+}
+
 TEST(CommissionRead, JsonLinesKeepRealsReal) {
   const CollectConfig config = test_config();
   Script script;

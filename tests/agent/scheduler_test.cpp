@@ -13,6 +13,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -439,6 +440,48 @@ TEST(SchedulerLoop, AMissingDriverIsAConnectionErrorNotACrash) {
   scheduler.stop();
   const auto events = sink.events();
   EXPECT_EQ(events[0], "plc0 disconnected: PLC 'test': this build of logbot-agent has no S7 driver");
+}
+
+// A driver (or sink) that throws is a bug, but it must not reach std::terminate through the
+// worker thread: the PLC stops, its tags turn bad, and the other PLCs and the agent go on.
+TEST(SchedulerLoop, AnExceptionInAWorkerStopsThatPlcVisiblyInsteadOfTerminating) {
+  CollectConfig config = test_config(1);
+  config.plcs.push_back(config.plcs[0]);
+  config.plcs[1].name = "other";
+  TagConfig other_tag;
+  other_tag.name = "other.tag";
+  other_tag.plc = 1;
+  config.tags.push_back(other_tag);
+  RecordingSink sink;
+  Scheduler scheduler(config, sink, [](const CollectConfig&, std::size_t plc, std::span<const std::size_t>) {
+    auto driver = std::make_unique<ScriptedDriver>();
+    driver->on_read = [plc](int call, std::span<const std::size_t>, std::span<Reading> out) -> DriverResult<void> {
+      if (plc == 0 && call == 1) throw 42;  // not even a std::exception
+      if (plc == 1 && call == 1) throw std::runtime_error("broken invariant");
+      out[0] = good(std::int64_t{3});
+      return {};
+    };
+    return std::unique_ptr<PlcDriver>(std::move(driver));
+  });
+  scheduler.start();
+  ASSERT_TRUE(sink.wait_for([](const auto& events) {
+    return std::count_if(events.begin(), events.end(), [](const std::string& line) {
+             return line.find("polling stopped by an unexpected error") != std::string::npos &&
+                    line.rfind("plc", 0) == 0;
+           }) == 2;
+  }));
+  scheduler.stop();
+  const auto events = sink.events();
+  EXPECT_EQ(count_of(events, "plc0 disconnected: PLC 'test': polling stopped by an unexpected error (an exception "
+                             "that is not a std::exception); restart logbot-agent and report this"),
+            1u);
+  EXPECT_EQ(count_of(events, "plc1 disconnected: PLC 'other': polling stopped by an unexpected error (broken "
+                             "invariant); restart logbot-agent and report this"),
+            1u);
+  EXPECT_EQ(count_of(events, "t0=bad(PLC 'test': polling stopped by an unexpected error (an exception that is not "
+                             "a std::exception); restart logbot-agent and report this)"),
+            1u);
+  for (const auto& plc : scheduler.statistics()) EXPECT_FALSE(plc.connected);
 }
 
 TEST(SchedulerLoop, PlcsWithoutTagsGetNoWorker) {

@@ -26,14 +26,31 @@ std::int64_t now_ms() {
       .count();
 }
 
-// PLC strings and error texts can hold anything: control characters never reach the terminal.
+// PLC strings and error texts can hold anything: control characters never reach the terminal,
+// neither C0/DEL nor C1 (U+0080..U+009F: in UTF-8 "\xC2\x9B" is a CSI to many terminals, and an
+// S7 STRING's Latin-1 byte 0x9B decodes to just that).
 std::string printable(std::string_view text) {
   std::string out;
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    out += (byte < 0x20 || byte == 0x7f) ? '?' : c;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+        static_cast<unsigned char>(text[i + 1]) <= 0x9F) {
+      out += '?';
+      ++i;
+      continue;
+    }
+    out += (byte < 0x20 || byte == 0x7f) ? '?' : text[i];
   }
   return out;
+}
+
+// Terminal columns of UTF-8 text: one per character, not per byte, so a value such as
+// "Müller" (an S7 STRING decoded from Latin-1) does not shift the columns after it.
+std::size_t display_width(std::string_view text) {
+  std::size_t width = 0;
+  for (char c : text)
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++width;  // continuation bytes take no column
+  return width;
 }
 
 std::string plural(std::size_t count, std::string_view noun) {
@@ -182,12 +199,12 @@ void print_table(const CollectConfig& config, const std::vector<PlcRead>& runs, 
   std::array<std::size_t, 5> widths{};
   for (const auto& row : rows)
     for (std::size_t column = 0; column < row.size(); ++column)
-      widths[column] = std::max(widths[column], row[column].size());
+      widths[column] = std::max(widths[column], display_width(row[column]));
   for (const auto& row : rows) {
     std::string line;
     for (std::size_t column = 0; column < row.size(); ++column) {
       line += row[column];
-      if (column + 1 < row.size()) line += std::string(widths[column] - row[column].size() + 2, ' ');
+      if (column + 1 < row.size()) line += std::string(widths[column] - display_width(row[column]) + 2, ' ');
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();  // STATUS is empty when good
     out << line << "\n";

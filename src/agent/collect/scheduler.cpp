@@ -146,12 +146,14 @@ class Scheduler::Worker {
     }
   }
 
+  // An exception escaping a thread's function calls std::terminate: every one is caught here.
   void run() noexcept {
     try {
       poll();
     } catch (const std::exception& error) {
-      // A broken invariant (not a PLC problem: those are values): this PLC stops, the agent does not.
-      spdlog::critical("PLC {}: polling stopped by an unexpected error: {}", name(), error.what());
+      stopped_by(error.what());
+    } catch (...) {
+      stopped_by("an exception that is not a std::exception");
     }
   }
 
@@ -225,6 +227,23 @@ class Scheduler::Worker {
       if (!run_cycle(*group)) retry_at = SteadyClock::now() + backoff_.next();
     }
     driver_->disconnect();
+  }
+
+  // A broken invariant (not a PLC problem: those are values): this PLC stops, the agent does
+  // not. Its tags turn bad and its connection is reported down, so the stop is visible
+  // downstream instead of leaving the last good values standing.
+  void stopped_by(const char* what) noexcept {
+    try {
+      spdlog::critical("PLC {}: polling stopped by an unexpected error: {}", name(), what);
+      {
+        std::lock_guard lock(statistics_mutex_);
+        link_ = Link::unknown;  // report even when already down: the reason is new
+      }
+      on_failure("PLC '" + name() + "': polling stopped by an unexpected error (" + what +
+                 "); restart logbot-agent and report this");
+    } catch (...) {
+      // The sink or the log failed as well: nothing more can be done on this thread.
+    }
   }
 
   void on_connected() {

@@ -304,8 +304,14 @@ collect::PlcConfig parse_plc(const toml::table& table, const std::string& source
   } else {
     collect::ModbusConnection connection;
     if (port) connection.port = static_cast<std::uint16_t>(*port);
-    if (auto value = integer_setting(table, "unit_id", entry, 0, 255))
+    if (auto value = integer_setting(table, "unit_id", entry, 0, 255)) {
+      // Modbus TCP reserves 248..254 (libmodbus refuses them): caught here, not at every connect.
+      if (*value >= 248 && *value <= 254)
+        problem_at(entry, *table.get("unit_id"),
+                   "'unit_id' " + std::to_string(*value) +
+                       " is reserved in Modbus: use 0 to 247, or 255 for a device addressed by its IP address alone");
       connection.unit_id = static_cast<std::uint8_t>(*value);
+    }
     if (auto value = duration_setting(table, "pause_after_connect", entry, Milliseconds(0), Milliseconds(60'000)))
       connection.pause_after_connect = *value;
     if (auto value =
