@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -237,8 +238,12 @@ class ScriptedDriver final : public PlcDriver {
     if (!result) connected_ = false;
     return result;
   }
-  DriverResult<void> write(std::size_t, const Value&) override { return DriverError{"read-only test driver"}; }
+  DriverResult<void> write(std::size_t, const Value&) override {
+    if (write_calls) ++*write_calls;
+    return DriverError{"read-only test driver"};
+  }
   std::string describe() const override { return "scripted PLC"; }
+  std::shared_ptr<std::atomic<int>> write_calls;  // counts write() calls when set
 
  private:
   int connects_ = 0;
@@ -412,6 +417,27 @@ TEST(SchedulerLoop, GroupsThatReportAlwaysDeliverEveryCycle) {
   scheduler.start();
   ASSERT_TRUE(sink.wait_for([](const auto& events) { return count_of(events, "t0=7") >= 3; }));
   scheduler.stop();
+}
+
+// The collector only reads: writing is the commissioning command's, behind --allow-write.
+TEST(SchedulerLoop, TheCollectorNeverWrites) {
+  const CollectConfig config = test_config(2, true);
+  RecordingSink sink;
+  auto writes = std::make_shared<std::atomic<int>>(0);
+  Scheduler scheduler(config, sink, factory_of([writes](ScriptedDriver& driver) {
+                        driver.write_calls = writes;
+                        // Good cycles, a failed one (reconnect), good cycles again.
+                        driver.on_read = [](int call, std::span<const std::size_t>,
+                                            std::span<Reading> out) -> DriverResult<void> {
+                          if (call == 2) return DriverError{"connection reset"};
+                          for (auto& reading : out) reading = good(std::int64_t{call});
+                          return {};
+                        };
+                      }));
+  scheduler.start();
+  ASSERT_TRUE(sink.wait_for([](const auto& events) { return count_of(events, "t0=5 t1=5") >= 1; }));
+  scheduler.stop();
+  EXPECT_EQ(writes->load(), 0);
 }
 
 TEST(SchedulerLoop, StopWakesAWorkerWaitingToReconnect) {
