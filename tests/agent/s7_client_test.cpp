@@ -400,6 +400,32 @@ TEST_F(S7ClientTest, SmallPduSizeIsAcceptedAndLimitsTheSession) {
   EXPECT_EQ(session->parallel_jobs, 3);
 }
 
+TEST_F(S7ClientTest, APlcOfferingMoreThanAskedCannotSendMoreThanAsked) {
+  // Asked for 480, the PLC offers 65535, then streams data TPDUs without EOT: the answer is
+  // cut off at the 480 bytes the session uses, not buffered up to 64 KiB until the timeout.
+  const Bytes fragment(200, 0x55);
+  ScriptedPeer peer(with(handshake(65535, 1), {receive(), send(data_tpdu(fragment, false)),
+                                               send(data_tpdu(fragment, false)), send(data_tpdu(fragment, false))}));
+  auto session = connect(peer);
+  ASSERT_TRUE(session) << session.error();
+  EXPECT_EQ(session->pdu_size, 480);
+  auto answers = run(io_, client_.read(kOneItem));
+  ASSERT_FALSE(answers);
+  EXPECT_TRUE(contains(answers.error(), "S7 PDU longer than the negotiated PDU size of 480 bytes"));
+  EXPECT_FALSE(client_.is_open());
+}
+
+TEST_F(S7ClientTest, AnAnswerToAReferenceAlreadyAnsweredIsRefused) {
+  // The PLC answers reference 2 twice while reference 3 is still in flight.
+  const ReadPlan plan = plan_of({{db_item(10, 0, 4)}, {db_item(11, 0, 4)}});
+  ScriptedPeer peer(with(handshake(480, 2), {receive(), receive(), send(one_item_ack(2)), send(one_item_ack(2))}));
+  ASSERT_TRUE(connect(peer));
+  auto answers = run(io_, client_.read(plan));
+  ASSERT_FALSE(answers);
+  EXPECT_TRUE(contains(answers.error(), "PDU reference 2, which matches no Read Var request in flight"));
+  EXPECT_FALSE(client_.is_open());
+}
+
 TEST_F(S7ClientTest, ErrorClassInAckData) {
   ScriptedPeer peer(with(handshake(), {receive(), send(data_tpdu(frame({
                                                       0x32, 0x03, 0x00, 0x00, 0x00, 0x02,  // ack_data, reference 2
@@ -669,6 +695,82 @@ TEST(S7Driver, WriteRefusalNamesTheReturnCode) {
   ASSERT_GE(request.size(), 2u);
   EXPECT_EQ(request[request.size() - 2], 0xFF);
   EXPECT_EQ(request[request.size() - 1], 0xEF);
+}
+
+Address string_tag(std::uint16_t db, std::uint32_t offset, std::uint16_t length) {
+  Address address = tag(db, offset, DataType::String);
+  address.string_length = length;
+  return address;
+}
+
+TEST(S7Driver, ATagSplitAcrossItemsIsJoinedAndABadPartMakesItBad) {
+  // PDU 240: one item carries at most 222 bytes, so the STRING[254] (256 bytes) is read as two
+  // items in two PDUs. With 300 bytes in DB10 both parts arrive; with 230 the second part is
+  // refused, and the string (only it) is bad with the PLC's return code.
+  for (const std::size_t db_size : {std::size_t{300}, std::size_t{230}}) {
+    SCOPED_TRACE("DB10 of " + std::to_string(db_size) + " bytes");
+    Bytes db10(db_size, 0x00);
+    db10[0] = 254;
+    db10[1] = 5;
+    for (std::size_t i = 0; i < 5; ++i) db10[2 + i] = static_cast<std::uint8_t>("hello"[i]);
+    db10[220] = 0x12;
+    db10[221] = 0x34;
+    auto plc = [&](const Bytes& request) { return simulated_plc(request, db10); };
+    ScriptedPeer peer({receive(), send(kConnectionConfirm), receive(), send(setup_ack(1, 240)), answer(plc),
+                       answer(plc)});
+    const std::vector<Address> tags = {string_tag(10, 0, 254), tag(10, 220, DataType::Word)};
+    auto driver = make_s7_driver(plc_config(peer.port()), tags, "");
+    const std::vector<std::size_t> selected = {0, 1};
+    std::vector<collect::Reading> readings(2);
+    collect::ReadStats stats;
+    auto read = driver->read(selected, readings, stats);
+    ASSERT_TRUE(read) << read.error().message;
+    EXPECT_EQ(stats.round_trips, 2u);
+    EXPECT_EQ(readings[1].value, collect::Value(std::uint64_t{0x1234})) << readings[1].status;
+    if (db_size == 300) {
+      EXPECT_EQ(readings[0].quality, collect::Quality::good) << readings[0].status;
+      EXPECT_EQ(readings[0].value, collect::Value(std::string("hello")));
+    } else {
+      EXPECT_EQ(readings[0].quality, collect::Quality::bad);
+      EXPECT_EQ(readings[0].status, "PLC return code 0x0A (object does not exist)");
+      EXPECT_TRUE(std::holds_alternative<std::monostate>(readings[0].value));
+    }
+  }
+}
+
+TEST(S7Driver, StringWriteIsRefusedWhenThePlcDeclaresAnotherMaximum) {
+  // The PLC's string at DB10.DBB0 is a STRING[10]; the tag says STRING[20]: writing its 22
+  // bytes would overwrite the 10 bytes after the string.
+  Bytes db10(32, 0x00);
+  db10[0] = 10;
+  ScriptedPeer peer({receive(), send(kConnectionConfirm), receive(), send(setup_ack(1, 480)),
+                     answer([&](const Bytes& request) { return simulated_plc(request, db10); })});
+  auto driver = make_s7_driver(plc_config(peer.port()), {string_tag(10, 0, 20)}, "");
+  auto written = driver->write(0, collect::Value(std::string("abc")));
+  ASSERT_FALSE(written);
+  EXPECT_TRUE(contains(written.error().message, "the PLC declares this string as STRING[10]"));
+  EXPECT_TRUE(contains(written.error().message, "set the tag's type to STRING[10]"));
+  peer.finish();
+  EXPECT_EQ(peer.received().size(), 3u);  // connection request, setup, the header read: no write
+}
+
+TEST(S7Driver, StringWriteKeepsTheDeclaredMaximumByte) {
+  Bytes db10(32, 0x00);
+  db10[4] = 6;
+  const Bytes write_ack =
+      data_tpdu(frame({0x32, 0x03, 0x00, 0x00, 0x00, 0x03, 0x00, 0x02, 0x00, 0x01, 0x00, 0x00, 0x05, 0x01, 0xFF}));
+  ScriptedPeer peer({receive(), send(kConnectionConfirm), receive(), send(setup_ack(1, 480)),
+                     answer([&](const Bytes& request) { return simulated_plc(request, db10); }), receive(),
+                     send(write_ack)});
+  auto driver = make_s7_driver(plc_config(peer.port()), {string_tag(10, 4, 6)}, "");
+  auto written = driver->write(0, collect::Value(std::string("abc")));
+  ASSERT_TRUE(written) << written.error().message;
+  peer.finish();
+  ASSERT_EQ(peer.received().size(), 4u);
+  const Bytes& request = peer.received()[3];
+  ASSERT_GE(request.size(), 8u);
+  // Maximum 6, current length 3, "abc", the unused characters zero.
+  EXPECT_EQ(Bytes(request.end() - 8, request.end()), frame({6, 3, 'a', 'b', 'c', 0, 0, 0}));
 }
 
 }  // namespace

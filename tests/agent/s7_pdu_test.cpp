@@ -88,6 +88,14 @@ TEST(S7Tpkt, RefusesALengthBelowSeven) {
   EXPECT_TRUE(contains(length.error(), "TPKT length of 6 bytes, below the minimum of 7"));
 }
 
+TEST(S7Tpkt, RefusesEveryLengthThatCannotHoldADataTpduHeader) {
+  for (int length = 0; length < 7; ++length) {
+    auto parsed = parse_tpkt_header(frame({0x03, 0x00, 0x00, length}), 1000);
+    ASSERT_FALSE(parsed) << length;
+    EXPECT_TRUE(contains(parsed.error(), "TPKT length of " + std::to_string(length) + " bytes")) << parsed.error();
+  }
+}
+
 TEST(S7Tpkt, RefusesALengthBeyondThePduSize) {
   auto length = parse_tpkt_header(frame({0x03, 0x00, 0xFF, 0xFF}), tpkt_length_limit(480));
   ASSERT_FALSE(length);

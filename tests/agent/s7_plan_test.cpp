@@ -415,6 +415,30 @@ TEST(S7Plan, ThousandScatteredTagsNeedCloseToTheFewestPdus) {
               plan.pdus.size(), item_count(plan), plan.bytes, bound, plan.minimum_pdus);
 }
 
+TEST(S7Plan, TheGapSearchNeverCostsPdusAndIgnoresTagOrder) {
+  // Gap 0 is one of the candidates, so a wider max_gap can only save PDUs; and the plan (its
+  // items, in order) is the same whatever order the configuration lists the tags in.
+  for (std::uint32_t seed : {3u, 11u, 2026u}) {
+    auto tags = scattered_tags(400, seed, 3000);
+    const PduLimits limits{480, 20};
+    const ReadPlan tight = plan_reads(tags, limits, 0);
+    const ReadPlan wide = plan_reads(tags, limits, 64);
+    EXPECT_LE(wide.pdus.size(), tight.pdus.size()) << "seed " << seed;
+    std::vector<Address> shuffled(tags.rbegin(), tags.rend());
+    std::shuffle(shuffled.begin(), shuffled.end(), std::mt19937(seed));
+    const ReadPlan again = plan_reads(shuffled, limits, 64);
+    ASSERT_EQ(again.pdus.size(), wide.pdus.size()) << "seed " << seed;
+    EXPECT_EQ(again.bytes, wide.bytes);
+    for (std::size_t p = 0; p < wide.pdus.size(); ++p) {
+      ASSERT_EQ(again.pdus[p].items.size(), wide.pdus[p].items.size()) << "seed " << seed << " PDU " << p;
+      for (std::size_t i = 0; i < wide.pdus[p].items.size(); ++i) {
+        const PlannedItem &a = wide.pdus[p].items[i], &b = again.pdus[p].items[i];
+        EXPECT_EQ(std::tie(a.area, a.db, a.start, a.count), std::tie(b.area, b.db, b.start, b.count));
+      }
+    }
+  }
+}
+
 TEST(S7Plan, TinyPduSizesStillProduceValidPlans) {
   const std::vector<Address> tags{tag("DB1.DBB0", "STRING[254]"), tag("T1"), tag("MD0", "REAL")};
   const PduLimits limits{24, 0};

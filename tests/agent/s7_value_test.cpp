@@ -323,6 +323,8 @@ TEST(S7Value, TextOfDurations) {
   text_error(time, "T#1h2");
   EXPECT_NE(text_error(time, "T#25d").find("outside the TIME range"), std::string::npos);
   text_error(time, "T#99999999999999999999d");
+  // 213503982335 days are 2^64 + 34448384 ms: a product that wrapped would pass as 34448384 ms.
+  text_error(time, "T#213503982335d");
 
   const Address s5 = address("T1");
   EXPECT_EQ(from_text(s5, "S5T#10s"), Value{std::int64_t{10000}});

@@ -207,13 +207,14 @@ asio::awaitable<ClientResult<Session>> S7Client::connect(ConnectOptions options)
   auto agreed = parse_setup_communication_response(*answer, reference);
   if (!agreed) co_return fail(agreed.error());
 
-  // The PLC's PDU size bounds what it sends; we plan with the smaller of both.
+  // The negotiated PDU size is the smaller of both (a PLC must not offer more than was asked).
+  // It bounds every request and every answer: an answer longer than it is a fault, so a PLC
+  // offering 65535 bytes cannot make the client buffer more than it asked for.
   session_.pdu_size = std::min(agreed->pdu_size, options_.pdu_size);
   session_.parallel_jobs = static_cast<std::uint16_t>(
       std::clamp<unsigned>(agreed->max_amq_calling, 1u, std::max<unsigned>(1u, options_.max_parallel_jobs)));
-  const std::size_t peer_limit = std::max<std::size_t>(agreed->pdu_size, session_.pdu_size);
-  frame_limit_ = tpkt_length_limit(peer_limit);
-  assembler_.set_limit(peer_limit);
+  frame_limit_ = tpkt_length_limit(session_.pdu_size);
+  assembler_.set_limit(session_.pdu_size);
   if (session_.pdu_size < kSmallestStandardPduSize)
     spdlog::warn(
         "S7 PLC {}:{} negotiated a PDU size of {} bytes, below the {} every S7 CPU supports: reads take "

@@ -102,6 +102,9 @@ class S7Driver final : public collect::PlcDriver {
     auto bytes = encode_value(address, value);
     if (!bytes) return failure("cannot write " + to_string(address) + ": " + bytes.error());
     if (auto connected = connect(); !connected) return connected;
+    if (address.type == DataType::String) {
+      if (auto declared = check_string_declaration(address); !declared) return declared;
+    }
     auto return_code = run(client_.write(address, *bytes));
     if (!return_code) return failure("cannot write " + to_string(address) + ": " + return_code.error());
     if (*return_code != kReturnCodeSuccess)
@@ -130,6 +133,35 @@ class S7Driver final : public collect::PlcDriver {
     if (connection_.local_tsap && connection_.remote_tsap) return {*connection_.local_tsap, *connection_.remote_tsap};
     return {kLocalTsap,
             remote_tsap(static_cast<std::uint8_t>(connection_.connection_type), connection_.rack, connection_.slot)};
+  }
+
+  // A STRING is written whole: its maximum-length byte, its current length and all n
+  // characters. When the PLC declares the string shorter than the tag's STRING[n] (a tag typed
+  // just "STRING" means STRING[254]), that write would overwrite the variables after the
+  // string and give the string a maximum the PLC program does not expect. So the PLC's own
+  // maximum-length byte is read first and must match. Zero is no declaration (raw memory, as
+  // in a freshly created simulator data block) and is accepted.
+  collect::DriverResult<void> check_string_declaration(const Address& address) {
+    PlannedItem header;
+    header.area = address.area;
+    header.db = address.area == Area::data_block ? address.db : std::uint16_t{0};
+    header.start = address.offset;
+    header.count = 1;
+    ReadPlan plan;
+    plan.pdus.push_back(PlannedPdu{{header}});
+    auto answer = run(client_.read(plan));
+    if (!answer) return failure("cannot write " + to_string(address) + ": " + answer.error());
+    const ItemResult& got = answer->front().items.front();
+    if (got.return_code != kReturnCodeSuccess || got.data.size() != 1)
+      return failure("cannot write " + to_string(address) + ": reading the string's maximum length failed: " +
+                     describe_return_code(got.return_code));
+    const unsigned declared = got.data.front();
+    if (declared != 0 && declared != address.string_length)
+      return failure("cannot write " + to_string(address) + ": the PLC declares this string as STRING[" +
+                     std::to_string(declared) + "]; set the tag's type to STRING[" + std::to_string(declared) +
+                     "] (writing " + std::to_string(address.size()) +
+                     " bytes would overwrite what follows the string or corrupt its header)");
+    return {};
   }
 
   collect::DriverError failure(const std::string& message) const {

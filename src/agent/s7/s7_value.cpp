@@ -528,8 +528,9 @@ std::optional<std::int64_t> parse_duration_text(std::string_view text) {
     std::size_t index = next_unit;
     while (index < kUnits.size() && kUnits[index].first != unit) ++index;
     if (index == kUnits.size()) return std::nullopt;  // unknown unit, or out of order
+    // Checked before multiplying: 2^50 days overflow 64 bits and would wrap to a plausible duration.
+    if (amount > (kLimit - total) / kUnits[index].second) return std::nullopt;
     total += amount * kUnits[index].second;
-    if (total > kLimit) return std::nullopt;
     next_unit = index + 1;
     any = true;
   }
