@@ -101,3 +101,15 @@ TEST(CollectValue, QualityAndStatusChanges) {
 
 }  // namespace
 }  // namespace logbot::agent::collect
+
+TEST(CollectValue, RealsReadAsTheirShortestText) {
+  using logbot::agent::collect::widen_real;
+  EXPECT_EQ(widen_real(63.38438f), 63.38438);
+  EXPECT_NE(static_cast<double>(63.38438f), 63.38438);  // what a plain conversion would give
+  EXPECT_EQ(static_cast<float>(widen_real(63.38438f)), 63.38438f);
+  EXPECT_EQ(widen_real(21.5f), 21.5);
+  EXPECT_EQ(widen_real(0.1f), 0.1);
+  EXPECT_EQ(widen_real(-3.4028235e38f), -3.4028235e38);
+  EXPECT_TRUE(std::isnan(widen_real(std::numeric_limits<float>::quiet_NaN())));
+  EXPECT_EQ(widen_real(std::numeric_limits<float>::infinity()), std::numeric_limits<double>::infinity());
+}

@@ -85,4 +85,13 @@ bool changed(const Reading& previous, const Reading& next, double deadband) {
   return previous.value != next.value;
 }
 
+double widen_real(float value) noexcept {
+  if (!std::isfinite(value)) return static_cast<double>(value);
+  std::array<char, 32> text{};
+  const auto written = std::to_chars(text.data(), text.data() + text.size(), value);
+  double result = static_cast<double>(value);
+  if (written.ec == std::errc()) std::from_chars(text.data(), written.ptr, result);
+  return result;
+}
+
 }  // namespace logbot::agent::collect

@@ -26,6 +26,12 @@ struct Reading {
 // strings quoted with '"', '\\' and control characters escaped, no value as "null".
 std::string format_value(const Value& value);
 
+// A 32-bit REAL/FLOAT32 as the double a person reads it as: the double nearest to the float's
+// shortest round-trip text, so 63.38438f becomes 63.38438 (not 63.384380340576171875) in
+// tables, JSON and the time series; converted back to float it is the same float again.
+// NaN and infinities stay what they are.
+double widen_real(float value) noexcept;
+
 // Report-by-exception: true when `next` differs from `previous` by more than `deadband`
 // (numbers, also across integer and real), or at all (other types), or the quality changed,
 // or a bad reading's status changed (a new reason for the failure is news).

@@ -155,7 +155,7 @@ boost::system::result<collect::Value, std::string> decode_registers(const Addres
       return collect::Value{static_cast<std::int64_t>(static_cast<std::int32_t>(static_cast<std::uint32_t>(raw)))};
     case DataType::UInt32: return collect::Value{static_cast<std::uint64_t>(raw)};
     case DataType::Float32:
-      return collect::Value{static_cast<double>(std::bit_cast<float>(static_cast<std::uint32_t>(raw)))};
+      return collect::Value{collect::widen_real(std::bit_cast<float>(static_cast<std::uint32_t>(raw)))};
     case DataType::Float64: return collect::Value{std::bit_cast<double>(raw)};
     case DataType::Bool: break;
   }

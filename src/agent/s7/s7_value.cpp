@@ -601,7 +601,7 @@ boost::system::result<collect::Value, std::string> decode_value(const Address& a
     case DataType::Int: return Value{std::int64_t{static_cast<std::int16_t>(be16(bytes))}};
     case DataType::DInt:
     case DataType::Time: return Value{std::int64_t{static_cast<std::int32_t>(be32(bytes))}};
-    case DataType::Real: return Value{static_cast<double>(std::bit_cast<float>(be32(bytes)))};
+    case DataType::Real: return Value{collect::widen_real(std::bit_cast<float>(be32(bytes)))};
     case DataType::LReal: return Value{std::bit_cast<double>(be64(bytes))};
     case DataType::S5Time: {
       const std::uint16_t word = be16(bytes);
