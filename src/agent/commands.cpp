@@ -12,6 +12,7 @@
 #include "agent/enrol/enrolment.hpp"
 #include "agent/run_command.hpp"
 #include "agent/state/agent_state.hpp"
+#include "common/private_files.hpp"
 #include "common/version.hpp"
 
 namespace logbot::agent {
@@ -98,6 +99,11 @@ int run_agent(int argc, const char* const* argv, std::ostream& out, std::ostream
       ->required();
   write_command->add_flag("--allow-write", write_options.allow_write,
                           "Confirm that this changes the PLC's process data");
+  std::string write_state_dir;
+  write_command->add_option("--state-dir", write_state_dir,
+                            "The agent's state directory, which keeps the write record writes.log (default: "
+                            "agent.toml's state_dir, else " +
+                                std::string(kDefaultStateDir) + ")");
 
   try {
     app.parse(argc, argv);
@@ -118,6 +124,14 @@ int run_agent(int argc, const char* const* argv, std::ostream& out, std::ostream
     if (!config) return fail(err, config.error().message);
     const auto factory = collect::default_driver_factory(config->automation_bind_address);
     if (read_command->parsed()) return collect::read_tags(config->collect, read_options, factory, out, err);
+    // The write record lives in the agent's private state directory.
+    const std::string record_dir = !write_state_dir.empty()    ? write_state_dir
+                                   : !config->state_dir.empty() ? config->state_dir
+                                                                : std::string(kDefaultStateDir);
+    if (auto made = ensure_private_directory(record_dir, "give write --state-dir a directory this user may write");
+        !made)
+      return fail(err, made.error().message);
+    write_options.record_file = (std::filesystem::path(record_dir) / "writes.log").string();
     return collect::write_tag(config->collect, write_options, factory, out, err);
   }
 

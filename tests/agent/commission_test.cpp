@@ -7,8 +7,15 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <sstream>
+#include <string>
+#include <vector>
 
 namespace logbot::agent::collect {
 namespace {
@@ -228,7 +235,7 @@ TEST(CommissionWrite, NeedsTheExplicitFlag) {
   const CollectConfig config = test_config();
   Script script;
   std::ostringstream out, err;
-  WriteOptions options{"press.temperature", "22", false};
+  WriteOptions options{"press.temperature", "22", false, {}};
   EXPECT_EQ(write_tag(config, options, fake_factory(script), out, err), 1);
   EXPECT_EQ(err.str(), "logbot-agent: write changes the PLC's process data; add --allow-write to confirm\n");
   EXPECT_TRUE(script.writes.empty());
@@ -240,7 +247,7 @@ TEST(CommissionWrite, AScaledValueIsConvertedBackAndReadBack) {
   script.readings = {{0, good(std::int64_t{0})}};
   std::ostringstream out, err;
   // press.speed is an INT scaled by 0.5: 21.5 in engineering units is 43 on the PLC.
-  const int status = write_tag(config, WriteOptions{"press.speed", "21.5", true}, fake_factory(script), out, err);
+  const int status = write_tag(config, WriteOptions{"press.speed", "21.5", true, {}}, fake_factory(script), out, err);
   EXPECT_EQ(status, 0) << err.str();
   ASSERT_EQ(script.writes.size(), 1u);
   EXPECT_EQ(script.writes[0].first, 0u);
@@ -249,7 +256,7 @@ TEST(CommissionWrite, AScaledValueIsConvertedBackAndReadBack) {
   EXPECT_EQ(out.str(), "press.speed = 21.5 (written, read back 21.5)\n");
 
   std::ostringstream out2, err2;
-  EXPECT_EQ(write_tag(config, WriteOptions{"press.speed", "fast", true}, fake_factory(script), out2, err2), 1);
+  EXPECT_EQ(write_tag(config, WriteOptions{"press.speed", "fast", true, {}}, fake_factory(script), out2, err2), 1);
   EXPECT_EQ(err2.str(),
             "logbot-agent: tag 'press.speed': 'fast' is not a number (the tag is scaled: give the value in its "
             "units)\n");
@@ -260,13 +267,72 @@ TEST(CommissionWrite, UnknownTagsAndUnreachablePlcsAreErrors) {
   const CollectConfig config = test_config();
   Script script;
   std::ostringstream out, err;
-  EXPECT_EQ(write_tag(config, WriteOptions{"nope", "1", true}, fake_factory(script), out, err), 1);
+  EXPECT_EQ(write_tag(config, WriteOptions{"nope", "1", true, {}}, fake_factory(script), out, err), 1);
   EXPECT_EQ(err.str(), "logbot-agent: no [[tag]] is named 'nope' in the configuration\n");
   script.connect_errors["dosing"] = "PLC dosing: connection refused";
   std::ostringstream out2, err2;
-  EXPECT_EQ(write_tag(config, WriteOptions{"dosing.flow", "1.5", true}, fake_factory(script), out2, err2), 1);
+  EXPECT_EQ(write_tag(config, WriteOptions{"dosing.flow", "1.5", true, {}}, fake_factory(script), out2, err2), 1);
   EXPECT_EQ(err2.str(), "logbot-agent: PLC dosing: connection refused\n");
   EXPECT_TRUE(script.writes.empty());
+}
+
+std::vector<boost::json::object> record_lines(const std::filesystem::path& file) {
+  std::vector<boost::json::object> lines;
+  std::ifstream in(file);
+  for (std::string line; std::getline(in, line);) lines.push_back(boost::json::parse(line).as_object());
+  return lines;
+}
+
+TEST(CommissionWrite, EveryWriteThatReachesAPlcIsRecorded) {
+  const CollectConfig config = test_config();
+  const auto directory = std::filesystem::temp_directory_path() / ("logbot-write-record-" + std::to_string(getpid()));
+  std::filesystem::remove_all(directory);
+  std::filesystem::create_directories(directory);
+  const auto file = directory / "writes.log";
+  Script script;
+  script.readings = {{0, good(std::int64_t{0})}};
+  std::ostringstream out, err;
+  EXPECT_EQ(write_tag(config, WriteOptions{"press.speed", "21.5", true, file.string()}, fake_factory(script), out, err),
+            0)
+      << err.str();
+  script.connect_errors["dosing"] = "PLC dosing: connection refused";
+  EXPECT_EQ(write_tag(config, WriteOptions{"dosing.flow", "1.5", true, file.string()}, fake_factory(script), out, err),
+            1);
+  // Refused before any PLC is contacted: nothing to record.
+  EXPECT_EQ(write_tag(config, WriteOptions{"press.speed", "21.5", false, file.string()}, fake_factory(script), out, err),
+            1);
+
+  const auto lines = record_lines(file);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0].at("tag").as_string(), "press.speed");
+  EXPECT_EQ(lines[0].at("plc").as_string(), "press");
+  EXPECT_EQ(lines[0].at("value").as_string(), "21.5");
+  EXPECT_EQ(lines[0].at("raw").as_string(), "43");
+  EXPECT_EQ(lines[0].at("outcome").as_string(), "written");
+  EXPECT_EQ(lines[0].at("read_back").as_string(), "21.5");
+  EXPECT_FALSE(lines[0].at("user").as_string().empty());
+  EXPECT_EQ(lines[0].at("time").as_string().size(), std::string("2026-11-27T23:59:01.123Z").size());
+  EXPECT_EQ(lines[1].at("outcome").as_string(), "not connected: PLC dosing: connection refused");
+
+  struct stat status {};
+  ASSERT_EQ(::stat(file.c_str(), &status), 0);
+  EXPECT_EQ(status.st_mode & 0777, 0600u);
+  std::filesystem::remove_all(directory);
+}
+
+TEST(CommissionWrite, NoRecordNoWrite) {
+  const CollectConfig config = test_config();
+  const auto directory = std::filesystem::temp_directory_path() / ("logbot-write-norecord-" + std::to_string(getpid()));
+  std::filesystem::remove_all(directory);
+  std::filesystem::create_directories(directory / "writes.log");  // a directory where the file should be
+  Script script;
+  std::ostringstream out, err;
+  EXPECT_EQ(write_tag(config, WriteOptions{"press.speed", "21.5", true, (directory / "writes.log").string()},
+                      fake_factory(script), out, err),
+            1);
+  EXPECT_NE(err.str().find("cannot open the write record"), std::string::npos) << err.str();
+  EXPECT_TRUE(script.writes.empty());
+  std::filesystem::remove_all(directory);
 }
 
 }  // namespace

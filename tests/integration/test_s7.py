@@ -435,6 +435,32 @@ class S7WriteTest(S7TestCase):
         self.assertIn("logbot-agent: write changes the PLC's process data; add --allow-write to confirm", proc.stderr)
         self.assertEqual(self.raw(8, 2), b"\xff\xfe", "nothing written")
 
+    def test_every_write_is_recorded_in_the_state_directory(self):
+        config = self.config(self.peer.port, [("int", "DB10.DBW72", "INT"), ("gone", "DB11.DBW0", "INT")])
+        state = os.path.join(self.tmp, "agent-state")
+        self.assertEqual(plc.write_tag(config, "int", "-42", state_dir=state).returncode, 0)
+        self.assertEqual(plc.write_tag(config, "gone", "1", state_dir=state).returncode, 1)
+        self.assertEqual(plc.write_tag(config, "int", "5", allow_write=False, state_dir=state).returncode, 1)
+        records = plc.write_records(state)
+        self.assertEqual(len(records), 2, records)  # the unconfirmed one never reached the PLC
+        first, second = records
+        self.assertEqual((first["tag"], first["plc"], first["address"], first["value"]),
+                         ("int", "press", "DB10.DBW72", "-42"))
+        self.assertEqual((first["outcome"], first["read_back"]), ("written", "-42"))
+        self.assertTrue(first["user"], first)
+        assert_time_is_now(self, first["time"])
+        self.assertRegex(second["outcome"], r"^refused: .*0x0A", second)
+        self.assertEqual(os.stat(os.path.join(state, "writes.log")).st_mode & 0o777, 0o600)
+
+    def test_a_write_that_cannot_be_recorded_is_not_made(self):
+        config = self.config(self.peer.port, [("int", "DB10.DBW72", "INT")])
+        state = os.path.join(self.tmp, "agent-state")
+        os.makedirs(os.path.join(state, "writes.log"))  # the record cannot be opened
+        proc = plc.write_tag(config, "int", "1234", state_dir=state)
+        self.assertEqual(proc.returncode, 1, plc.describe(proc))
+        self.assertIn("cannot open the write record", proc.stderr)
+        self.assertEqual(self.raw(72, 2), b"\x00\x00", "nothing written")
+
     def test_every_writable_type_round_trips(self):
         # (tag, address, type, text, expected read-back, start byte, expected bytes)
         cases = [

@@ -268,13 +268,26 @@ def read_tags(config: str, *extra, timeout: float = AGENT_TIMEOUT_S) -> ReadResu
     return result
 
 
-def write_tag(config: str, tag: str, value: str, allow_write: bool = True,
+def write_tag(config: str, tag: str, value: str, allow_write: bool = True, state_dir: str | None = None,
               timeout: float = AGENT_TIMEOUT_S) -> subprocess.CompletedProcess:
-    """Runs `logbot-agent write --config CONFIG --tag TAG --value VALUE [--allow-write]`."""
-    args = ["write", "--config", config, "--tag", tag, "--value", value]
+    """Runs `logbot-agent write --config CONFIG --tag TAG --value VALUE --state-dir DIR
+    [--allow-write]`. The write record goes to DIR/writes.log; DIR defaults to "state" next to
+    the configuration file, so tests never touch the machine's own agent state."""
+    if state_dir is None:
+        state_dir = os.path.join(os.path.dirname(os.path.abspath(config)), "state")
+    args = ["write", "--config", config, "--tag", tag, "--value", value, "--state-dir", state_dir]
     if allow_write:
         args.append("--allow-write")
     return run_agent(*args, timeout=timeout)
+
+
+def write_records(state_dir: str) -> list:
+    """The JSON lines of STATE_DIR/writes.log (empty when there is none)."""
+    path = os.path.join(state_dir, "writes.log")
+    if not os.path.exists(path):
+        return []
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,11 +1,18 @@
 #include "agent/collect/commission.hpp"
 
+#include <fcntl.h>
+#include <pwd.h>
+#include <unistd.h>
+
 #include <boost/json.hpp>
 #include <algorithm>
 #include <array>
 #include <charconv>
 #include <chrono>
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <initializer_list>
 #include <optional>
 #include <ostream>
@@ -340,6 +347,61 @@ int read_tags(const CollectConfig& config, const ReadOptions& options, const Dri
   return unreachable ? 1 : some_bad ? 2 : 0;
 }
 
+namespace {
+
+// Who runs the command: the login name of the effective user, and the user sudo ran it for.
+std::string invoking_user() {
+  std::string name = "uid " + std::to_string(geteuid());
+  std::array<char, 4096> buffer{};
+  passwd entry{};
+  passwd* found = nullptr;
+  if (getpwuid_r(geteuid(), &entry, buffer.data(), buffer.size(), &found) == 0 && found != nullptr)
+    name = std::string(found->pw_name) + " (" + name + ")";
+  if (const char* sudo_user = std::getenv("SUDO_USER"); sudo_user != nullptr && *sudo_user != '\0')
+    name += " via sudo by " + std::string(sudo_user);
+  return name;
+}
+
+// The write record of `logbot-agent write`, opened before the PLC is contacted.
+class WriteRecord {
+ public:
+  WriteRecord() = default;
+  WriteRecord(const WriteRecord&) = delete;
+  WriteRecord& operator=(const WriteRecord&) = delete;
+  ~WriteRecord() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  // Empty on success, else why the record cannot be kept.
+  std::string open(const std::string& path) {
+    if (path.empty()) return {};
+    fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd_ < 0)
+      return "cannot open the write record " + path + " (" + std::strerror(errno) +
+             "); writes are made only when they can be recorded: run write as the agent's user, or give "
+             "--state-dir a directory this user may write";
+    path_ = path;
+    return {};
+  }
+
+  // One JSON line; false (with `error` set) when it could not be appended in full.
+  bool append(const boost::json::object& entry, std::string& error) {
+    if (fd_ < 0) return true;
+    const std::string line = boost::json::serialize(entry) + "\n";
+    if (::write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size()) || ::fsync(fd_) != 0) {
+      error = "could not append to the write record " + path_ + " (" + std::strerror(errno) + ")";
+      return false;
+    }
+    return true;
+  }
+
+ private:
+  int fd_ = -1;
+  std::string path_;
+};
+
+}  // namespace
+
 int write_tag(const CollectConfig& config, const WriteOptions& options, const DriverFactory& factory,
               std::ostream& out, std::ostream& err) {
   if (!options.allow_write) return fail(err, "write changes the PLC's process data; add --allow-write to confirm");
@@ -355,9 +417,39 @@ int write_tag(const CollectConfig& config, const WriteOptions& options, const Dr
   if (!driver)
     return fail(err, "PLC '" + plc.name + "': this build of logbot-agent has no " + std::string(protocol_name(plc)) +
                          " driver");
-  if (auto connected = driver->connect(); !connected) return fail(err, connected.error().message);
-  if (auto written = driver->write(0, value->raw); !written)
-    return fail(err, "tag '" + tag.name + "' was not written: " + written.error().message);
+
+  WriteRecord record;
+  if (auto problem = record.open(options.record_file); !problem.empty()) return fail(err, problem);
+  boost::json::object entry{{"time", format_iso8601_ms(now_ms())},
+                            {"user", invoking_user()},
+                            {"tag", tag.name},
+                            {"plc", plc.name},
+                            {"address", tag.address_text},
+                            {"value", options.value},
+                            {"raw", format_value(value->raw)}};
+  // Every outcome is recorded; a write whose record cannot be completed says so.
+  const auto finish = [&](std::string outcome, std::string read_back, int status) {
+    entry["outcome"] = std::move(outcome);
+    if (!read_back.empty()) entry["read_back"] = std::move(read_back);
+    std::string problem;
+    if (!record.append(entry, problem)) {
+      err << kPrefix << printable(problem) << "\n";
+      return 1;
+    }
+    return status;
+  };
+
+  if (auto connected = driver->connect(); !connected) {
+    const int status = finish("not connected: " + connected.error().message, {}, 1);
+    fail(err, connected.error().message);
+    return status;
+  }
+  if (auto written = driver->write(0, value->raw); !written) {
+    driver->disconnect();
+    const int status = finish("refused: " + written.error().message, {}, 1);
+    fail(err, "tag '" + tag.name + "' was not written: " + written.error().message);
+    return status;
+  }
 
   const std::size_t first[] = {0};
   Reading reading;
@@ -366,19 +458,22 @@ int write_tag(const CollectConfig& config, const WriteOptions& options, const Dr
   driver->disconnect();
   const std::string written_text = printable(format_value(value->displayed));
   if (!read) {
+    const int status = finish("written", "failed: " + read.error().message, 2);
     out << tag.name << " = " << written_text << " (written; reading it back failed: " << printable(read.error().message)
         << ")\n";
-    return 2;
+    return status;
   }
   reading = apply_scaling(std::move(reading), tag.scale, tag.offset);
   if (reading.quality != Quality::good) {
+    const int status = finish("written", "failed: " + reading.status, 2);
     out << tag.name << " = " << written_text << " (written; reading it back failed: " << printable(reading.status)
         << ")\n";
-    return 2;
+    return status;
   }
+  const int status = finish("written", format_value(reading.value), 0);
   out << tag.name << " = " << written_text << " (written, read back " << printable(format_value(reading.value))
       << ")\n";
-  return 0;
+  return status;
 }
 
 }  // namespace logbot::agent::collect

@@ -27,9 +27,15 @@ struct WriteOptions {
   std::string tag;
   std::string value;         // text in the tag's engineering units (after scale/offset)
   bool allow_write = false;  // --allow-write: the explicit confirmation
+  // The write record: every write that reaches a PLC (connected or not, refused or done)
+  // appends one JSON line here (time, user, tag, PLC, address, value, outcome). The file is
+  // opened (0600, append, no symbolic links) before the PLC is contacted; when it cannot be,
+  // nothing is written to the PLC. Empty: no record (unit tests only).
+  std::string record_file;
 };
 
-// Exit status: 0 written (and read back); 1 refused, not connected, or the value does not fit.
+// Exit status: 0 written (and read back); 1 refused, not connected, the value does not fit,
+// or the write could not be recorded.
 int write_tag(const CollectConfig& config, const WriteOptions& options, const DriverFactory& factory,
               std::ostream& out, std::ostream& err);
 
