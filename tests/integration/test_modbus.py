@@ -15,11 +15,9 @@ Run: LOGBOT_BIN_DIR=build/bin /usr/bin/python3 -m unittest -v tests/integration/
 import math
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import unittest
 
@@ -111,85 +109,20 @@ def raw_coil(port: int, address: int, unit: int = 1) -> bool:
     return proc.stdout.strip() == "1"
 
 
-class ModbusRelay:
-    """A TCP relay between the agent and the Modbus server that parses the requests it relays
-    (MBAP header: transaction, protocol, length, unit; then function, address, count) and notes
-    the client's source address of every connection."""
+class ModbusRelay(plc.TcpRelay):
+    """A relay that parses the Modbus requests the agent sends (MBAP header: transaction,
+    protocol, length, unit; then function, address, count)."""
 
     def __init__(self, target_port: int):
-        self.target_port = target_port
+        super().__init__(target_port)
         self.requests = []        # (monotonic time, unit, function, address, count)
-        self.client_addresses = []
-        self._lock = threading.Lock()
-        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._listener.bind(("127.0.0.1", 0))
-        self._listener.listen(8)
-        self._listener.settimeout(0.2)
-        self.port = self._listener.getsockname()[1]
-        self._stopping = threading.Event()
-        self._threads = []
-        self._sockets = []
-        self._acceptor = threading.Thread(target=self._accept_loop, daemon=True)
-
-    def __enter__(self):
-        self._acceptor.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stopping.set()
-        self._acceptor.join(timeout=5)
-        for s in self._sockets:
-            try:
-                s.close()
-            except OSError:
-                pass
-        for t in self._threads:
-            t.join(timeout=5)
-        self._listener.close()
 
     def reads(self):
         with self._lock:
             return [r for r in self.requests if r[2] in (1, 2, 3, 4)]
 
-    def _accept_loop(self):
-        while not self._stopping.is_set():
-            try:
-                client, address = self._listener.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            with self._lock:
-                self.client_addresses.append(address[0])
-            server = socket.create_connection(("127.0.0.1", self.target_port), timeout=5)
-            client.settimeout(None)
-            server.settimeout(None)
-            self._sockets += [client, server]
-            for source, sink, inspect in ((client, server, True), (server, client, False)):
-                t = threading.Thread(target=self._pump, args=(source, sink, inspect), daemon=True)
-                t.start()
-                self._threads.append(t)
-
-    def _pump(self, source, sink, inspect):
-        pending = b""
-        while True:
-            try:
-                data = source.recv(65536)
-            except OSError:
-                data = b""
-            if not data:
-                for s in (source, sink):
-                    try:
-                        s.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
-                return
-            if inspect:
-                pending = self._parse(pending + data)
-            try:
-                sink.sendall(data)
-            except OSError:
-                return
+    def inspect(self, buffer: bytes) -> bytes:
+        return self._parse(buffer)
 
     def _parse(self, buffer: bytes) -> bytes:
         while len(buffer) >= 8:

@@ -20,8 +20,10 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -314,24 +316,17 @@ def snap7_read_raw(port: int, area: str, start: int, size: int, db: int = 0) -> 
     return bytes.fromhex(proc.stdout.strip())
 
 
-class S7RequestCounter:
-    """A TCP relay between the agent and an S7 server that counts the S7 jobs it relays:
-    Read Var requests (round trips) and their items, Write Var requests. It parses the client's
-    TPKT/COTP/S7 frames itself, so the agent's reported figures are checked from outside.
+class TcpRelay:
+    """A TCP relay on 127.0.0.1 between the agent and a peer: it notes the agent's source
+    address of every connection and hands the bytes the agent sends to `inspect`, which parses
+    what it can and returns the rest for the next call. Subclasses count protocol requests.
 
-        with S7RequestCounter(server_port) as counter:
-            ... point the agent at counter.port ...
-        counter.read_requests, counter.read_items
+        with SomeRelay(peer_port) as relay:
+            ... point the agent at relay.port ...
     """
 
     def __init__(self, target_port: int):
-        import socket
-        import threading
-        self._socket_module = socket
         self.target_port = target_port
-        self.read_requests = 0
-        self.read_items = 0
-        self.write_requests = 0
         self.connections = 0
         self.client_addresses = []  # the agent's source address of each connection
         self._lock = threading.Lock()
@@ -344,6 +339,9 @@ class S7RequestCounter:
         self._threads = []
         self._sockets = []
         self._acceptor = threading.Thread(target=self._accept_loop, daemon=True)
+
+    def inspect(self, buffer: bytes) -> bytes:
+        return b""
 
     def __enter__(self):
         self._acceptor.start()
@@ -362,20 +360,19 @@ class S7RequestCounter:
         self._listener.close()
 
     def _accept_loop(self):
-        import threading
         while not self._stopping.is_set():
             try:
                 client, (client_address, _) = self._listener.accept()
-            except self._socket_module.timeout:
+            except socket.timeout:
                 continue
             except OSError:
                 return
-            self.client_addresses.append(client_address)
-            server = self._socket_module.create_connection(("127.0.0.1", self.target_port), timeout=5)
+            server = socket.create_connection(("127.0.0.1", self.target_port), timeout=5)
             client.settimeout(None)
             server.settimeout(None)
             self._sockets += [client, server]
             with self._lock:
+                self.client_addresses.append(client_address)
                 self.connections += 1
             for source, sink, inspect in ((client, server, True), (server, client, False)):
                 t = threading.Thread(target=self._pump, args=(source, sink, inspect), daemon=True)
@@ -392,16 +389,31 @@ class S7RequestCounter:
             if not data:
                 for s in (source, sink):
                     try:
-                        s.shutdown(self._socket_module.SHUT_RDWR)
+                        s.shutdown(socket.SHUT_RDWR)
                     except OSError:
                         pass
                 return
             if inspect:
-                pending = self._count_frames(pending + data)
+                pending = self.inspect(pending + data)
             try:
                 sink.sendall(data)
             except OSError:
                 return
+
+
+class S7RequestCounter(TcpRelay):
+    """A relay that counts the S7 jobs the agent sends: Read Var requests (round trips) and
+    their items, Write Var requests. It parses the TPKT/COTP/S7 frames itself, so the agent's
+    reported figures are checked from outside: counter.read_requests, counter.read_items."""
+
+    def __init__(self, target_port: int):
+        super().__init__(target_port)
+        self.read_requests = 0
+        self.read_items = 0
+        self.write_requests = 0
+
+    def inspect(self, buffer: bytes) -> bytes:
+        return self._count_frames(buffer)
 
     def _count_frames(self, buffer: bytes) -> bytes:
         # TPKT: 03 00 LEN(2); COTP: LI, then LI bytes (DT: F0 80); S7: 32 ROSCTR ... (job header
