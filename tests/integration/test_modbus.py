@@ -12,7 +12,6 @@ Needs: logbot-agent, /usr/bin/python3 with python3-pymodbus (scripts/setup).
 Run: LOGBOT_BIN_DIR=build/bin /usr/bin/python3 -m unittest -v tests/integration/test_modbus.py
 """
 
-import math
 import os
 import re
 import subprocess
