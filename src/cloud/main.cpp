@@ -106,7 +106,8 @@ int main(int argc, char** argv) {
   serve->add_option("--device-heartbeat-s", device_heartbeat_s, "Heartbeat interval asked of agents (default 10)");
 
   // admin
-  CLI::App* admin = app.add_subcommand("admin", "Provision organisations and the operator account");
+  CLI::App* admin =
+      app.add_subcommand("admin", "Provision organisations and the operator account; reset a lost second factor");
   admin->require_subcommand(1);
   CLI::App* create_org = admin->add_subcommand("create-org", "Create an organisation and its owner");
   add_common(create_org);
@@ -119,6 +120,12 @@ int main(int argc, char** argv) {
   add_common(create_operator);
   create_operator->add_option("--email", operator_email, "Operator's e-mail")->required();
   create_operator->add_flag("--password-stdin", password_stdin, "Read the password from standard input");
+  CLI::App* reset_2fa = admin->add_subcommand(
+      "reset-2fa",
+      "Remove an account's authenticator and recovery codes and end its sessions; its next login enrols anew");
+  add_common(reset_2fa);
+  std::string reset_email;
+  reset_2fa->add_option("--email", reset_email, "The account's e-mail")->required();
 
   // audit
   CLI::App* audit = app.add_subcommand("audit", "Audit log tools");
@@ -215,6 +222,17 @@ int main(int argc, char** argv) {
         return 1;
       }
       std::cout << "operator " << operator_email << " created (" << *id << ")\n";
+      return 0;
+    }
+    if (reset_2fa->parsed()) {
+      ProvisionError error;
+      const auto ended = reset_second_factor_by_email(*services, reset_email, Requester{}, error);
+      if (!ended) {
+        std::cerr << "logbot-cloud: " << error.message << "\n";
+        return 1;
+      }
+      std::cout << "two-factor authentication of " << reset_email << " reset: " << *ended
+                << " session(s) ended; the next login must enrol a new authenticator\n";
       return 0;
     }
     if (verify->parsed()) {

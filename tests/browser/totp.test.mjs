@@ -29,7 +29,9 @@ const kTestTimeoutMs = 180_000;
 // The longest a test waits for the next time step (one period plus a margin).
 const kMaxStepWaitMs = 35_000;
 
-const kConfirmUrl = /status of 400 .*\/api\/v1\/me\/totp\/enrolment\/confirm\]$/;
+const kConfirmUrl = /status of 40[03] .*\/api\/v1\/me\/totp\/enrolment\/confirm\]$/;
+const kStartUrl = /status of 403 .*\/api\/v1\/me\/totp\/enrolment\]$/;
+const kResetUrl = /status of 403 .*\/reset-2fa\]$/;
 const kSecondFactorUrl = /status of 401 .*\/api\/v1\/auth\/totp\]$/;
 const kDisableUrl = /status of 403 .*\/api\/v1\/me\/totp\/disable\]$/;
 
@@ -124,12 +126,35 @@ async function submit_second_factor(page, text) {
 
 /**
  * Sets up the authenticator on the account page of `console_` (already open there):
- * Set up → QR code (decoded by zbarimg) → "Unable to scan?" → secret → oathtool code → Save.
- * With `wrong_code_first`, a wrong code is tried before and must leave 2FA off.
- * Resolves to {secret, uri, step (of the accepted code), recovery_codes}.
+ * current password → Set up → QR code (decoded by zbarimg) → "Unable to scan?" → secret →
+ * oathtool code and the password again → Save.
+ * With `wrong_password_first`, the setup is first tried with a wrong password (no QR code, and
+ * at the confirmation 403, 2FA stays off); with `wrong_code_first`, a wrong code is tried before
+ * and must leave 2FA off. Resolves to {secret, uri, step (of the accepted code), recovery_codes}.
  */
-async function enrol_through_page(console_, email, { wrong_code_first = false } = {}) {
+async function enrol_through_page(console_, email, password, { wrong_code_first = false, wrong_password_first = false } = {}) {
   const { page, context } = console_;
+  if (wrong_password_first) {
+    // Without the password the page does not even ask the server; with a wrong one the server refuses.
+    await page.fill('#totp-start-password', '');
+    await page.locator('#totp-setup').click();
+    await page.locator('#totp-status.status-error', { hasText: 'Enter your current password' }).waitFor();
+    await page.fill('#totp-start-password', 'not-the-password-1');
+    await console_.expecting(kStartUrl, async () => {
+      const [answer] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/api/v1/me/totp/enrolment') && r.request().method() === 'POST'),
+        page.locator('#totp-setup').click(),
+      ]);
+      assert.equal(answer.status(), 403);
+      assert.equal((await answer.json()).error, 'wrong_password');
+      await page.locator('#totp-status.status-error', { hasText: 'The password is wrong.' }).waitFor();
+    });
+    assert.equal(await page.isHidden('#totp-enrol'), true, 'the QR code is shown after a wrong password');
+    const state = await (await context.request.get('/api/v1/me/totp')).json();
+    assert.equal(state.pending, false, 'a wrong password started an enrolment');
+  }
+  assert.equal((await page.textContent('label[for="totp-start-password"]')).trim(), 'Current password');
+  await page.fill('#totp-start-password', password);
   await page.locator('#totp-setup').click();
   const enrol = page.locator('#totp-enrol');
   await enrol.waitFor({ state: 'visible' });
@@ -137,7 +162,7 @@ async function enrol_through_page(console_, email, { wrong_code_first = false } 
   assert.equal(steps.length, 3, `steps ${JSON.stringify(steps)}`);
   assert.match(steps[0], /^Install one of the following applications on your mobile: FreeOTP, Google Authenticator$/);
   assert.match(steps[1], /^Open the application and scan the barcode/);
-  assert.match(steps[2], /^Enter the one-time code provided by the application and click Save to finish the setup\./);
+  assert.match(steps[2], /^Enter the one-time code provided by the application and your current password, and click Save to finish the setup\./);
 
   // The QR code: a same-origin image with a cache-buster, loaded under the CSP.
   const qr = page.locator('#totp-qr');
@@ -177,6 +202,24 @@ async function enrol_through_page(console_, email, { wrong_code_first = false } 
   assert.equal(await code_input.getAttribute('inputmode'), 'numeric');
   assert.equal(await code_input.getAttribute('autocomplete'), 'one-time-code');
 
+  assert.equal((await page.textContent('label[for="totp-confirm-password"]')).trim(), 'Current password');
+  if (wrong_password_first) {
+    await code_input.fill(await totp_code(secret, now_s()));
+    await page.fill('#totp-confirm-password', 'not-the-password-1');
+    await console_.expecting(kConfirmUrl, async () => {
+      const [answer] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/api/v1/me/totp/enrolment/confirm')),
+        page.click('#totp-save'),
+      ]);
+      assert.equal(answer.status(), 403);
+      assert.equal((await answer.json()).error, 'wrong_password');
+      await page.locator('#totp-enrol-status.status-error', { hasText: 'The password is wrong.' }).waitFor();
+    });
+    const state = await (await context.request.get('/api/v1/me/totp')).json();
+    assert.equal(state.enabled, false, 'a wrong password enabled two-factor authentication');
+    assert.equal(await page.isVisible('#totp-enrol'), true, 'the setup closed after a wrong password');
+  }
+  await page.fill('#totp-confirm-password', password);
   if (wrong_code_first) {
     await code_input.fill(await wrong_code(secret));
     await console_.expecting(kConfirmUrl, async () => {
@@ -224,7 +267,7 @@ describe('two-factor authentication', () => {
       await page.locator('#totp-setup').waitFor({ state: 'visible' });
       assert.equal(await page.isVisible('#password-section'), true);
 
-      const enrolment = await enrol_through_page(dave, kDave, { wrong_code_first: true });
+      const enrolment = await enrol_through_page(dave, kDave, kDavePassword, { wrong_code_first: true, wrong_password_first: true });
       await page.click('#totp-done');
       await page.locator('#totp-enabled', { hasText: 'Enabled' }).waitFor();
       assert.equal((await page.textContent('#totp-recovery-remaining')).trim(), '10');
@@ -410,7 +453,7 @@ describe('two-factor authentication', () => {
       await page.waitForURL(is_enrolment_page);
       await page.locator('#totp-setup').waitFor({ state: 'visible' });
 
-      await enrol_through_page(erin, kErin);
+      await enrol_through_page(erin, kErin, kErinPassword);
       await Promise.all([
         page.waitForURL((url) => url.pathname === '/account.html' && url.search === ''),
         page.click('#totp-done'),
@@ -454,6 +497,88 @@ describe('two-factor authentication', () => {
       assert.deepEqual(owner_again.problems, [], 'console errors or CSP violations on the pages');
     } finally {
       await owner_again.context.close();
+    }
+  }));
+  test('an owner resets a member\'s lost second factor; the member sets up a new one at login', { timeout: kTestTimeoutMs }, with_cloud_log(async () => {
+    // The organisation still requires 2FA (previous test): the owner sets up an authenticator first.
+    const owner = await open_console();
+    try {
+      const { page } = owner;
+      await login_through_page(page, kOwner, kOwnerPassword,
+        (url) => url.pathname === '/account.html' && url.searchParams.get('enrol') === 'required');
+      await page.locator('#totp-start-password').waitFor({ state: 'visible' });
+      await enrol_through_page(owner, kOwner, kOwnerPassword);
+      await Promise.all([
+        page.waitForURL((url) => url.pathname === '/account.html' && url.search === ''),
+        page.click('#totp-done'),
+      ]);
+      await page.locator('#password-section').waitFor({ state: 'visible' });
+
+      // The policy off: what sends dave to the set-up below is the reset alone.
+      await page.goto(`/org.html?org=${encodeURIComponent(cloud.org_id)}`);
+      await page.locator('#security-section').waitFor({ state: 'visible' });
+      await page.uncheck('#require-2fa');
+      await page.locator('#security-status.status-ok', { hasText: 'no longer required' }).waitFor();
+
+      const dave_row = page.locator('#members tbody tr', { hasText: kDave });
+      const own_row = page.locator('#members tbody tr', { hasText: kOwner });
+      await dave_row.waitFor();
+      assert.equal(await own_row.locator('[data-action="reset-2fa"]').count(), 0, 'Reset 2FA offered on the own row');
+      const reset = dave_row.locator('[data-action="reset-2fa"]');
+      assert.equal((await reset.textContent()).trim(), 'Reset 2FA');
+
+      // Cancel changes nothing.
+      await reset.click();
+      const dialog = page.locator('#reset-2fa-dialog');
+      await dialog.waitFor({ state: 'visible' });
+      assert.equal((await page.textContent('#reset-2fa-member')).trim(), kDave);
+      await page.click('#reset-2fa-cancel');
+      await dialog.waitFor({ state: 'hidden' });
+
+      // A wrong password is refused in the dialog; the right one resets.
+      await reset.click();
+      await dialog.waitFor({ state: 'visible' });
+      await page.fill('#reset-2fa-password', 'not-the-owner-password');
+      await owner.expecting(kResetUrl, async () => {
+        await page.click('#reset-2fa-confirm');
+        await page.locator('#reset-2fa-status.status-error', { hasText: 'Your password is wrong.' }).waitFor();
+      });
+      assert.equal(await dialog.isVisible(), true, 'the dialog closed after a wrong password');
+      await page.fill('#reset-2fa-password', kOwnerPassword);
+      const [answer] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/reset-2fa') && r.request().method() === 'POST'),
+        page.click('#reset-2fa-confirm'),
+      ]);
+      assert.equal(answer.status(), 200, await answer.text());
+      await dialog.waitFor({ state: 'hidden' });
+      await page.locator('#members-status.status-ok', { hasText: `The two-factor authentication of ${kDave} was reset` }).waitFor();
+      await eventually('dave without an authenticator in the members table', async () => {
+        const members = await read_table(page, '#members');
+        const row = members.rows.find((r) => r.cells[0].startsWith(kDave));
+        return row && row.cells[members.headers.indexOf('2FA')] === 'Off';
+      });
+      assert.equal(await dave_row.locator('[data-action="reset-2fa"]').count(), 0, 'Reset 2FA offered without a factor');
+      await eventually('TOTP_RESET_BY_OWNER in the organisation log', async () => {
+        const log = await read_table(page, '#org-audit');
+        const row = log.rows.find((r) => r.cells[1] === 'TOTP_RESET_BY_OWNER');
+        return row && row.cells[2].includes(kDave) && row.cells[5].includes(`actor=${kOwner}`);
+      });
+      assert.deepEqual(owner.problems, [], 'console errors or CSP violations on the pages');
+    } finally {
+      await owner.context.close();
+    }
+
+    // Dave's next login: the set-up, although no organisation requires 2FA now.
+    const dave = await open_console();
+    try {
+      const { page } = dave;
+      await login_through_page(page, kDave, kDavePassword,
+        (url) => url.pathname === '/account.html' && url.searchParams.get('enrol') === 'required');
+      await page.locator('#totp-banner').waitFor({ state: 'visible' });
+      await page.locator('#totp-start-password').waitFor({ state: 'visible' });
+      assert.deepEqual(dave.problems, [], 'console errors or CSP violations on the pages');
+    } finally {
+      await dave.context.close();
     }
   }));
 });

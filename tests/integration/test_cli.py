@@ -309,10 +309,10 @@ class TwoFactorLoginTest(CliCase):
         alice = cls.server.login("alice@example.com")
         alice.add_member(cls.org.id, "bert@example.com", "engineer")
         bert = cls.server.login("bert@example.com")
-        resp = bert.post("/api/v1/me/totp/enrolment")
+        resp = bert.post("/api/v1/me/totp/enrolment", {"password": DEFAULT_PASSWORD})
         assert resp.status == 201, str(resp)
         cls.secret = resp.json()["secret_base32"]
-        resp = bert.post("/api/v1/me/totp/enrolment/confirm", {"code": totp(cls.secret)})
+        resp = bert.post("/api/v1/me/totp/enrolment/confirm", {"password": DEFAULT_PASSWORD, "code": totp(cls.secret)})
         assert resp.status == 200, str(resp)
         cls.recovery_codes = resp.json()["recovery_codes"]
         bert.logout()

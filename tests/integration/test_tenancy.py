@@ -24,10 +24,10 @@ from cloud import DEFAULT_PASSWORD  # noqa: E402
 
 ROLES = ("owner", "admin", "engineer", "viewer")
 # The permission matrix (docs/SECURITY.md): org.read, members.read, devices.read -> all roles;
-# org.settings, members.write, audit.read, devices.write -> owner, admin.
+# org.settings, members.write, audit.read, devices.write -> owner, admin; members.reset_2fa -> owner.
 ROLE_PERMISSIONS = {
     "owner": {"org.read", "org.settings", "members.read", "members.write", "audit.read", "devices.read",
-              "devices.write"},
+              "devices.write", "members.reset_2fa"},
     "admin": {"org.read", "org.settings", "members.read", "members.write", "audit.read", "devices.read",
               "devices.write"},
     "engineer": {"org.read", "members.read", "devices.read"},
@@ -89,6 +89,8 @@ def body_for(route):
                 "password": DEFAULT_PASSWORD}
     if method in ("PATCH", "PUT") and path.endswith("/members/{user_id}"):
         return {"role": "engineer"}
+    if method == "POST" and path.endswith("/reset-2fa"):
+        return {"password": DEFAULT_PASSWORD}  # every account of the test has it
     if method == "POST" and path.endswith("/devices"):
         return {"name": f"dev-{uuid.uuid4().hex[:10]}", "site": "Hall 1"}
     if method == "POST" and path == "/api/v1/admin/orgs":

@@ -270,8 +270,8 @@ class TotpTestMixin:
         self.assertEqual(resp.json().get("stage"), "full", f"login without 2FA: {resp}")
         return acct
 
-    def start_enrolment(self, c: cloud.Client) -> dict:
-        resp = c.post("/api/v1/me/totp/enrolment")
+    def start_enrolment(self, c: cloud.Client, password: str = DEFAULT_PASSWORD) -> dict:
+        resp = c.post("/api/v1/me/totp/enrolment", {"password": password})
         self.assertEqual(resp.status, 201, str(resp))
         return resp.json()
 
@@ -280,7 +280,7 @@ class TotpTestMixin:
         data = self.start_enrolment(c)
         acct.secret = data["secret_base32"]
         code, _ = acct.fresh_code(offsets)
-        resp = c.post("/api/v1/me/totp/enrolment/confirm", {"code": code})
+        resp = c.post("/api/v1/me/totp/enrolment/confirm", {"password": acct.password, "code": code})
         self.assertEqual(resp.status, 200, f"confirm with the right code: {resp}")
         body = resp.json()
         acct.recovery_codes = list(body.get("recovery_codes") or [])
@@ -401,9 +401,11 @@ class EnrolmentTest(SharedServer):
         s = step_of(settle())
         old_code = totp_at(first["secret_base32"], s * PERIOD)
         if old_code not in {totp_at(secret, (s + d) * PERIOD) for d in (-1, 0, 1)}:
-            self.assertError(c.post("/api/v1/me/totp/enrolment/confirm", {"code": old_code}), 400, "invalid_totp",
+            self.assertError(c.post("/api/v1/me/totp/enrolment/confirm",
+                                    {"password": DEFAULT_PASSWORD, "code": old_code}), 400, "invalid_totp",
                              "confirm with a code of the replaced secret:")
-        self.assertError(c.post("/api/v1/me/totp/enrolment/confirm", {"code": wrong_code(secret)}),
+        self.assertError(c.post("/api/v1/me/totp/enrolment/confirm",
+                                {"password": DEFAULT_PASSWORD, "code": wrong_code(secret)}),
                          400, "invalid_totp", "confirm with a wrong code:")
         state = self.totp_state(c)
         self.assertEqual((state["enabled"], state["pending"]), (False, True), f"after a wrong code: {state}")
@@ -412,7 +414,7 @@ class EnrolmentTest(SharedServer):
 
         seq = last_seq(c)
         code, _ = acct.fresh_code()
-        resp = c.post("/api/v1/me/totp/enrolment/confirm", {"code": code})
+        resp = c.post("/api/v1/me/totp/enrolment/confirm", {"password": DEFAULT_PASSWORD, "code": code})
         self.assertEqual(resp.status, 200, str(resp))
         codes = resp.json().get("recovery_codes")
         self.assertIsInstance(codes, list, str(resp))
@@ -427,7 +429,8 @@ class EnrolmentTest(SharedServer):
         self.assertEqual(me["session"]["stage"], "full", me)
         self.assertEvent(events_since(c, seq), "UPDATE_TOTP")
         self.assertError(c.get("/api/v1/me/totp/enrolment/qr.svg"), 404, "not_found", "qr.svg after confirm:")
-        self.assertError(c.post("/api/v1/me/totp/enrolment"), 409, "totp_enabled", "enrolment while enabled:")
+        self.assertError(c.post("/api/v1/me/totp/enrolment", {"password": acct.password}), 409, "totp_enabled",
+                         "enrolment while enabled:")
         self.password_step(acct, expect_stage="totp_required")
 
     def test_qr_code_encodes_the_pending_otpauth_uri(self):
@@ -454,7 +457,7 @@ class EnrolmentTest(SharedServer):
         self.assertEqual(self.totp_state(c)["pending"], False)
         acct.secret = data["secret_base32"]
         code, _ = acct.fresh_code()
-        resp = c.post("/api/v1/me/totp/enrolment/confirm", {"code": code})
+        resp = c.post("/api/v1/me/totp/enrolment/confirm", {"password": DEFAULT_PASSWORD, "code": code})
         self.assertNotEqual(resp.status, 200, f"a cancelled secret must not confirm: {resp}")
         self.assertIn(resp.status, (400, 404, 409), str(resp))
         state = self.totp_state(c)
@@ -463,8 +466,57 @@ class EnrolmentTest(SharedServer):
 
     def test_enrolment_routes_need_csrf(self):
         acct = self.account()
-        self.assertError(acct.full.post("/api/v1/me/totp/enrolment", csrf=False), 403, "csrf")
+        self.assertError(acct.full.post("/api/v1/me/totp/enrolment", {"password": acct.password}, csrf=False),
+                         403, "csrf")
         self.assertEqual(self.totp_state(acct.full)["pending"], False)
+
+
+class EnrolmentNeedsThePasswordTest(SharedServer):
+    """With only a stolen session (cookie and CSRF token), no authenticator can be enrolled:
+    starting and confirming need the current password."""
+
+    def stolen(self, acct: Account) -> cloud.Client:
+        thief = self.server.client()
+        thief.cookies[SESSION_COOKIE] = acct.full.session_token
+        thief.csrf_token = acct.full.csrf_token
+        return thief
+
+    def test_stolen_session_cannot_start_an_enrolment(self):
+        acct = self.account()
+        thief = self.stolen(acct)
+        seq = last_seq(acct.full)
+        self.assertError(thief.post("/api/v1/me/totp/enrolment"), 400, "bad_request", "start without a body:")
+        self.assertError(thief.post("/api/v1/me/totp/enrolment", {}), 400, "bad_request", "start without password:")
+        self.assertError(thief.post("/api/v1/me/totp/enrolment", {"password": "a guessed password 1"}),
+                         403, "wrong_password", "start with a wrong password:")
+        self.assertTotpState(acct.full, enabled=False, pending=False)
+        self.assertError(thief.get("/api/v1/me/totp/enrolment/qr.svg"), 404, "not_found")
+        err = self.assertEvent(events_since(acct.full, seq), "LOGIN_ERROR", action="UPDATE_TOTP")
+        self.assertEqual(cloud.parse_details(err["details"]),
+                         {"auth_method": "password", "username": acct.email, "action": "UPDATE_TOTP",
+                          "error": "invalid_credentials"}, err)
+        self.assertNotIn("a guessed password 1", str(events_since(acct.full, seq)))
+        self.password_step(acct, expect_stage="full")  # the login is still one step
+
+    def test_stolen_session_cannot_confirm_an_enrolment(self):
+        # The owner started an enrolment (with the password); a thief of the session must not finish it
+        # with an authenticator of their own.
+        acct = self.account()
+        data = self.start_enrolment(acct.full)
+        acct.secret = data["secret_base32"]
+        thief = self.stolen(acct)
+        code = acct.peek_code()
+        self.assertError(thief.post("/api/v1/me/totp/enrolment/confirm", {"code": code}), 400, "bad_request",
+                         "confirm without password:")
+        self.assertError(thief.post("/api/v1/me/totp/enrolment/confirm",
+                                    {"password": "a guessed password 1", "code": code}),
+                         403, "wrong_password", "confirm with a wrong password:")
+        self.assertTotpState(acct.full, enabled=False, pending=True)
+        self.password_step(acct, expect_stage="full")
+        code, _ = acct.fresh_code()
+        resp = acct.full.post("/api/v1/me/totp/enrolment/confirm", {"password": acct.password, "code": code})
+        self.assertEqual(resp.status, 200, f"confirm with password and code: {resp}")
+        self.assertTotpState(acct.full, enabled=True, pending=False)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -498,7 +550,7 @@ class TwoStepLoginTest(SharedServer):
             with self.subTest(method=method, path=path):
                 self.assertError(half.request(method, path, json_body=body), 403, "second_factor_required")
         for method, path, body in (("GET", "/api/v1/me/totp", None),
-                                   ("POST", "/api/v1/me/totp/enrolment", None),
+                                   ("POST", "/api/v1/me/totp/enrolment", {"password": DEFAULT_PASSWORD}),
                                    ("DELETE", "/api/v1/me/totp/enrolment", None),
                                    ("POST", "/api/v1/me/totp/disable", {"password": DEFAULT_PASSWORD, "code": "000000"}),
                                    ("POST", "/api/v1/me/totp/recovery-codes",
@@ -728,7 +780,7 @@ class DisableTest(SharedServer):
         h = self.server.client()
         h.login(acct.email)
         self.assertNotEqual(self.second_step(h, {"recovery_code": acct.recovery_codes[5]}).status, 200)
-        self.assertEqual(c.post("/api/v1/me/totp/enrolment").status, 201)
+        self.assertEqual(c.post("/api/v1/me/totp/enrolment", {"password": acct.password}).status, 201)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -779,6 +831,25 @@ class LockoutTest(OwnServerTest):
         errors = [e for e in events if e["event"] == "LOGIN_ERROR"
                   and cloud.parse_details(e["details"]).get("error") == "invalid_totp"]
         self.assertGreaterEqual(len(errors), 2, [(e["event"], e["details"]) for e in events])
+
+
+class EnrolmentPasswordLockoutTest(OwnServerTest):
+    def test_wrong_enrolment_passwords_feed_the_lockout(self):
+        srv, org, owner = self.start_server(["--lockout-failures", "3", "--lockout-wait-s", "30"])
+        statuses = [owner.post("/api/v1/me/totp/enrolment", {"password": f"wrong password {i}!"}).status
+                    for i in range(3)]
+        self.assertEqual(statuses, [403, 403, 403], statuses)
+        self.assertError(owner.post("/api/v1/me/totp/enrolment", {"password": DEFAULT_PASSWORD}), 429, "locked",
+                         "the right password during the lockout:")
+        self.assertError(srv.client().login("alice@example.com", expect=None), 429, "locked",
+                         "login after 3 wrong enrolment passwords:")
+        events = audit(owner)
+        lockout = self.assertEvent(events, "LOCKOUT", username="alice@example.com")
+        self.assertEqual(cloud.parse_details(lockout["details"]).get("failures"), "3", lockout)
+        errors = [e for e in events if e["event"] == "LOGIN_ERROR"
+                  and cloud.parse_details(e["details"]).get("action") == "UPDATE_TOTP"]
+        self.assertEqual(len(errors), 4, [(e["event"], e["details"]) for e in events])  # 3 wrong + 1 locked
+        self.assertEqual(self.totp_state(owner)["pending"], False)
 
 
 class SecondFactorTimeoutTest(OwnServerTest):
@@ -852,12 +923,13 @@ class OrgPolicyTest(TotpTestMixin, cloud.ServerTestCase):
         data = self.start_enrolment(c)
         emma.secret = data["secret_base32"]
         self.assertEqual(c.get("/api/v1/me/totp/enrolment/qr.svg").status, 200)
-        self.assertError(c.post("/api/v1/me/totp/enrolment/confirm", {"code": wrong_code(emma.secret)}),
+        self.assertError(c.post("/api/v1/me/totp/enrolment/confirm",
+                                {"password": DEFAULT_PASSWORD, "code": wrong_code(emma.secret)}),
                          400, "invalid_totp")
         self.assertEqual(c.me()["session"]["stage"], "totp_enrolment_required")
         old_csrf = c.csrf_token
         code, _ = emma.fresh_code()
-        resp = c.post("/api/v1/me/totp/enrolment/confirm", {"code": code})
+        resp = c.post("/api/v1/me/totp/enrolment/confirm", {"password": DEFAULT_PASSWORD, "code": code})
         self.assertEqual(resp.status, 200, str(resp))
         body = resp.json()
         self.assertEqual(body.get("stage"), "full", str(resp))
@@ -994,3 +1066,158 @@ class AtRestTest(OwnServerTest):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+# ------------------------------------------------------------------------------------------------
+# Recovery of a lost second factor: an owner resets a member's, the operator resets anyone's
+# ------------------------------------------------------------------------------------------------
+
+class SecondFactorResetTest(TotpTestMixin, cloud.ServerTestCase):
+    server_args = ("--lockout-failures", "1000", "--lockout-ip-failures", "10000")
+
+    @classmethod
+    def populate(cls):
+        cls.org = cls.server.create_org("acme", "alice@example.com")
+        cls.other = cls.server.create_org("globex", "gina@example.com")
+        cls.server.start()
+        cls.owner = cls.server.login("alice@example.com")
+        cls.other_owner = cls.server.login("gina@example.com")
+
+    def reset_path(self, user_id: str, org_id: str | None = None) -> str:
+        return f"/api/v1/orgs/{org_id or self.org.id}/members/{user_id}/reset-2fa"
+
+    def reset(self, c: cloud.Client, user_id: str, org_id: str | None = None,
+              password: str = DEFAULT_PASSWORD) -> cloud.Response:
+        return c.post(self.reset_path(user_id, org_id), {"password": password})
+
+    def assertMustEnrolAgain(self, acct: Account, old_recovery_codes: list, old_secret: str):
+        """The next login goes to the enrolment stage (the org does not require 2FA); neither the old
+        recovery codes nor the old secret log in; a new enrolment works and makes the login two-step."""
+        c = self.password_step(acct, expect_stage="totp_enrolment_required")
+        me = c.me()
+        self.assertEqual((me["user"]["totp_enabled"], me["user"]["totp_required"]), (False, True), me)
+        self.assertError(self.second_step(c, {"recovery_code": old_recovery_codes[0]}), 403,
+                         "totp_enrolment_required", "an old recovery code after the reset:")
+        self.assertError(c.get("/api/v1/orgs"), 403, "totp_enrolment_required")
+        self.assertTotpState(c, enabled=False, pending=False, recovery_codes_remaining=0, required=True)
+        data = self.start_enrolment(c)
+        self.assertNotEqual(data["secret_base32"], old_secret)
+        acct.secret = data["secret_base32"]
+        acct.last_step = -(10**12)  # a new secret: no step of it was used yet
+        code, _ = acct.fresh_code()
+        resp = c.post("/api/v1/me/totp/enrolment/confirm", {"password": acct.password, "code": code})
+        self.assertEqual(resp.status, 200, str(resp))
+        self.assertEqual(resp.json().get("stage"), "full", str(resp))
+        c.csrf_token = resp.json()["csrf_token"]
+        self.assertEqual(c.get("/api/v1/orgs").status, 200)
+        self.assertIs(c.me()["user"]["totp_required"], False, "the demand to enrol is met")
+        # Next login: the normal second step, with the new factor only.
+        half = self.password_step(acct)
+        self.assertError(self.second_step(half, {"recovery_code": old_recovery_codes[1]}), 401, "invalid_totp",
+                         "an old recovery code at the second step:")
+        s = step_of(settle())
+        new_codes = {acct.code_for_step(s + d) for d in (-1, 0, 1)}
+        old_code = totp_at(old_secret, s * PERIOD)
+        if old_code not in new_codes:
+            self.assertError(self.second_step(half, {"code": old_code}), 401, "invalid_totp",
+                             "a code of the old secret:")
+        self.assertEqual(self.second_step(half, {"code": acct.fresh_code()[0]}).status, 200)
+
+    def test_owner_resets_a_members_second_factor(self):
+        bob = self.new_account(self.owner, self.org.id, "engineer")
+        self.enrol(bob)
+        old_codes, old_secret = list(bob.recovery_codes), bob.secret
+        second = self.full_login(bob)  # another open session
+        half = self.password_step(bob)  # and a half one
+        org_seq = self.owner.get_json(f"/api/v1/orgs/{self.org.id}/audit?limit=1")["events"][0]["seq"]
+
+        self.assertError(self.reset(self.owner, bob.user_id, password="not the owner's password"), 403,
+                         "wrong_password", "reset with a wrong password:")
+        self.assertError(self.owner.post(self.reset_path(bob.user_id), {}), 400, "bad_request",
+                         "reset without a password:")
+        self.assertError(self.owner.post(self.reset_path(bob.user_id), {"password": DEFAULT_PASSWORD}, csrf=False),
+                         403, "csrf")
+        self.assertIs(self.totp_state(bob.full)["enabled"], True, "refused resets change nothing")
+        err = self.assertEvent(audit(self.owner), "LOGIN_ERROR", action="TOTP_RESET_BY_OWNER")
+        self.assertEqual(cloud.parse_details(err["details"]).get("error"), "invalid_credentials", err)
+
+        resp = self.reset(self.owner, bob.user_id)
+        self.assertEqual(resp.status, 200, str(resp))
+        body = resp.json()
+        self.assertEqual((body.get("user_id"), body.get("totp_enabled"), body.get("enrolment_required")),
+                         (bob.user_id, False, True), body)
+        self.assertEqual(body.get("sessions_ended"), 3, body)
+        for c in (bob.full, second, half):
+            self.assertError(c.get("/api/v1/me"), 401, "unauthenticated", "a session of the member after the reset:")
+        members = {m["user_id"]: m for m in self.owner.get_json(f"/api/v1/orgs/{self.org.id}/members")["members"]}
+        self.assertIs(members[bob.user_id]["totp_enabled"], False)
+        self.assertError(self.reset(self.owner, bob.user_id), 409, "totp_not_enabled", "a second reset:")
+
+        # Audited once, in the organisation log and in the member's own account log.
+        org_events = [e for e in self.owner.get_json(f"/api/v1/orgs/{self.org.id}/audit?limit=100")["events"]
+                      if e["seq"] > org_seq and e["event"] == "TOTP_RESET_BY_OWNER"]
+        self.assertEqual(len(org_events), 1, org_events)
+        entry = org_events[0]
+        self.assertEqual((entry["actor_type"], entry["user_id"], entry["username"], entry["org_id"]),
+                         ("user", bob.user_id, bob.email, self.org.id), entry)
+        self.assertEqual(cloud.parse_details(entry["details"]),
+                         {"username": bob.email, "actor": "alice@example.com", "actor_user_id": self.org.owner_id,
+                          "sessions_ended": "3"}, entry)
+
+        self.assertMustEnrolAgain(bob, old_codes, old_secret)
+        mine = self.assertEvent(audit(self.full_login(bob)), "TOTP_RESET_BY_OWNER", actor="alice@example.com")
+        self.assertEqual(mine["seq"], entry["seq"])
+
+    def test_only_owners_reset_and_only_in_their_organisation(self):
+        bob = self.new_account(self.owner, self.org.id, "engineer")
+        self.enrol(bob)
+        for role in ("admin", "engineer", "viewer"):
+            with self.subTest(role=role):
+                other = self.new_account(self.owner, self.org.id, role)
+                self.assertError(self.reset(other.full, bob.user_id), 403, "forbidden", f"{role} resets:")
+        # Another tenant's member, through this organisation: not found; this member through the other
+        # organisation (whose owner is not a member here): not found either.
+        hank = self.new_account(self.other_owner, self.other.id, "engineer")
+        self.enrol(hank)
+        self.assertError(self.reset(self.owner, hank.user_id), 404, "not_found", "another tenant's member:")
+        self.assertError(self.reset(self.owner, hank.user_id, org_id=self.other.id), 404, "not_found",
+                         "in another tenant's organisation:")
+        self.assertError(self.reset(self.other_owner, bob.user_id, org_id=self.other.id), 404, "not_found",
+                         "a member of another organisation:")
+        self.assertError(self.reset(self.owner, "no-such-user"), 404, "not_found")
+        # Not oneself: one's own factor is turned off with password and code.
+        alice = Account(email="alice@example.com", full=self.owner)
+        self.enrol(alice)
+        self.assertError(self.reset(self.owner, self.org.owner_id), 403, "forbidden", "an owner resets themself:")
+        for acct in (bob, hank, alice):
+            self.assertIs(self.totp_state(acct.full)["enabled"], True, f"{acct.email} keeps the factor")
+        self.assertFalse([e for e in audit(self.owner) if e["event"] == "TOTP_RESET_BY_OWNER"])
+
+    def test_operator_resets_with_the_admin_command(self):
+        dora = self.new_account(self.other_owner, self.other.id, "viewer")
+        self.enrol(dora)
+        old_codes, old_secret = list(dora.recovery_codes), dora.secret
+        half = self.password_step(dora)
+
+        proc = self.server.cli("admin", "reset-2fa", "--email", dora.email.upper(), "--data-dir",
+                               self.server.data_dir)
+        self.assertEqual(proc.returncode, 0, cloud.describe(proc))
+        self.assertIn(f"two-factor authentication of {dora.email.upper()} reset: 2 session(s) ended", proc.stdout)
+        for c in (dora.full, half):
+            self.assertError(c.get("/api/v1/me"), 401, "unauthenticated", "a session after the admin reset:")
+
+        proc = self.server.cli("admin", "reset-2fa", "--email", dora.email, "--data-dir", self.server.data_dir)
+        self.assertEqual(proc.returncode, 1, cloud.describe(proc))
+        self.assertIn("has no authenticator to reset", proc.stderr)
+        proc = self.server.cli("admin", "reset-2fa", "--email", "nobody@example.com", "--data-dir",
+                               self.server.data_dir)
+        self.assertEqual(proc.returncode, 1, cloud.describe(proc))
+        self.assertIn("no account for nobody@example.com", proc.stderr)
+
+        self.assertMustEnrolAgain(dora, old_codes, old_secret)
+        entry = self.assertEvent(audit(self.full_login(dora)), "TOTP_RESET_BY_OPERATOR")
+        self.assertEqual((entry["actor_type"], entry["client"], entry["ip"], entry["user_id"], entry["org_id"]),
+                         ("system", "admin-cli", "local", dora.user_id, None), entry)
+        self.assertEqual(cloud.parse_details(entry["details"]), {"username": dora.email, "sessions_ended": "2"})
+        verify = self.server.audit_verify()
+        self.assertEqual(verify.returncode, 0, cloud.describe(verify))

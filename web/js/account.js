@@ -5,7 +5,9 @@
 // two-factor authentication that the user has not set up yet may only set up the
 // authenticator (every other route answers 403 totp_enrolment_required). The page then shows
 // a banner and the Authenticator card only, and reloads as the full page once the setup is
-// confirmed (the server turns the session into a full one).
+// confirmed (the server turns the session into a full one). The same applies after an owner
+// or the operator reset the user's second factor. Even here, where the password was just
+// typed at login, starting and confirming ask for it again: one rule for every session.
 
 import { api, describe_error, go_to_login, session_stage, set_csrf_token } from './api.js';
 import { AuditTable } from './audit_table.js';
@@ -171,14 +173,27 @@ function set_manual_entry(open) {
   unable_link.setAttribute('aria-expanded', open ? 'true' : 'false');
 }
 
-by_id('totp-setup').addEventListener('click', async (event) => {
-  const button = event.currentTarget;
-  button.disabled = true;
+// Setting up needs the current password (and so does confirming it): a session left open or
+// stolen is not enough to put someone else's authenticator on the account.
+const start_form = by_id('totp-start-form');
+const start_password = by_id('totp-start-password');
+const confirm_password = by_id('totp-confirm-password');
+
+start_form.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const button = by_id('totp-setup');
   set_status(totp_status, '');
   set_status(enrol_status, '');
+  if (start_password.value === '') {
+    set_status(totp_status, 'Enter your current password to set up an authenticator.', 'error');
+    start_password.focus();
+    return;
+  }
+  button.disabled = true;
   try {
     // Starting again replaces a pending secret: the QR code is fetched afresh (cache-buster).
-    const enrolment = await api('POST', kEnrolmentPath);
+    const enrolment = await api('POST', kEnrolmentPath, { body: { password: start_password.value } });
+    start_form.reset();
     by_id('totp-secret').textContent = enrolment.secret || enrolment.secret_base32 || '';
     by_id('totp-uri').textContent = enrolment.otpauth_uri || '';
     by_id('totp-algorithm').textContent = enrolment.algorithm || 'SHA1';
@@ -191,9 +206,12 @@ by_id('totp-setup').addEventListener('click', async (event) => {
     enrol_code.focus();
   } catch (error) {
     if (error.status === 409 && error.code === 'totp_enabled') await load_totp();
-    set_status(totp_status, error.code === 'totp_enabled'
-      ? 'Two-factor authentication is on already.'
-      : describe_error(error), 'error');
+    let text = describe_error(error);
+    if (error.code === 'totp_enabled') text = 'Two-factor authentication is on already.';
+    else if (error.status === 403 && error.code === 'wrong_password') text = 'The password is wrong.';
+    set_status(totp_status, text, 'error');
+    start_password.select();
+    start_password.focus();
   } finally {
     button.disabled = false;
   }
@@ -246,10 +264,15 @@ enrol_form.addEventListener('submit', async (event) => {
     enrol_code.focus();
     return;
   }
+  if (confirm_password.value === '') {
+    set_status(enrol_status, 'Enter your current password.', 'error');
+    confirm_password.focus();
+    return;
+  }
   const save = by_id('totp-save');
   save.disabled = true;
   try {
-    const result = await api('POST', `${kEnrolmentPath}/confirm`, { body: { code } });
+    const result = await api('POST', `${kEnrolmentPath}/confirm`, { body: { password: confirm_password.value, code } });
     // Confirming in enrolment mode turns the session into a full one with a new CSRF token.
     if (result && result.csrf_token) set_csrf_token(result.csrf_token);
     qr_image.removeAttribute('src');
@@ -259,7 +282,11 @@ enrol_form.addEventListener('submit', async (event) => {
     const codes = Array.isArray(result && result.recovery_codes) ? result.recovery_codes : [];
     show_recovery_codes(codes, 'Two-factor authentication is enabled.');
   } catch (error) {
-    if (error.code === 'invalid_totp') {
+    if (error.status === 403 && error.code === 'wrong_password') {
+      set_status(enrol_status, 'The password is wrong.', 'error');
+      confirm_password.select();
+      confirm_password.focus();
+    } else if (error.code === 'invalid_totp') {
       set_status(enrol_status, 'The code is wrong. Enter the code the application shows now (it changes every 30 seconds).', 'error');
       enrol_code.select();
       enrol_code.focus();
@@ -367,7 +394,7 @@ async function start() {
     // Only the Authenticator card: every other route refuses this session until the setup is done.
     by_id('totp-banner').hidden = false;
     await load_totp();
-    if (!totp_views.off.hidden) by_id('totp-setup').focus();
+    if (!totp_views.off.hidden) start_password.focus();
     return;
   }
   if (new URLSearchParams(window.location.search).get('enrol') !== null) {

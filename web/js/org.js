@@ -9,6 +9,7 @@
 import { api, describe_error, go_to_login, with_query } from './api.js';
 import { AuditTable } from './audit_table.js';
 import { by_id, element, fill_table, set_status, time_cell } from './dom.js';
+import { reset_totp_button } from './member_totp_reset.js';
 import { start_shell } from './shell.js';
 
 const kRoles = ['owner', 'admin', 'engineer', 'viewer'];
@@ -72,13 +73,22 @@ function member_row(member) {
   remove.addEventListener('click', () => remove_member(member, remove));
 
   const is_me = String(member.user_id) === String(my_user_id);
+  const reset_totp = reset_totp_button(member, {
+    org_path,
+    is_owner: my_role === 'owner',
+    is_me,
+    on_done: async (message) => {
+      set_status(members_status, message, 'ok');
+      await Promise.all([load_members(), reload_audit()]);
+    },
+  });
   return element('tr', { dataset: { userId: String(member.user_id), email: member.email } },
     element('td', {}, member.email, is_me ? element('span', { className: 'badge badge-ok spaced', text: 'you' }) : null),
     element('td', { text: member.display_name || '' }),
     element('td', {}, select),
     totp_cell(member),
     time_cell(member.added_at),
-    element('td', { className: 'actions' }, remove));
+    element('td', { className: 'actions' }, reset_totp, remove));
 }
 
 async function load_members() {

@@ -107,4 +107,38 @@ std::optional<std::string> provision_operator(Services& services, const std::str
   return user.id;
 }
 
+int reset_second_factor(Services& services, const std::string& user_id, AuditRecord record) {
+  Transaction tx(*services.db);
+  services.totp.reset(user_id);
+  const int ended = services.sessions.revoke_all_except(user_id, "");
+  record.details.emplace_back("sessions_ended", std::to_string(ended));
+  services.audit.append(record);
+  tx.commit();
+  return ended;
+}
+
+std::optional<int> reset_second_factor_by_email(Services& services, const std::string& email_in,
+                                                const Requester& requester, ProvisionError& error) {
+  const auto email = normalize_email(email_in);
+  if (!email) {
+    error = {400, "bad_request", "'" + email_in + "' is not an e-mail address"};
+    return std::nullopt;
+  }
+  const auto user = services.users.find_by_email(*email);
+  if (!user) {
+    error = {404, "not_found", "no account for " + *email};
+    return std::nullopt;
+  }
+  if (!services.totp.is_enabled(user->id)) {
+    error = {409, "totp_not_enabled", *email + " has no authenticator to reset"};
+    return std::nullopt;
+  }
+  AuditRecord record = record_of(requester, AuditCode::kTotpResetByOperator);
+  // The account's own log shows that its second factor was reset, and by whom.
+  record.user_id = user->id;
+  record.username = user->email;
+  record.details = {{"username", user->email}};
+  return reset_second_factor(services, user->id, record);
+}
+
 }  // namespace logbot::cloud

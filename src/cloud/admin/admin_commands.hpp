@@ -1,5 +1,6 @@
-// Provisioning shared by the shell (`logbot-cloud admin ...`) and the operator API, and the
-// offline audit verification (`logbot-cloud audit verify`).
+// Provisioning shared by the shell (`logbot-cloud admin ...`) and the operator API, the
+// recovery of a lost second factor (by an organisation owner or `logbot-cloud admin reset-2fa`),
+// and the offline audit verification (`logbot-cloud audit verify`).
 #pragma once
 #include <optional>
 #include <string>
@@ -39,6 +40,19 @@ std::optional<ProvisionedOrg> provision_org(Services& services, const std::strin
 // Creates the platform operator's account. Audited as USER_CREATED (role=operator).
 std::optional<std::string> provision_operator(Services& services, const std::string& email, const std::string& password,
                                               const Requester& requester, ProvisionError& error);
+
+// The recovery path for a lost authenticator: removes the user's TOTP secret and recovery
+// codes, ends all their sessions and makes their next login enrol a new authenticator
+// (whatever their organisations' policy). `record` is the audit entry (who reset it, in whose
+// account log and which organisation's); `sessions_ended=N` is added to it. Returns N.
+// The caller has checked that the user has an authenticator and may be reset.
+int reset_second_factor(Services& services, const std::string& user_id, AuditRecord record);
+
+// `logbot-cloud admin reset-2fa --email E`: reset_second_factor() for the operator on the
+// server's shell, audited as TOTP_RESET_BY_OPERATOR (actor system) in the account's log.
+// 404 for an unknown account, 409 when it has no authenticator. Returns the sessions ended.
+std::optional<int> reset_second_factor_by_email(Services& services, const std::string& email,
+                                                const Requester& requester, ProvisionError& error);
 
 // Checks an organisation name: 1..100 printable characters.
 std::optional<std::string> check_org_name(const std::string& name);

@@ -46,7 +46,8 @@ http::Response get_me(RequestContext& context) {
     memberships.push_back({{"org_id", m.org_id}, {"org_name", m.org_name}, {"role", to_string(m.role)}});
   boost::json::object user = user_json(*context.user);
   user["totp_enabled"] = context.services.totp.is_enabled(context.user->id);
-  user["totp_required"] = context.services.orgs.requires_2fa(context.user->id);
+  user["totp_required"] = context.services.orgs.requires_2fa(context.user->id) ||
+                          context.services.totp.enrolment_required(context.user->id);
   boost::json::object o{{"user", std::move(user)},
                         {"memberships", std::move(memberships)},
                         {"csrf_token", session.csrf_token},

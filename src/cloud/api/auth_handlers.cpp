@@ -95,7 +95,8 @@ http::Response login(RequestContext& context) {
     return session_established(context, *user, half);
   }
   services.throttle.record_success(account);
-  if (services.orgs.requires_2fa(user->id)) {
+  // An organisation's policy, or a reset of the second factor by an owner or the operator.
+  if (services.orgs.requires_2fa(user->id) || services.totp.enrolment_required(user->id)) {
     const NewSession enrol = services.sessions.create(user->id, context.request.peer_ip, context.client, user_agent,
                                                       SessionStage::kTotpEnrolmentRequired);
     return session_established(context, *user, enrol);

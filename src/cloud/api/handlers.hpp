@@ -35,6 +35,7 @@ http::Response list_members(RequestContext&);
 http::Response add_member(RequestContext&);
 http::Response change_member_role(RequestContext&);
 http::Response remove_member(RequestContext&);
+http::Response reset_member_totp(RequestContext&);
 http::Response org_audit(RequestContext&);
 
 http::Response list_devices(RequestContext&);
@@ -55,13 +56,20 @@ http::Response audit_listing(RequestContext& context, AuditQuery query);
 
 boost::json::object user_json(const User& user);
 
-// The brute-force protection around every password check (login, password change).
+// The brute-force protection around every password check (login, password change, changes of
+// the second factor).
 // `record` is the LOGIN_ERROR entry to write, with who and where filled in.
 std::optional<http::Response> refuse_if_locked(RequestContext& context, AuditRecord record, const std::string& account);
 // Counts the failure per account and source address, audits LOGIN_ERROR (with `error`) and,
 // when this failure starts a lockout, LOCKOUT.
 void record_password_failure(RequestContext& context, AuditRecord record, const std::string& account,
                              std::string_view error = "invalid_credentials", std::string_view reason = {});
+// Checks the logged-in user's current password for `action` (a change of a second factor):
+// refused during a lockout (429), a wrong one answers 403 wrong_password and counts like a wrong
+// login password. `failure` is left as the LOGIN_ERROR record, for a further check to reuse.
+std::optional<http::Response> check_current_password(RequestContext& context, AuditCode action,
+                                                     const std::string& password, AuditRecord& failure,
+                                                     std::string_view auth_method = "password");
 // The answer that hands a session to the client: user, CSRF token, stage and the cookie.
 http::Response session_established(RequestContext& context, const User& user, const NewSession& session);
 

@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "cloud/admin/admin_commands.hpp"
 #include "cloud/api/handlers.hpp"
 #include "cloud/api/json_body.hpp"
 #include "cloud/auth/password_policy.hpp"
@@ -179,6 +180,44 @@ http::Response remove_member(RequestContext& context) {
   services.audit.append(record);
   tx.commit();
   return http::no_content();
+}
+
+// The recovery path for a member who lost their authenticator (and their recovery codes).
+// Owners only (members.reset_2fa), with the owner's current password: with a stolen owner
+// session and a phished member password an attacker could otherwise reset the member's factor
+// and enrol their own. Not on oneself: one's own factor is turned off with password and code
+// (POST /api/v1/me/totp/disable), or reset by another owner or the operator.
+http::Response reset_member_totp(RequestContext& context) {
+  Services& services = context.services;
+  const auto target = target_member(context);
+  if (!target) return http::error_response(404, "not_found", "no such member");
+  BodyError error;
+  auto body = JsonBody::parse(context.request.body, error);
+  std::optional<std::string> password;
+  if (body) password = body->required_string("password", kMaximumPasswordLength, error);
+  if (!password) return http::error_response(400, "bad_request", error.message);
+  if (target->user_id == context.user->id)
+    return http::error_response(403, "forbidden",
+                                "you cannot reset your own second factor here: turn it off on your account page "
+                                "(password and code), or ask another owner or the platform operator");
+
+  AuditRecord failure;
+  if (auto refusal = check_current_password(context, AuditCode::kTotpResetByOwner, *password, failure)) return *refusal;
+  if (!services.totp.is_enabled(target->user_id))
+    return http::error_response(409, "totp_not_enabled", target->email + " has no authenticator to reset");
+
+  // In the member's account log (user_id) and the organisation's log (org_id); the owner who
+  // did it is named in the details.
+  AuditRecord record = org_record(context, AuditCode::kTotpResetByOwner);
+  record.user_id = target->user_id;
+  record.username = target->email;
+  record.details = {{"username", target->email}, {"actor", context.user->email}, {"actor_user_id", context.user->id}};
+  const int ended = reset_second_factor(services, target->user_id, record);
+  return http::json_response(200, boost::json::serialize(boost::json::object{{"user_id", target->user_id},
+                                                                             {"email", target->email},
+                                                                             {"totp_enabled", false},
+                                                                             {"sessions_ended", ended},
+                                                                             {"enrolment_required", true}}));
 }
 
 http::Response org_audit(RequestContext& context) {

@@ -40,8 +40,7 @@ CodeCheck check_code(Services& services, const std::string& user_id, const std::
   return services.totp.accept_step(user_id, *step) ? CodeCheck::kAccepted : CodeCheck::kReplayed;
 }
 
-// Disabling 2FA and new recovery codes need the password and a current code, so a
-// hijacked session alone cannot weaken the account.
+// Disabling 2FA and new recovery codes need the password and a current code.
 std::optional<http::Response> check_password_and_code(RequestContext& context, AuditCode action) {
   Services& services = context.services;
   BodyError error;
@@ -51,18 +50,11 @@ std::optional<http::Response> check_password_and_code(RequestContext& context, A
   if (body && password) code = body->required_string("code", 16, error);
   if (!code) return http::error_response(400, "bad_request", error.message);
 
-  const std::string& account = context.user->email;
-  AuditRecord failure = audit_record(context, AuditCode::kLoginError);
-  failure.details = {
-      {"auth_method", "password+totp"}, {"username", account}, {"action", std::string(to_string(action))}};
-  if (auto refusal = refuse_if_locked(context, failure, account)) return refusal;
-  if (!services.hasher.verify(*password, context.user->password_hash)) {
-    record_password_failure(context, failure, account);
-    return http::error_response(403, "wrong_password", "the password is not correct");
-  }
+  AuditRecord failure;
+  if (auto refusal = check_current_password(context, action, *password, failure, "password+totp")) return refusal;
   const CodeCheck checked = check_code(services, context.user->id, *code);
   if (checked != CodeCheck::kAccepted) {
-    record_password_failure(context, failure, account, "invalid_totp",
+    record_password_failure(context, failure, context.user->email, "invalid_totp",
                             checked == CodeCheck::kReplayed ? "replayed" : "");
     return http::error_response(403, "invalid_totp", "the one-time code is not correct or was used already");
   }
@@ -70,6 +62,25 @@ std::optional<http::Response> check_password_and_code(RequestContext& context, A
 }
 
 }  // namespace
+
+// Every change of the second factor needs the current password, so a hijacked session alone
+// can neither weaken the account nor enrol an attacker's authenticator in it (which would lock
+// the owner out). A wrong password is a LOGIN_ERROR and counts towards the lockout like one at
+// login. `auth_method` is what the request proves: "password" or "password+totp".
+std::optional<http::Response> check_current_password(RequestContext& context, AuditCode action,
+                                                     const std::string& password, AuditRecord& failure,
+                                                     std::string_view auth_method) {
+  const std::string& account = context.user->email;
+  failure = audit_record(context, AuditCode::kLoginError);
+  failure.details = {
+      {"auth_method", std::string(auth_method)}, {"username", account}, {"action", std::string(to_string(action))}};
+  if (auto refusal = refuse_if_locked(context, failure, account)) return refusal;
+  if (!context.services.hasher.verify(password, context.user->password_hash)) {
+    record_password_failure(context, failure, account);
+    return http::error_response(403, "wrong_password", "the password is not correct");
+  }
+  return std::nullopt;
+}
 
 http::Response second_factor(RequestContext& context) {
   Services& services = context.services;
@@ -128,17 +139,28 @@ http::Response second_factor(RequestContext& context) {
 http::Response totp_status(RequestContext& context) {
   Services& services = context.services;
   const auto state = services.totp.find(context.user->id);
-  boost::json::object o{{"enabled", state && state->enabled},
-                        {"pending", state && state->pending},
-                        {"recovery_codes_remaining", services.totp.recovery_codes_remaining(context.user->id)},
-                        {"required", services.orgs.requires_2fa(context.user->id)}};
+  boost::json::object o{
+      {"enabled", state && state->enabled},
+      {"pending", state && state->pending},
+      {"recovery_codes_remaining", services.totp.recovery_codes_remaining(context.user->id)},
+      {"required", services.orgs.requires_2fa(context.user->id) || services.totp.enrolment_required(context.user->id)}};
   return http::json_response(200, boost::json::serialize(o));
 }
 
 http::Response start_totp_enrolment(RequestContext& context) {
   Services& services = context.services;
+  BodyError error;
+  auto body = JsonBody::parse(context.request.body, error);
+  std::optional<std::string> password;
+  if (body) password = body->required_string("password", kMaximumPasswordLength, error);
+  if (!password) return http::error_response(400, "bad_request", error.message);
   if (services.totp.is_enabled(context.user->id))
     return http::error_response(409, "totp_enabled", "two-factor authentication is on already; disable it first");
+  // Also in the enrolment stage of a login, where the password was just typed: one rule for
+  // every session, so no stage is a way around it.
+  AuditRecord failure;
+  if (auto refusal = check_current_password(context, AuditCode::kUpdateTotp, *password, failure, "password"))
+    return *refusal;
   const std::string secret = base32_encode(services.totp.start_enrolment(context.user->id));
   boost::json::object o{{"secret", group_in_fours(secret)},
                         {"secret_base32", secret},
@@ -164,12 +186,17 @@ http::Response confirm_totp_enrolment(RequestContext& context) {
   Services& services = context.services;
   BodyError error;
   auto body = JsonBody::parse(context.request.body, error);
-  std::optional<std::string> code;
-  if (body) code = body->required_string("code", 16, error);
+  std::optional<std::string> password, code;
+  if (body) password = body->required_string("password", kMaximumPasswordLength, error);
+  if (body && password) code = body->required_string("code", 16, error);
   if (!code) return http::error_response(400, "bad_request", error.message);
   const auto state = services.totp.find(context.user->id);
   if (!state || !state->pending)
     return http::error_response(409, "no_enrolment", "start the enrolment first (the QR code step)");
+  // The password again: a session taken over after the start must not be able to finish it.
+  AuditRecord failure;
+  if (auto refusal = check_current_password(context, AuditCode::kUpdateTotp, *password, failure, "password"))
+    return *refusal;
   const auto step = match_totp(state->raw_secret, *code, now_seconds(services));
   if (!step)
     return http::error_response(400, "invalid_totp",

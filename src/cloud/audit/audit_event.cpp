@@ -34,6 +34,8 @@ constexpr CodeName kCodeNames[] = {
     {AuditCode::kEnrollError, "ENROLL_ERROR"},
     {AuditCode::kEnrolmentTokenIssued, "ENROLMENT_TOKEN_ISSUED"},
     {AuditCode::kDeviceCertRenewed, "DEVICE_CERT_RENEWED"},
+    {AuditCode::kTotpResetByOwner, "TOTP_RESET_BY_OWNER"},
+    {AuditCode::kTotpResetByOperator, "TOTP_RESET_BY_OPERATOR"},
 };
 
 void append_field(std::string& out, std::string_view field) {

@@ -35,6 +35,8 @@ enum class AuditCode {
   kEnrollError,
   kEnrolmentTokenIssued,
   kDeviceCertRenewed,
+  kTotpResetByOwner,
+  kTotpResetByOperator,
 };
 
 enum class ActorType { kUser, kDevice, kSystem };

@@ -56,8 +56,11 @@ void TotpStore::cancel_enrolment(const std::string& user_id) {
 }
 
 void TotpStore::confirm_enrolment(const std::string& user_id, std::int64_t step) {
+  Transaction tx(db_);
   db_.execute("UPDATE user_totp SET enabled = 1, last_step = ?, enabled_ms = ? WHERE user_id = ?",
               {step, clock_.now_ms(), user_id});
+  db_.execute("DELETE FROM totp_enrolment_required WHERE user_id = ?", {user_id});
+  tx.commit();
 }
 
 void TotpStore::remove(const std::string& user_id) {
@@ -65,6 +68,20 @@ void TotpStore::remove(const std::string& user_id) {
   db_.execute("DELETE FROM user_totp WHERE user_id = ?", {user_id});
   db_.execute("DELETE FROM recovery_codes WHERE user_id = ?", {user_id});
   tx.commit();
+}
+
+void TotpStore::reset(const std::string& user_id) {
+  Transaction tx(db_);
+  remove(user_id);
+  db_.execute(
+      "INSERT INTO totp_enrolment_required (user_id, since_ms) VALUES (?,?) "
+      "ON CONFLICT(user_id) DO UPDATE SET since_ms = excluded.since_ms",
+      {user_id, clock_.now_ms()});
+  tx.commit();
+}
+
+bool TotpStore::enrolment_required(const std::string& user_id) {
+  return db_.query_integer("SELECT COUNT(*) FROM totp_enrolment_required WHERE user_id = ?", {user_id}).value_or(0) > 0;
 }
 
 bool TotpStore::accept_step(const std::string& user_id, std::int64_t step) {

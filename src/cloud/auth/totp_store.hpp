@@ -31,10 +31,16 @@ class TotpStore {
   // Starts (or restarts) an enrolment with a new secret; returns the raw secret.
   std::string start_enrolment(const std::string& user_id);
   void cancel_enrolment(const std::string& user_id);
-  // Enables the pending authenticator and records `step` as used.
+  // Enables the pending authenticator and records `step` as used; a reset's demand to enrol
+  // (see reset()) is met by it.
   void confirm_enrolment(const std::string& user_id, std::int64_t step);
   // Removes the authenticator and the recovery codes.
   void remove(const std::string& user_id);
+  // The recovery path for a lost authenticator: removes it and the recovery codes, and makes
+  // enrolment_required() true until a new one is confirmed.
+  void reset(const std::string& user_id);
+  // True after reset() until the next confirm_enrolment(): the next login must enrol.
+  bool enrolment_required(const std::string& user_id);
   // Marks `step` used if it is newer than the last used one; false for a replay.
   bool accept_step(const std::string& user_id, std::int64_t step);
 

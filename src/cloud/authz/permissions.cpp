@@ -20,6 +20,9 @@ constexpr MatrixRow kMatrix[] = {
     {Permission::kAuditRead,    true,  true,  false,   false,  false},
     {Permission::kDevicesRead,  true,  true,  true,    true,   false},
     {Permission::kDevicesWrite, true,  true,  false,   false,  true},
+    // Resetting a member's second factor lets whoever knows their password enrol a new one:
+    // only owners, who hold the organisation's highest trust.
+    {Permission::kMembersResetSecondFactor, true, false, false, false, true},
 };
 // clang-format on
 
@@ -70,6 +73,7 @@ std::string_view to_string(Permission permission) {
     case Permission::kAuditRead: return "audit.read";
     case Permission::kDevicesRead: return "devices.read";
     case Permission::kDevicesWrite: return "devices.write";
+    case Permission::kMembersResetSecondFactor: return "members.reset_2fa";
   }
   return "";
 }

@@ -16,13 +16,13 @@ enum class Permission {
   kAuditRead,
   kDevicesRead,
   kDevicesWrite,
+  kMembersResetSecondFactor,
 };
 
 inline constexpr Role kAllRoles[] = {Role::kOwner, Role::kAdmin, Role::kEngineer, Role::kViewer};
-inline constexpr Permission kAllPermissions[] = {Permission::kOrgRead, Permission::kOrgSettings,
-                                                 Permission::kMembersRead, Permission::kMembersWrite,
-                                                 Permission::kAuditRead, Permission::kDevicesRead,
-                                                 Permission::kDevicesWrite};
+inline constexpr Permission kAllPermissions[] = {
+    Permission::kOrgRead,   Permission::kOrgSettings, Permission::kMembersRead,  Permission::kMembersWrite,
+    Permission::kAuditRead, Permission::kDevicesRead, Permission::kDevicesWrite, Permission::kMembersResetSecondFactor};
 
 bool allows(Role role, Permission permission);
 // Whether `actor` may give `target_role` to someone, or change/remove someone holding it:

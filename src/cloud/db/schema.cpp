@@ -9,7 +9,7 @@ namespace logbot::cloud {
 namespace {
 
 // Each entry moves the schema one version up; never edit a released entry, append one.
-constexpr std::array<const char*, 4> kMigrations = {
+constexpr std::array<const char*, 5> kMigrations = {
     R"sql(
 CREATE TABLE users (
   id TEXT PRIMARY KEY,
@@ -132,6 +132,14 @@ CREATE TABLE device_certificates (
 ALTER TABLE devices ADD COLUMN last_seen_ms INTEGER;
 ALTER TABLE devices ADD COLUMN agent_version TEXT;
 ALTER TABLE devices ADD COLUMN last_ip TEXT;
+)sql",
+    // 5: accounts whose second factor an owner or the operator reset: their next login must
+    // enrol a new authenticator, whatever their organisations' policy.
+    R"sql(
+CREATE TABLE totp_enrolment_required (
+  user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  since_ms INTEGER NOT NULL
+);
 )sql",
 };
 

@@ -243,16 +243,51 @@ struct TwoFactorTest : DispatcherTest {
   std::string secret;
   // Alice enrols an authenticator through the API.
   void enrol(Client& alice) {
-    auto started = alice.send("POST", "/api/v1/me/totp/enrolment");
+    auto started = alice.send("POST", "/api/v1/me/totp/enrolment", R"({"password":"correct horse battery"})");
     ASSERT_EQ(started.status, 201);
     secret = json_string(started, "secret_base32");
-    EXPECT_EQ(alice.send("POST", "/api/v1/me/totp/enrolment/confirm", R"({"code":"000000x"})").status, 400);
+    EXPECT_EQ(alice.send("POST", "/api/v1/me/totp/enrolment/confirm",
+                         R"({"password":"correct horse battery","code":"000000x"})")
+                  .status,
+              400);
     auto confirmed = alice.send("POST", "/api/v1/me/totp/enrolment/confirm",
-                                R"({"code":")" + code_at(secret, world.clock.now_ms()) + "\"}");
+                                R"({"password":"correct horse battery","code":")" +
+                                    code_at(secret, world.clock.now_ms()) + "\"}");
     ASSERT_EQ(confirmed.status, 200);
   }
   void SetUp() override { oath_init(); }
 };
+
+// A stolen session alone cannot enrol an authenticator: starting and confirming need the
+// current password, and a wrong one is audited and counted like a wrong login password.
+TEST_F(TwoFactorTest, EnrolmentNeedsTheCurrentPassword) {
+  Client alice = client();
+  alice.login("alice@example.com");
+  EXPECT_EQ(json_string(alice.send("POST", "/api/v1/me/totp/enrolment"), "error"), "bad_request");
+  EXPECT_EQ(json_string(alice.send("POST", "/api/v1/me/totp/enrolment", R"({"password":"not the password"})"), "error"),
+            "wrong_password");
+  EXPECT_FALSE(world.services->totp.find(acme.owner_user_id));
+  auto started = alice.send("POST", "/api/v1/me/totp/enrolment", R"({"password":"correct horse battery"})");
+  ASSERT_EQ(started.status, 201);
+  const std::string code = code_at(json_string(started, "secret_base32"), world.clock.now_ms());
+  EXPECT_EQ(json_string(alice.send("POST", "/api/v1/me/totp/enrolment/confirm", R"({"code":")" + code + "\"}"),
+                        "error"),
+            "bad_request");
+  EXPECT_EQ(json_string(alice.send("POST", "/api/v1/me/totp/enrolment/confirm",
+                                   R"({"password":"not the password","code":")" + code + "\"}"),
+                        "error"),
+            "wrong_password");
+  EXPECT_FALSE(world.services->totp.is_enabled(acme.owner_user_id));
+  const auto errors = world.services->audit.query({.user_id = acme.owner_user_id, .event = "LOGIN_ERROR"});
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors.front().details,
+            "auth_method=password, username=alice@example.com, action=UPDATE_TOTP, error=invalid_credentials");
+  // Three more wrong passwords make five: the account is locked, for the login too.
+  for (int i = 0; i < 3; ++i)
+    alice.send("POST", "/api/v1/me/totp/enrolment", R"({"password":"not the password"})");
+  EXPECT_EQ(alice.send("POST", "/api/v1/me/totp/enrolment", R"({"password":"correct horse battery"})").status, 429);
+  EXPECT_EQ(client().login("alice@example.com").status, 429);
+}
 
 TEST_F(TwoFactorTest, HalfSessionCanOnlyFinishTheLogin) {
   Client alice = client();

@@ -123,5 +123,28 @@ TEST(TotpStore, SecretIsSealedAndRecoveryCodesAreSingleUse) {
   EXPECT_TRUE(store.use_recovery_code(org.owner_user_id, fresh[0]));
 }
 
+// The recovery of a lost authenticator: secret and codes gone, and a new enrolment is
+// demanded until one is confirmed (not merely started).
+TEST(TotpStore, ResetRemovesTheFactorAndDemandsANewEnrolment) {
+  testing::TestWorld world;
+  auto org = world.make_org("Acme", "alice@example.com");
+  TotpStore& store = world.services->totp;
+  const std::string& user = org.owner_user_id;
+  EXPECT_FALSE(store.enrolment_required(user));
+  store.start_enrolment(user);
+  store.confirm_enrolment(user, 100);
+  const auto codes = store.replace_recovery_codes(user);
+  store.reset(user);
+  EXPECT_FALSE(store.find(user));
+  EXPECT_EQ(store.recovery_codes_remaining(user), 0);
+  EXPECT_FALSE(store.use_recovery_code(user, codes[0]));
+  EXPECT_TRUE(store.enrolment_required(user));
+  store.start_enrolment(user);
+  EXPECT_TRUE(store.enrolment_required(user));
+  store.confirm_enrolment(user, 200);
+  EXPECT_FALSE(store.enrolment_required(user));
+  EXPECT_TRUE(store.is_enabled(user));
+}
+
 }  // namespace
 }  // namespace logbot::cloud

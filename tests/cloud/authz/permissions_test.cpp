@@ -19,6 +19,7 @@ TEST(Permissions, MatrixAsDocumented) {
       {Permission::kAuditRead, true, true, false, false},
       {Permission::kDevicesRead, true, true, true, true},
       {Permission::kDevicesWrite, true, true, false, false},
+      {Permission::kMembersResetSecondFactor, true, false, false, false},
   };
   for (const Expect& e : table) {
     EXPECT_EQ(allows(Role::kOwner, e.permission), e.owner) << to_string(e.permission);
