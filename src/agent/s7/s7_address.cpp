@@ -282,7 +282,9 @@ class AddressParser {
       return AddressError{message, text_.size() + 1};
     }
     if (address.is_array()) {
-      auto array = make_array(address, address.array_length);
+      Address element = address;
+      element.array_length = 0;
+      auto array = make_array(element, address.array_length);
       if (!array) return AddressError{shown(text_) + " " + shown(type_text) + ": " + array.error(), text_.size() + 1};
     }
     return address;
