@@ -288,11 +288,16 @@ TEST(S7Address, TiaPortalPercentPrefix) {
     std::uint8_t bit;
   };
   const Case cases[] = {
-      {"%MW20", Area::flags, DataType::Word, 0, 20, 0},        {"%DB10.DBW2", Area::data_block, DataType::Word, 10, 2, 0},
-      {"%I0.0", Area::inputs, DataType::Bool, 0, 0, 0},        {"%Q1.2", Area::outputs, DataType::Bool, 0, 1, 2},
-      {"%E0.7", Area::inputs, DataType::Bool, 0, 0, 7},        {"%A1.2", Area::outputs, DataType::Bool, 0, 1, 2},
-      {"%DB10.DBX4.3", Area::data_block, DataType::Bool, 10, 4, 3}, {"%MD24", Area::flags, DataType::DWord, 0, 24, 0},
-      {"%ib1", Area::inputs, DataType::Byte, 0, 1, 0},          {"%T3", Area::timers, DataType::S5Time, 0, 3, 0},
+      {"%MW20", Area::flags, DataType::Word, 0, 20, 0},
+      {"%DB10.DBW2", Area::data_block, DataType::Word, 10, 2, 0},
+      {"%I0.0", Area::inputs, DataType::Bool, 0, 0, 0},
+      {"%Q1.2", Area::outputs, DataType::Bool, 0, 1, 2},
+      {"%E0.7", Area::inputs, DataType::Bool, 0, 0, 7},
+      {"%A1.2", Area::outputs, DataType::Bool, 0, 1, 2},
+      {"%DB10.DBX4.3", Area::data_block, DataType::Bool, 10, 4, 3},
+      {"%MD24", Area::flags, DataType::DWord, 0, 24, 0},
+      {"%ib1", Area::inputs, DataType::Byte, 0, 1, 0},
+      {"%T3", Area::timers, DataType::S5Time, 0, 3, 0},
       {"%Z4", Area::counters, DataType::Counter, 0, 4, 0},
   };
   for (const Case& c : cases) {
@@ -315,7 +320,7 @@ TEST(S7Address, TiaPortalPercentPrefix) {
   EXPECT_EQ(failure("%").message, "%: at position 2 expected an area: DB, I (E), Q (A), M, T or C (Z) after '%'");
   EXPECT_EQ(failure("%%MW0").position, 1u);  // one '%' only
   EXPECT_EQ(failure("%M0.8").position, 4u);
-  EXPECT_EQ(failure("M%W0").position, 1u);   // only in front
+  EXPECT_EQ(failure("M%W0").position, 1u);  // only in front
   // A type error still points at the type, after "%MW0 ".
   EXPECT_EQ(failure("%MW0", "REAL").position, 5u);
 }
@@ -327,11 +332,16 @@ TEST(S7Address, TiaPortalTypes) {
     std::size_t size;
   };
   const Case cases[] = {
-      {"DB1.DBB0", "SINT", DataType::SInt, 1},      {"MB0", "USINT", DataType::USInt, 1},
-      {"DB1.DBB0", "LINT", DataType::LInt, 8},      {"DB1.DBB0", "ULINT", DataType::ULInt, 8},
-      {"DB1.DBB0", "LWORD", DataType::LWord, 8},    {"DB1.DBW0", "WCHAR", DataType::WChar, 2},
-      {"DB1.DBB0", "WSTRING[20]", DataType::WString, 44}, {"DB1.DBD0", "TOD", DataType::TimeOfDay, 4},
-      {"DB1.DBD0", "time_of_day", DataType::TimeOfDay, 4}, {"DB1.DBB0", "LTIME", DataType::LTime, 8},
+      {"DB1.DBB0", "SINT", DataType::SInt, 1},
+      {"MB0", "USINT", DataType::USInt, 1},
+      {"DB1.DBB0", "LINT", DataType::LInt, 8},
+      {"DB1.DBB0", "ULINT", DataType::ULInt, 8},
+      {"DB1.DBB0", "LWORD", DataType::LWord, 8},
+      {"DB1.DBW0", "WCHAR", DataType::WChar, 2},
+      {"DB1.DBB0", "WSTRING[20]", DataType::WString, 44},
+      {"DB1.DBD0", "TOD", DataType::TimeOfDay, 4},
+      {"DB1.DBD0", "time_of_day", DataType::TimeOfDay, 4},
+      {"DB1.DBB0", "LTIME", DataType::LTime, 8},
       {"DB1.DBB0", "DTL", DataType::Dtl, 12},
   };
   for (const Case& c : cases) {
@@ -385,8 +395,7 @@ TEST(S7Address, ArraysAreOneTag) {
             "DB1.DBD0 REAL[0]: at position 6 of the type expected an array length 1..65535");
   EXPECT_EQ(failure("DB1.DBD0", "REAL[65536]").position, 9u + 5);
   EXPECT_EQ(failure("DB1.DBD0", "REAL[3").position, 9u + 6);
-  EXPECT_NE(failure("DB1.DBB0", "STRING[20][3]").message.find("arrays of STRING are not supported"),
-            std::string::npos);
+  EXPECT_NE(failure("DB1.DBB0", "STRING[20][3]").message.find("arrays of STRING are not supported"), std::string::npos);
   EXPECT_NE(failure("DB1.DBB0", "BOOL[8]").message.find("a byte address (B)"), std::string::npos);
   EXPECT_NE(failure("T0", "S5TIME[2]").message.find("timers and counters are read one per tag"), std::string::npos);
   const AddressError past = failure("DB1.DBB65000", "LREAL[100]");

@@ -402,7 +402,6 @@ TEST(S7Value, TextValuesEncode) {
   }
 }
 
-
 // ---- S7-1200/1500 types (byte layouts from the TIA Portal system manuals) ----
 
 TEST(S7Value, TiaPortalIntegers) {
@@ -420,8 +419,7 @@ TEST(S7Value, TiaPortalIntegers) {
   EXPECT_EQ(from_text(address("MB0", "SINT"), "-128"), Value{std::int64_t{-128}});
   EXPECT_NE(text_error(address("MB0", "SINT"), "128").find("outside the range of SINT (-128..127)"), std::string::npos);
   EXPECT_NE(text_error(address("MB0", "USINT"), "-1").find("outside the range of USINT"), std::string::npos);
-  EXPECT_EQ(from_text(address("MB0", "LINT"), "-9223372036854775808"),
-            Value{std::numeric_limits<std::int64_t>::min()});
+  EXPECT_EQ(from_text(address("MB0", "LINT"), "-9223372036854775808"), Value{std::numeric_limits<std::int64_t>::min()});
   EXPECT_NE(text_error(address("MB0", "LINT"), "9223372036854775808").find("outside the range of LINT"),
             std::string::npos);
   EXPECT_EQ(from_text(address("MB0", "ULINT"), "18446744073709551615"),
@@ -447,8 +445,7 @@ TEST(S7Value, WideCharactersAreUtf16BigEndian) {
   const Address wide = address("DB1.DBB0", "WSTRING[4]");
   expect_round_trip(wide, {0x00, 0x04, 0x00, 0x04, 0x00, 0x48, 0x00, 0xE4, 0xD8, 0x3D, 0xDE, 0x00},
                     Value{std::string("H\xC3\xA4\xF0\x9F\x98\x80")});
-  EXPECT_EQ(encoded(wide, Value{std::string("ok")}),
-            (Bytes{0x00, 0x04, 0x00, 0x02, 0x00, 'o', 0x00, 'k', 0, 0, 0, 0}));
+  EXPECT_EQ(encoded(wide, Value{std::string("ok")}), (Bytes{0x00, 0x04, 0x00, 0x02, 0x00, 'o', 0x00, 'k', 0, 0, 0, 0}));
   EXPECT_EQ(decoded(wide, {0x00, 0x04, 0x00, 0x00, 0x00, 'x', 0, 0, 0, 0, 0, 0}), Value{std::string()});
   EXPECT_NE(decode_error(wide, {0x00, 0x04, 0x00, 0x05, 0, 0, 0, 0, 0, 0, 0, 0}).find("above its maximum length 4"),
             std::string::npos);
@@ -506,7 +503,8 @@ TEST(S7Value, Dtl) {
   expect_round_trip(dtl, friday, Value{std::string("2026-11-27T08:15:00.123456789")});
   expect_round_trip(dtl, {0x07, 0xEA, 11, 27, 6, 8, 15, 0, 0x0E, 0xE6, 0xB2, 0x80},
                     Value{std::string("2026-11-27T08:15:00.250")});
-  expect_round_trip(dtl, {0x07, 0xB2, 1, 1, 5, 0, 0, 0, 0, 0, 0x03, 0xE8}, Value{std::string("1970-01-01T00:00:00.000001")});
+  expect_round_trip(dtl, {0x07, 0xB2, 1, 1, 5, 0, 0, 0, 0, 0, 0x03, 0xE8},
+                    Value{std::string("1970-01-01T00:00:00.000001")});
   EXPECT_EQ(from_text(dtl, "DTL#2026-11-27-08:15:00.123456789"), Value{std::string("2026-11-27T08:15:00.123456789")});
   EXPECT_EQ(from_text(dtl, "2026-11-27T08:15:00"), Value{std::string("2026-11-27T08:15:00.000")});
   EXPECT_EQ(encoded(dtl, from_text(dtl, "DTL#2026-11-27-08:15:00.123456789")), friday);

@@ -102,7 +102,8 @@ TEST(CollectValue, QualityAndStatusChanges) {
 // An array tag is one value: printed as its elements in brackets, and news when any element
 // changed (a NaN element equal to a NaN, as for a single value).
 TEST(CollectValue, ArraysPrintAsListsAndChangeByElement) {
-  EXPECT_EQ(format_value(Value{Array{21.5, std::int64_t{-2}, true, std::string("a\"b")}}), "[21.5, -2, TRUE, \"a\\\"b\"]");
+  EXPECT_EQ(format_value(Value{Array{21.5, std::int64_t{-2}, true, std::string("a\"b")}}),
+            "[21.5, -2, TRUE, \"a\\\"b\"]");
   EXPECT_EQ(format_value(Value{Array{}}), "[]");
   const double nan = std::nan("");
   EXPECT_FALSE(changed(good(Value{Array{1.0, nan}}), good(Value{Array{1.0, nan}}), 0));

@@ -15,7 +15,7 @@ constexpr std::uint32_t kMaxOffset = 65535;  // byte offset, timer and counter n
 constexpr std::uint32_t kMaxDataBlock = 65535;
 constexpr std::uint32_t kMaxStringLength = 254;
 constexpr std::uint32_t kMaxWStringLength = 16382;  // TIA Portal's limit for WSTRING[n]
-constexpr std::size_t kShownTextLimit = 64;  // longer texts are cut in messages
+constexpr std::size_t kShownTextLimit = 64;         // longer texts are cut in messages
 
 // Width of the address as written: the letter after the area (or the area itself for T and C).
 enum class Width : std::uint8_t { bit, byte, word, dword, timer, counter };
@@ -68,34 +68,20 @@ struct TypeName {
 
 // The first name of a type is the one printed; TIME_OF_DAY is TIA Portal's long name of TOD.
 constexpr std::array<TypeName, 28> kTypeNames{{
-    {"BOOL", DataType::Bool},
-    {"BYTE", DataType::Byte},
-    {"WORD", DataType::Word},
-    {"DWORD", DataType::DWord},
-    {"INT", DataType::Int},
-    {"DINT", DataType::DInt},
-    {"UINT", DataType::UInt},
-    {"UDINT", DataType::UDInt},
-    {"REAL", DataType::Real},
-    {"LREAL", DataType::LReal},
-    {"S5TIME", DataType::S5Time},
-    {"TIME", DataType::Time},
-    {"DATE", DataType::Date},
-    {"DATE_AND_TIME", DataType::DateAndTime},
-    {"STRING", DataType::String},
-    {"CHAR", DataType::Char},
-    {"COUNTER", DataType::Counter},
-    {"SINT", DataType::SInt},
-    {"USINT", DataType::USInt},
-    {"LINT", DataType::LInt},
-    {"ULINT", DataType::ULInt},
-    {"LWORD", DataType::LWord},
-    {"WCHAR", DataType::WChar},
-    {"WSTRING", DataType::WString},
-    {"TOD", DataType::TimeOfDay},
-    {"TIME_OF_DAY", DataType::TimeOfDay},
-    {"LTIME", DataType::LTime},
-    {"DTL", DataType::Dtl},
+    {"BOOL", DataType::Bool},       {"BYTE", DataType::Byte},
+    {"WORD", DataType::Word},       {"DWORD", DataType::DWord},
+    {"INT", DataType::Int},         {"DINT", DataType::DInt},
+    {"UINT", DataType::UInt},       {"UDINT", DataType::UDInt},
+    {"REAL", DataType::Real},       {"LREAL", DataType::LReal},
+    {"S5TIME", DataType::S5Time},   {"TIME", DataType::Time},
+    {"DATE", DataType::Date},       {"DATE_AND_TIME", DataType::DateAndTime},
+    {"STRING", DataType::String},   {"CHAR", DataType::Char},
+    {"COUNTER", DataType::Counter}, {"SINT", DataType::SInt},
+    {"USINT", DataType::USInt},     {"LINT", DataType::LInt},
+    {"ULINT", DataType::ULInt},     {"LWORD", DataType::LWord},
+    {"WCHAR", DataType::WChar},     {"WSTRING", DataType::WString},
+    {"TOD", DataType::TimeOfDay},   {"TIME_OF_DAY", DataType::TimeOfDay},
+    {"LTIME", DataType::LTime},     {"DTL", DataType::Dtl},
 }};
 
 constexpr std::string_view kAllTypes =
@@ -349,8 +335,9 @@ class AddressParser {
     const std::size_t type_start = text_.size() + 1;
     const std::string prefix = shown(text_) + " " + shown(type_text) + ": ";
     auto at = [&](std::size_t i, std::string_view what) {
-      return AddressError{prefix + "at position " + std::to_string(i + 1) + " of the type expected " + std::string(what),
-                          type_start + i};
+      return AddressError{
+          prefix + "at position " + std::to_string(i + 1) + " of the type expected " + std::string(what),
+          type_start + i};
     };
     const std::size_t bracket = type_text.find('[');
     const std::string_view name = type_text.substr(0, bracket);
@@ -371,8 +358,8 @@ class AddressParser {
       if (number <= limit) number = number * 10 + static_cast<std::uint32_t>(type_text[i] - '0');
       ++i;
     }
-    const std::string what = is_string(type) ? "a string length 1.." + std::to_string(limit)
-                                             : "an array length 1.." + std::to_string(limit);
+    const std::string what =
+        is_string(type) ? "a string length 1.." + std::to_string(limit) : "an array length 1.." + std::to_string(limit);
     if (i == digits_start || number < 1 || number > limit) return at(digits_start, what);
     if (i >= type_text.size() || type_text[i] != ']') return at(i, "']'");
     if (i + 1 != type_text.size()) {
@@ -459,10 +446,10 @@ boost::system::result<Address, std::string> make_array(Address element, std::uin
                   "an array length must be 1.." + std::to_string(kMaxArrayLength) + ", got " + std::to_string(length));
   element.array_length = static_cast<std::uint32_t>(length);
   if (std::size_t{element.offset} + element.size() > kAreaBytes)
-    return Result(boost::system::in_place_error,
-                  "the array's " + std::to_string(element.size()) + " bytes from byte " +
-                      std::to_string(element.offset) + " run past byte " + std::to_string(kAreaBytes - 1) +
-                      " (an area with absolute addresses holds at most 64 KB)");
+    return Result(boost::system::in_place_error, "the array's " + std::to_string(element.size()) + " bytes from byte " +
+                                                     std::to_string(element.offset) + " run past byte " +
+                                                     std::to_string(kAreaBytes - 1) +
+                                                     " (an area with absolute addresses holds at most 64 KB)");
   return element;
 }
 

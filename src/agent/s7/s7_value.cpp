@@ -199,8 +199,15 @@ Result<std::vector<std::uint16_t>> utf8_to_utf16(std::string_view text) {
   std::vector<std::uint16_t> units;
   for (std::size_t i = 0; i < text.size();) {
     const auto lead = static_cast<unsigned char>(text[i]);
-    std::size_t length = lead < 0x80 ? 1 : (lead & 0xE0) == 0xC0 ? 2 : (lead & 0xF0) == 0xE0 ? 3 : (lead & 0xF8) == 0xF0 ? 4 : 0;
-    std::uint32_t code_point = length == 1 ? lead : length == 2 ? (lead & 0x1F) : length == 3 ? (lead & 0x0F) : (lead & 0x07);
+    std::size_t length = lead < 0x80             ? 1
+                         : (lead & 0xE0) == 0xC0 ? 2
+                         : (lead & 0xF0) == 0xE0 ? 3
+                         : (lead & 0xF8) == 0xF0 ? 4
+                                                 : 0;
+    std::uint32_t code_point = length == 1   ? lead
+                               : length == 2 ? (lead & 0x1F)
+                               : length == 3 ? (lead & 0x0F)
+                                             : (lead & 0x07);
     bool valid = length != 0 && i + length <= text.size();
     for (std::size_t k = 1; valid && k < length; ++k) {
       const auto next = static_cast<unsigned char>(text[i + k]);
@@ -482,7 +489,8 @@ Result<Value> decode_dtl(const Address& address, std::span<const std::uint8_t> b
                  " (expected " + std::string(range) + ")"};
   };
   const int year = be16(b);
-  if (year < kDtlFirstYear || year > kDtlLastYear) return invalid("year", static_cast<std::uint64_t>(year), "1970..2554");
+  if (year < kDtlFirstYear || year > kDtlLastYear)
+    return invalid("year", static_cast<std::uint64_t>(year), "1970..2554");
   if (b[2] < 1 || b[2] > 12) return invalid("month", b[2], "1..12");
   const chrono::year_month_day date{chrono::year{year}, chrono::month{b[2]}, chrono::day{b[3]}};
   if (!date.ok()) return invalid("day", b[3], "a day of the month");
@@ -611,7 +619,8 @@ Result<std::vector<std::uint8_t>> encode_wide_text(const Address& address, const
 Result<std::vector<std::uint8_t>> encode_time_of_day(const Address& address, const Value& value) {
   const auto* text = std::get_if<std::string>(&value);
   auto milliseconds = text ? parse_clock_text(*text, 0, 3) : std::nullopt;
-  if (!milliseconds) return Error{prefix(address) + "expected a time of day HH:MM:SS.mmm, got " + describe_value(value)};
+  if (!milliseconds)
+    return Error{prefix(address) + "expected a time of day HH:MM:SS.mmm, got " + describe_value(value)};
   std::vector<std::uint8_t> out;
   put_be(out, static_cast<std::uint64_t>(*milliseconds), 4);
   return out;
@@ -839,7 +848,8 @@ Result<std::int64_t> parse_nanoseconds(const Address& address, std::string_view 
       return signed_of(*number);
   }
   if (auto duration = parse_duration_text(text, kNanosecondUnits, kNanosecondLimit)) return *duration;
-  return Error{prefix(address) + "expected a duration such as LTIME#1h2m3s4ms5us6ns or nanoseconds (about +-106751 days)"};
+  return Error{prefix(address) +
+               "expected a duration such as LTIME#1h2m3s4ms5us6ns or nanoseconds (about +-106751 days)"};
 }
 
 // A quoted IEC string literal 'it$'s' ($$ $' $L $N $R $T $P $hh), or the text as it is.
@@ -952,8 +962,9 @@ boost::system::result<std::vector<std::uint8_t>, std::string> encode_value(const
                                                                            const collect::Value& value) {
   std::vector<std::uint8_t> out;
   if (address.is_array())
-    return Error{prefix(address) + "writing an array tag is not supported yet; write its elements through tags of "
-                                   "their own (element i of a 4-byte type at the array's offset + 4 * i)"};
+    return Error{prefix(address) +
+                 "writing an array tag is not supported yet; write its elements through tags of "
+                 "their own (element i of a 4-byte type at the array's offset + 4 * i)"};
   switch (address.type) {
     case DataType::Bool: {
       auto number = integer_of(value);
@@ -1014,8 +1025,9 @@ boost::system::result<std::vector<std::uint8_t>, std::string> encode_value(const
 boost::system::result<collect::Value, std::string> parse_value_text(const Address& address, std::string_view text) {
   const std::string_view raw = text;
   if (address.is_array())
-    return Error{prefix(address) + "writing an array tag is not supported yet; write its elements through tags of "
-                                   "their own (element i of a 4-byte type at the array's offset + 4 * i)"};
+    return Error{prefix(address) +
+                 "writing an array tag is not supported yet; write its elements through tags of "
+                 "their own (element i of a 4-byte type at the array's offset + 4 * i)"};
   const bool text_type = address.type == DataType::String || address.type == DataType::Char ||
                          address.type == DataType::WString || address.type == DataType::WChar;
   if (!text_type) text = trimmed(text);
