@@ -218,14 +218,15 @@ TEST(S7Address, TypeErrorsSayWhichTypesFit) {
   EXPECT_EQ(real_in_word.position, 10u);
   EXPECT_EQ(
       real_in_word.message,
-      "DB10.DBW6 REAL: a word address (W) holds WORD, INT, UINT, S5TIME or DATE, not REAL; write DB10.DBD6 for a REAL");
+      "DB10.DBW6 REAL: a word address (W) holds WORD, INT, UINT, S5TIME, DATE or WCHAR, not REAL; write DB10.DBD6 for "
+      "a REAL");
   EXPECT_NE(failure("MB0", "BOOL").message.find("write M0.0 for a BOOL"), std::string::npos);
   EXPECT_NE(failure("DB1.DBB3", "BOOL").message.find("write DB1.DBX3.0 for a BOOL"), std::string::npos);
   EXPECT_NE(failure("DB1.DBX0.0", "BYTE").message.find("a bit address holds BOOL only"), std::string::npos);
   EXPECT_NE(failure("MD0", "LREAL").message.find("write MB0 for a LREAL"), std::string::npos);
   EXPECT_NE(failure("MW0", "STRING[4]").message.find("write MB0 for a STRING"), std::string::npos);
   EXPECT_NE(failure("IB0", "INT").message.find("a byte address (B) holds BYTE, CHAR"), std::string::npos);
-  EXPECT_NE(failure("ID0", "WORD").message.find("DWORD, DINT, UDINT, REAL or TIME"), std::string::npos);
+  EXPECT_NE(failure("ID0", "WORD").message.find("DWORD, DINT, UDINT, REAL, TIME or TOD"), std::string::npos);
   EXPECT_NE(failure("T1", "WORD").message.find("a timer holds S5TIME only"), std::string::npos);
   EXPECT_NE(failure("C1", "INT").message.find("a counter holds COUNTER"), std::string::npos);
   EXPECT_NE(failure("MW0", "COUNTER").message.find("not COUNTER"), std::string::npos);
@@ -273,6 +274,143 @@ TEST(S7Address, TypeNames) {
   EXPECT_EQ(type_name(DataType::String), "STRING");
   EXPECT_EQ(type_name(DataType::S5Time), "S5TIME");
   EXPECT_EQ(type_name(DataType::Counter), "COUNTER");
+}
+
+// TIA Portal shows absolute addresses with a leading '%'; it is the same address, and the
+// positions in errors still count it, so they point at what was typed.
+TEST(S7Address, TiaPortalPercentPrefix) {
+  struct Case {
+    std::string_view text;
+    Area area;
+    DataType type;
+    std::uint16_t db;
+    std::uint32_t offset;
+    std::uint8_t bit;
+  };
+  const Case cases[] = {
+      {"%MW20", Area::flags, DataType::Word, 0, 20, 0},
+      {"%DB10.DBW2", Area::data_block, DataType::Word, 10, 2, 0},
+      {"%I0.0", Area::inputs, DataType::Bool, 0, 0, 0},
+      {"%Q1.2", Area::outputs, DataType::Bool, 0, 1, 2},
+      {"%E0.7", Area::inputs, DataType::Bool, 0, 0, 7},
+      {"%A1.2", Area::outputs, DataType::Bool, 0, 1, 2},
+      {"%DB10.DBX4.3", Area::data_block, DataType::Bool, 10, 4, 3},
+      {"%MD24", Area::flags, DataType::DWord, 0, 24, 0},
+      {"%ib1", Area::inputs, DataType::Byte, 0, 1, 0},
+      {"%T3", Area::timers, DataType::S5Time, 0, 3, 0},
+      {"%Z4", Area::counters, DataType::Counter, 0, 4, 0},
+  };
+  for (const Case& c : cases) {
+    const Address a = parsed(c.text);
+    EXPECT_EQ(a.area, c.area) << c.text;
+    EXPECT_EQ(a.type, c.type) << c.text;
+    EXPECT_EQ(a.db, c.db) << c.text;
+    EXPECT_EQ(a.offset, c.offset) << c.text;
+    EXPECT_EQ(a.bit, c.bit) << c.text;
+  }
+  EXPECT_EQ(to_string(parsed("%DB10.DBD4", "REAL")), "DB10.DBD4 REAL");  // printed without the '%'
+
+  const AddressError q = failure("%DB10.DBQ4");
+  EXPECT_EQ(q.position, 8u);
+  EXPECT_EQ(q.message, "%DB10.DBQ4: at position 9 expected X, B, W or D after '%DB10.DB'");
+  const AddressError area = failure("%X1");
+  EXPECT_EQ(area.position, 1u);
+  EXPECT_EQ(area.message, "%X1: at position 2 expected an area: DB, I (E), Q (A), M, T or C (Z) after '%'");
+  EXPECT_EQ(failure("%").position, 1u);
+  EXPECT_EQ(failure("%").message, "%: at position 2 expected an area: DB, I (E), Q (A), M, T or C (Z) after '%'");
+  EXPECT_EQ(failure("%%MW0").position, 1u);  // one '%' only
+  EXPECT_EQ(failure("%M0.8").position, 4u);
+  EXPECT_EQ(failure("M%W0").position, 1u);  // only in front
+  // A type error still points at the type, after "%MW0 ".
+  EXPECT_EQ(failure("%MW0", "REAL").position, 5u);
+}
+
+TEST(S7Address, TiaPortalTypes) {
+  struct Case {
+    std::string_view address, type;
+    DataType expected;
+    std::size_t size;
+  };
+  const Case cases[] = {
+      {"DB1.DBB0", "SINT", DataType::SInt, 1},
+      {"MB0", "USINT", DataType::USInt, 1},
+      {"DB1.DBB0", "LINT", DataType::LInt, 8},
+      {"DB1.DBB0", "ULINT", DataType::ULInt, 8},
+      {"DB1.DBB0", "LWORD", DataType::LWord, 8},
+      {"DB1.DBW0", "WCHAR", DataType::WChar, 2},
+      {"DB1.DBB0", "WSTRING[20]", DataType::WString, 44},
+      {"DB1.DBD0", "TOD", DataType::TimeOfDay, 4},
+      {"DB1.DBD0", "time_of_day", DataType::TimeOfDay, 4},
+      {"DB1.DBB0", "LTIME", DataType::LTime, 8},
+      {"DB1.DBB0", "DTL", DataType::Dtl, 12},
+  };
+  for (const Case& c : cases) {
+    const Address a = parsed(c.address, c.type);
+    EXPECT_EQ(a.type, c.expected) << c.type;
+    EXPECT_EQ(a.size(), c.size) << c.type;
+  }
+  const Address plain = parsed("DB1.DBB0", "WSTRING");
+  EXPECT_EQ(plain.string_length, 254);
+  EXPECT_EQ(plain.size(), 4u + 2 * 254);
+  EXPECT_EQ(parsed("DB1.DBB0", "WSTRING[16382]").size(), 4u + 2 * 16382);
+  EXPECT_EQ(failure("DB1.DBB0", "WSTRING[16383]").message,
+            "DB1.DBB0 WSTRING[16383]: at position 9 of the type expected a string length 1..16382");
+  EXPECT_EQ(to_string(parsed("DB1.DBD0", "TIME_OF_DAY")), "DB1.DBD0 TOD");
+  EXPECT_EQ(to_string(parsed("DB1.DBW2", "WCHAR")), "DB1.DBW2 WCHAR");
+  EXPECT_EQ(to_string(parsed("DB1.DBB2", "WSTRING[8]")), "DB1.DBB2 WSTRING[8]");
+  EXPECT_EQ(type_name(DataType::TimeOfDay), "TOD");
+  EXPECT_EQ(type_name(DataType::Dtl), "DTL");
+  // 64-bit types and DTL start at a byte address, as LREAL does.
+  EXPECT_NE(failure("DB1.DBD0", "LINT").message.find("write DB1.DBB0 for a LINT"), std::string::npos);
+  EXPECT_NE(failure("DB1.DBW0", "DTL").message.find("write DB1.DBB0 for a DTL"), std::string::npos);
+  EXPECT_NE(failure("DB1.DBB0", "TOD").message.find("write DB1.DBD0 for a TOD"), std::string::npos);
+  EXPECT_NE(failure("DB1.DBB0", "WCHAR").message.find("write DB1.DBW0 for a WCHAR"), std::string::npos);
+}
+
+TEST(S7Address, ArraysAreOneTag) {
+  const Address reals = parsed("%DB10.DBD4", "REAL[10]");
+  EXPECT_EQ(reals.type, DataType::Real);
+  EXPECT_EQ(reals.array_length, 10u);
+  EXPECT_EQ(reals.element_size(), 4u);
+  EXPECT_EQ(reals.size(), 40u);
+  EXPECT_EQ(to_string(reals), "DB10.DBD4 REAL[10]");
+  EXPECT_EQ(reals.element(3).offset, 16u);
+  EXPECT_FALSE(reals.element(3).is_array());
+  EXPECT_EQ(parsed("DB10.DBB4", "REAL[10]").size(), 40u);  // an array may start at its first byte
+  EXPECT_EQ(parsed("DB10.DBB0", "DTL[3]").size(), 36u);
+  EXPECT_EQ(parsed("MW0", "int[1]").array_length, 1u);
+
+  // BOOL arrays: consecutive bits from the address's bit on, as in a DB with standard access.
+  const Address bits = parsed("DB10.DBX4.3", "BOOL[12]");
+  EXPECT_EQ(bits.size(), 2u);  // bits 4.3 .. 5.6
+  EXPECT_EQ(bits.element(4).offset, 4u);
+  EXPECT_EQ(bits.element(4).bit, 7);
+  EXPECT_EQ(bits.element(5).offset, 5u);
+  EXPECT_EQ(bits.element(5).bit, 0);
+  EXPECT_EQ(parsed("M0.0", "BOOL[16]").size(), 2u);
+  EXPECT_EQ(parsed("M0.0", "BOOL[17]").size(), 3u);
+  EXPECT_EQ(to_string(bits), "DB10.DBX4.3 BOOL[12]");
+
+  EXPECT_EQ(failure("DB1.DBD0", "REAL[0]").message,
+            "DB1.DBD0 REAL[0]: at position 6 of the type expected an array length 1..65535");
+  EXPECT_EQ(failure("DB1.DBD0", "REAL[65536]").position, 9u + 5);
+  EXPECT_EQ(failure("DB1.DBD0", "REAL[3").position, 9u + 6);
+  EXPECT_NE(failure("DB1.DBB0", "STRING[20][3]").message.find("arrays of STRING are not supported"), std::string::npos);
+  EXPECT_NE(failure("DB1.DBB0", "BOOL[8]").message.find("a byte address (B)"), std::string::npos);
+  EXPECT_NE(failure("T0", "S5TIME[2]").message.find("timers and counters are read one per tag"), std::string::npos);
+  const AddressError past = failure("DB1.DBB65000", "LREAL[100]");
+  EXPECT_EQ(past.position, 13u);
+  EXPECT_NE(past.message.find("run past byte 65535"), std::string::npos) << past.message;
+  EXPECT_EQ(parsed("DB1.DBB65528", "LREAL[1]").size(), 8u);
+
+  // The tag's `count` setting: the same array.
+  auto counted = make_array(parsed("DB10.DBD4", "REAL"), 10);
+  ASSERT_TRUE(counted.has_value());
+  EXPECT_EQ(to_string(*counted), "DB10.DBD4 REAL[10]");
+  EXPECT_FALSE(make_array(reals, 10).has_value());
+  EXPECT_FALSE(make_array(parsed("DB1.DBB0", "WSTRING[4]"), 2).has_value());
+  EXPECT_FALSE(make_array(parsed("DB1.DBD0", "REAL"), 0).has_value());
+  EXPECT_FALSE(make_array(parsed("DB1.DBD0", "REAL"), 70000).has_value());
 }
 
 }  // namespace

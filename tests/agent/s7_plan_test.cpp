@@ -196,6 +196,53 @@ TEST(S7Plan, LongStringIsSlicedAcrossItemsWithPdu240) {
   EXPECT_EQ(plan.pdus[0].response_bytes(), 240u);  // the first slice fills its PDU exactly
 }
 
+// An array is one tag, read as one item when it fits one; a larger one is cut at element
+// boundaries (the slices are read by different requests: a REAL cut in two could combine the
+// halves of two different values).
+TEST(S7Plan, ArraysAreOneItemOrCutBetweenElements) {
+  const PduLimits limits{240, 0};
+  const std::vector<Address> small{tag("%DB10.DBD4", "REAL[10]")};
+  const ReadPlan one = plan_reads(small, limits, 0);
+  expect_valid(one, small, limits);
+  ASSERT_EQ(one.pdus.size(), 1u);
+  ASSERT_EQ(one.pdus[0].items.size(), 1u);
+  EXPECT_EQ(one.pdus[0].items[0].start, 4u);
+  EXPECT_EQ(one.pdus[0].items[0].count, 40u);
+  EXPECT_EQ(one.pdus[0].items[0].transport, TransportSize::byte);
+
+  // REAL[100] = 400 bytes; one item carries at most 222, so the cuts fall at 220 (55 REALs)
+  // rather than at 222.
+  const std::vector<Address> reals{tag("DB10.DBD0", "REAL[100]")};
+  const ReadPlan cut = plan_reads(reals, limits, 0);
+  expect_valid(cut, reals, limits);
+  for (const PlannedPdu& pdu : cut.pdus)
+    for (const PlannedItem& item : pdu.items) {
+      EXPECT_EQ(item.start % 4, 0u) << item.start;
+      EXPECT_EQ(item.count % 4, 0u) << item.count;
+    }
+  EXPECT_EQ(cut.pdus.size(), 2u);
+
+  // DTL[30] = 360 bytes: cuts at multiples of 12 from the array's start at byte 2.
+  const std::vector<Address> dates{tag("DB10.DBB2", "DTL[30]"), tag("DB10.DBW0")};
+  const ReadPlan dtl = plan_reads(dates, limits, 0);
+  expect_valid(dtl, dates, limits);
+  for (const PlannedPdu& pdu : dtl.pdus)
+    for (const PlannedItem& item : pdu.items)
+      for (const Slice& slice : item.slices)
+        if (slice.tag == 0) {
+          EXPECT_EQ(slice.tag_offset % 12, 0u);
+          EXPECT_EQ(slice.length % 12, 0u);
+        }
+
+  // A BOOL array is the bytes its bits touch.
+  const std::vector<Address> bits{tag("M3.5", "BOOL[20]")};
+  const ReadPlan bit_plan = plan_reads(bits, limits, 0);
+  expect_valid(bit_plan, bits, limits);
+  ASSERT_EQ(bit_plan.pdus.size(), 1u);
+  EXPECT_EQ(bit_plan.pdus[0].items[0].start, 3u);
+  EXPECT_EQ(bit_plan.pdus[0].items[0].count, 4u);  // bits 3.5 .. 6.0
+}
+
 TEST(S7Plan, LongRangesSplitAtTagBoundaries) {
   // 100 consecutive REALs: 400 bytes, more than one item's 222 bytes.
   std::vector<Address> tags;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <vector>
 
 namespace logbot::agent::s7 {
@@ -399,6 +400,157 @@ TEST(S7Value, TextValuesEncode) {
     EXPECT_EQ(bytes.size(), a.size()) << c.text;
     EXPECT_EQ(decoded(a, bytes), value) << c.text;
   }
+}
+
+// ---- S7-1200/1500 types (byte layouts from the TIA Portal system manuals) ----
+
+TEST(S7Value, TiaPortalIntegers) {
+  expect_round_trip(address("DB1.DBB0", "SINT"), {0x80}, Value{std::int64_t{-128}});
+  expect_round_trip(address("DB1.DBB0", "SINT"), {0x7F}, Value{std::int64_t{127}});
+  expect_round_trip(address("DB1.DBB0", "USINT"), {0xFF}, Value{std::uint64_t{255}});
+  expect_round_trip(address("DB1.DBB0", "LINT"), {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFE},
+                    Value{std::int64_t{-2}});
+  expect_round_trip(address("DB1.DBB0", "LINT"), {0x80, 0, 0, 0, 0, 0, 0, 0},
+                    Value{std::numeric_limits<std::int64_t>::min()});
+  expect_round_trip(address("DB1.DBB0", "ULINT"), Bytes(8, 0xFF), Value{std::numeric_limits<std::uint64_t>::max()});
+  expect_round_trip(address("DB1.DBB0", "LWORD"), {0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF},
+                    Value{std::uint64_t{0x0123456789ABCDEF}});
+
+  EXPECT_EQ(from_text(address("MB0", "SINT"), "-128"), Value{std::int64_t{-128}});
+  EXPECT_NE(text_error(address("MB0", "SINT"), "128").find("outside the range of SINT (-128..127)"), std::string::npos);
+  EXPECT_NE(text_error(address("MB0", "USINT"), "-1").find("outside the range of USINT"), std::string::npos);
+  EXPECT_EQ(from_text(address("MB0", "LINT"), "-9223372036854775808"), Value{std::numeric_limits<std::int64_t>::min()});
+  EXPECT_NE(text_error(address("MB0", "LINT"), "9223372036854775808").find("outside the range of LINT"),
+            std::string::npos);
+  EXPECT_EQ(from_text(address("MB0", "ULINT"), "18446744073709551615"),
+            Value{std::numeric_limits<std::uint64_t>::max()});
+  EXPECT_EQ(from_text(address("MB0", "LWORD"), "16#0123_4567_89AB_CDEF"), Value{std::uint64_t{0x0123456789ABCDEF}});
+  EXPECT_NE(encode_error(address("MB0", "SINT"), Value{std::int64_t{200}}).find("outside the range"),
+            std::string::npos);
+}
+
+TEST(S7Value, WideCharactersAreUtf16BigEndian) {
+  expect_round_trip(address("DB1.DBW0", "WCHAR"), {0x03, 0xA9}, Value{std::string("\xCE\xA9")});  // Ω
+  expect_round_trip(address("DB1.DBW0", "WCHAR"), {0x00, 0x41}, Value{std::string("A")});
+  EXPECT_NE(decode_error(address("DB1.DBW0", "WCHAR"), {0xD8, 0x3D}).find("half of a UTF-16 surrogate pair"),
+            std::string::npos);
+  EXPECT_NE(encode_error(address("DB1.DBW0", "WCHAR"), Value{std::string("AB")}).find("exactly one"),
+            std::string::npos);
+  EXPECT_NE(encode_error(address("DB1.DBW0", "WCHAR"), Value{std::string("\xF0\x9F\x98\x80")}).find("exactly one"),
+            std::string::npos);
+  EXPECT_EQ(from_text(address("DB1.DBW0", "WCHAR"), "WCHAR#'$''"), Value{std::string("'")});
+
+  // WSTRING[4]: maximum and current length in characters (words), then UTF-16 code units;
+  // U+1F600 takes a surrogate pair.
+  const Address wide = address("DB1.DBB0", "WSTRING[4]");
+  expect_round_trip(wide, {0x00, 0x04, 0x00, 0x04, 0x00, 0x48, 0x00, 0xE4, 0xD8, 0x3D, 0xDE, 0x00},
+                    Value{std::string("H\xC3\xA4\xF0\x9F\x98\x80")});
+  EXPECT_EQ(encoded(wide, Value{std::string("ok")}), (Bytes{0x00, 0x04, 0x00, 0x02, 0x00, 'o', 0x00, 'k', 0, 0, 0, 0}));
+  EXPECT_EQ(decoded(wide, {0x00, 0x04, 0x00, 0x00, 0x00, 'x', 0, 0, 0, 0, 0, 0}), Value{std::string()});
+  EXPECT_NE(decode_error(wide, {0x00, 0x04, 0x00, 0x05, 0, 0, 0, 0, 0, 0, 0, 0}).find("above its maximum length 4"),
+            std::string::npos);
+  EXPECT_NE(decode_error(address("DB1.DBB0", "WSTRING[1]"), {0x00, 0x08, 0x00, 0x02, 0, 'a'})
+                .find("declare the tag as WSTRING[8]"),
+            std::string::npos);
+  EXPECT_NE(decode_error(wide, {0x00, 0x04, 0x00, 0x01, 0xDC, 0x00, 0, 0, 0, 0, 0, 0}).find("surrogate"),
+            std::string::npos);
+  EXPECT_NE(encode_error(wide, Value{std::string("abcde")}).find("5 UTF-16 code units, more than the 4"),
+            std::string::npos);
+  EXPECT_NE(encode_error(wide, Value{std::string("\xC3")}).find("not start a valid UTF-8"), std::string::npos);
+  EXPECT_NE(encode_error(wide, Value{std::string("\xED\xA0\x80")}).find("not start a valid UTF-8"),
+            std::string::npos);  // an encoded surrogate
+  EXPECT_NE(encode_error(wide, Value{std::string("\xC0\xAF")}).find("not start a valid UTF-8"),
+            std::string::npos);  // overlong
+  const Address wider = address("DB1.DBB0", "WSTRING[8]");
+  EXPECT_EQ(from_text(wider, "WSTRING#'Grü$'e'"), Value{std::string("Gr\xC3\xBC'e")});
+  EXPECT_EQ(from_text(wider, " spaced "), Value{std::string(" spaced ")});
+  EXPECT_NE(text_error(wide, "'12345'").find("more than the 4"), std::string::npos);
+}
+
+TEST(S7Value, TimeOfDayAndLtime) {
+  const Address tod = address("DB1.DBD0", "TOD");
+  expect_round_trip(tod, {0x02, 0xAE, 0xA5, 0x40}, Value{std::string("12:30:00.000")});  // 45,000,000 ms
+  expect_round_trip(tod, {0x05, 0x26, 0x5B, 0xFF}, Value{std::string("23:59:59.999")});
+  EXPECT_NE(decode_error(tod, {0x05, 0x26, 0x5C, 0x00}).find("more than a day"), std::string::npos);
+  EXPECT_EQ(from_text(tod, "TOD#12:30:00.000"), Value{std::string("12:30:00.000")});
+  EXPECT_EQ(from_text(tod, "time_of_day#08:05:03.5"), Value{std::string("08:05:03.500")});
+  EXPECT_EQ(from_text(tod, "23:59:59"), Value{std::string("23:59:59.000")});
+  EXPECT_NE(text_error(tod, "24:00:00").find("expected a time of day such as TOD#12:30:00.000"), std::string::npos);
+  EXPECT_FALSE(parse_value_text(tod, "12:30:00.1234").has_value());
+  EXPECT_NE(encode_error(tod, Value{std::int64_t{5}}).find("expected a time of day"), std::string::npos);
+
+  // LTIME: signed nanoseconds; 1h2m3s4ms5us6ns = 3,723,004,005,006 ns.
+  const Address ltime = address("DB1.DBB0", "LTIME");
+  expect_round_trip(ltime, {0x00, 0x00, 0x03, 0x62, 0xD4, 0x54, 0xCA, 0x8E}, Value{std::int64_t{3723004005006}});
+  expect_round_trip(ltime, Bytes(8, 0xFF), Value{std::int64_t{-1}});
+  EXPECT_EQ(from_text(ltime, "LTIME#1h2m3s4ms5us6ns"), Value{std::int64_t{3723004005006}});
+  EXPECT_EQ(from_text(ltime, "LT#-5s"), Value{std::int64_t{-5000000000}});
+  EXPECT_EQ(from_text(ltime, "LTIME#1d_2us"), Value{std::int64_t{86400000002000}});
+  EXPECT_EQ(from_text(ltime, "1500"), Value{std::int64_t{1500}});  // a plain number is nanoseconds
+  EXPECT_EQ(from_text(ltime, "LTIME#106751d"), Value{std::int64_t{106751} * 86400000000000});
+  EXPECT_FALSE(parse_value_text(ltime, "LTIME#106752d").has_value());  // beyond 2^63 ns: refused, not wrapped
+  EXPECT_FALSE(parse_value_text(ltime, "LTIME#9223372036854775808ns").has_value());
+  EXPECT_FALSE(parse_value_text(ltime, "LTIME#5ns3us").has_value());  // units out of order
+  // TIME keeps its milliseconds: no us/ns there.
+  EXPECT_FALSE(parse_value_text(address("MD0", "TIME"), "T#5us").has_value());
+}
+
+TEST(S7Value, Dtl) {
+  const Address dtl = address("DB1.DBB0", "DTL");
+  // Year (UINT), month, day, weekday (1 = Sunday; 2026-11-27 is a Friday: 6), hour, minute,
+  // second (USINT each), nanoseconds (UDINT).
+  const Bytes friday{0x07, 0xEA, 11, 27, 6, 8, 15, 0, 0x07, 0x5B, 0xCD, 0x15};
+  expect_round_trip(dtl, friday, Value{std::string("2026-11-27T08:15:00.123456789")});
+  expect_round_trip(dtl, {0x07, 0xEA, 11, 27, 6, 8, 15, 0, 0x0E, 0xE6, 0xB2, 0x80},
+                    Value{std::string("2026-11-27T08:15:00.250")});
+  expect_round_trip(dtl, {0x07, 0xB2, 1, 1, 5, 0, 0, 0, 0, 0, 0x03, 0xE8},
+                    Value{std::string("1970-01-01T00:00:00.000001")});
+  EXPECT_EQ(from_text(dtl, "DTL#2026-11-27-08:15:00.123456789"), Value{std::string("2026-11-27T08:15:00.123456789")});
+  EXPECT_EQ(from_text(dtl, "2026-11-27T08:15:00"), Value{std::string("2026-11-27T08:15:00.000")});
+  EXPECT_EQ(encoded(dtl, from_text(dtl, "DTL#2026-11-27-08:15:00.123456789")), friday);
+  // A weekday that disagrees with the date is not checked (the CPU ignores it on entry too).
+  Bytes wrong_weekday = friday;
+  wrong_weekday[4] = 2;
+  EXPECT_EQ(decoded(dtl, wrong_weekday), Value{std::string("2026-11-27T08:15:00.123456789")});
+
+  EXPECT_NE(decode_error(dtl, Bytes(12, 0)).find("invalid year 0 (expected 1970..2554)"), std::string::npos);
+  EXPECT_NE(decode_error(dtl, {0x07, 0xEA, 2, 30, 1, 0, 0, 0, 0, 0, 0, 0}).find("invalid day 30"), std::string::npos);
+  EXPECT_NE(decode_error(dtl, {0x07, 0xEA, 13, 1, 1, 0, 0, 0, 0, 0, 0, 0}).find("invalid month 13"), std::string::npos);
+  EXPECT_NE(decode_error(dtl, {0x07, 0xEA, 1, 1, 1, 24, 0, 0, 0, 0, 0, 0}).find("invalid hour 24"), std::string::npos);
+  EXPECT_NE(decode_error(dtl, {0x07, 0xEA, 1, 1, 1, 0, 0, 0, 0x3B, 0x9A, 0xCA, 0x00}).find("invalid nanosecond"),
+            std::string::npos);
+  EXPECT_NE(text_error(dtl, "DTL#1969-12-31-23:59:59").find("outside the DTL range 1970..2554"), std::string::npos);
+  EXPECT_NE(text_error(dtl, "DTL#2026-11-27").find("expected a date and time such as DTL#"), std::string::npos);
+  EXPECT_FALSE(parse_value_text(dtl, "DTL#2026-11-27-08:15:00.1234567890").has_value());
+}
+
+TEST(S7Value, ArraysDecodeElementByElement) {
+  const Address reals = address("DB1.DBD0", "REAL[3]");
+  const Value value = decoded(reals, {0x41, 0xAC, 0, 0, 0xBF, 0x80, 0, 0, 0, 0, 0, 0});
+  ASSERT_TRUE(std::holds_alternative<collect::Array>(value));
+  EXPECT_EQ(std::get<collect::Array>(value), (collect::Array{21.5, -1.0, 0.0}));
+  EXPECT_EQ(collect::format_value(value), "[21.5, -1, 0]");
+
+  // BOOL[12] from DB1.DBX0.3: bits 0.3..0.7 and 1.0..1.6.
+  const Value bits = decoded(address("DB1.DBX0.3", "BOOL[12]"), {0b1010'1000, 0b0100'0001});
+  EXPECT_EQ(std::get<collect::Array>(bits),
+            (collect::Array{true, false, true, false, true, true, false, false, false, false, false, true}));
+
+  const Value dates = decoded(address("DB1.DBB0", "DTL[2]"),
+                              {0x07, 0xEA, 11, 27, 6, 8, 15, 0, 0, 0, 0, 0, 0x07, 0xB2, 1, 1, 5, 0, 0, 0, 0, 0, 0, 0});
+  EXPECT_EQ(std::get<collect::Array>(dates),
+            (collect::Array{std::string("2026-11-27T08:15:00.000"), std::string("1970-01-01T00:00:00.000")}));
+  EXPECT_EQ(std::get<collect::Array>(decoded(address("MW0", "INT[2]"), {0xFF, 0xFE, 0x00, 0x07})),
+            (collect::Array{std::int64_t{-2}, std::int64_t{7}}));
+
+  // One bad element makes the reading bad, and says which.
+  const std::string error = decode_error(address("DB1.DBD0", "TOD[2]"), {0, 0, 0, 1, 0xFF, 0xFF, 0xFF, 0xFF});
+  EXPECT_NE(error.find("DB1.DBD0 TOD[2]: element 1: DB1.DBD4 TOD: the PLC's TOD"), std::string::npos) << error;
+  EXPECT_NE(decode_error(reals, Bytes(4, 0)).find("expected 12 bytes"), std::string::npos);
+
+  // Writes of arrays are refused, with what to do instead.
+  EXPECT_NE(text_error(reals, "1").find("writing an array tag is not supported yet"), std::string::npos);
+  EXPECT_NE(encode_error(reals, Value{collect::Array{1.0, 2.0, 3.0}}).find("not supported yet"), std::string::npos);
 }
 
 }  // namespace

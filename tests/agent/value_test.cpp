@@ -99,6 +99,20 @@ TEST(CollectValue, QualityAndStatusChanges) {
   EXPECT_TRUE(changed(bad("timeout"), bad("connection refused"), 0));
 }
 
+// An array tag is one value: printed as its elements in brackets, and news when any element
+// changed (a NaN element equal to a NaN, as for a single value).
+TEST(CollectValue, ArraysPrintAsListsAndChangeByElement) {
+  EXPECT_EQ(format_value(Value{Array{21.5, std::int64_t{-2}, true, std::string("a\"b")}}),
+            "[21.5, -2, TRUE, \"a\\\"b\"]");
+  EXPECT_EQ(format_value(Value{Array{}}), "[]");
+  const double nan = std::nan("");
+  EXPECT_FALSE(changed(good(Value{Array{1.0, nan}}), good(Value{Array{1.0, nan}}), 0));
+  EXPECT_TRUE(changed(good(Value{Array{1.0, nan}}), good(Value{Array{1.5, nan}}), 0));
+  EXPECT_TRUE(changed(good(Value{Array{1.0}}), good(Value{Array{1.0, 2.0}}), 0));
+  EXPECT_TRUE(changed(good(Value{Array{true}}), good(Value{Array{false}}), 0));
+  EXPECT_FALSE(changed(good(Value{Array{std::string("x")}}), good(Value{Array{std::string("x")}}), 0));
+}
+
 }  // namespace
 }  // namespace logbot::agent::collect
 

@@ -81,6 +81,31 @@ KNOWN_TAGS = [
 ]
 
 
+# The S7-1200/1500 types and arrays of the known fill (DB15), written as TIA Portal shows the
+# addresses: (name, address, type or "", expected JSON value, extra tag settings).
+TIA_TAGS = [
+    ("tia.sint", "%DB15.DBB0", "SINT", -5, {}),
+    ("tia.usint", "%DB15.DBB1", "USINT", 200, {}),
+    ("tia.lint", "%DB15.DBB2", "LINT", -1234567890123, {}),
+    ("tia.ulint", "%DB15.DBB10", "ULINT", 12345678901234567890, {}),
+    ("tia.lword", "%DB15.DBB18", "LWORD", 0x0123456789ABCDEF, {}),
+    ("tia.wchar", "%DB15.DBW26", "WCHAR", "\u03a9", {}),
+    ("tia.tod", "%DB15.DBD28", "TOD", "12:30:00.000", {}),
+    ("tia.time_of_day", "%DB15.DBD28", "TIME_OF_DAY", "12:30:00.000", {}),
+    ("tia.ltime", "%DB15.DBB32", "LTIME", 3723004005006, {}),
+    ("tia.dtl", "%DB15.DBB40", "DTL", "2026-11-27T08:15:00.123456789", {}),
+    ("tia.wstring", "%DB15.DBB52", "WSTRING[10]", "Gr\u00fc\u00dfe \u03a9", {}),
+    ("tia.reals", "%DB15.DBD76", "REAL[4]", [1.5, -2.25, 100.0, 0.125], {}),
+    ("tia.bits", "%DB15.DBX92.0", "BOOL[10]", [True, False, False, True, False, True, True, False, False, True], {}),
+    ("tia.ints", "%DB15.DBW94", "INT", [-1, 0, 300], {"count": 3}),
+    ("tia.mw", "%MW10", "INT", 1234, {}),
+    ("tia.input", "%I0.2", "", True, {}),
+    ("tia.output", "%Q1.2", "", True, {}),
+    ("tia.german_input", "%E0.2", "", True, {}),
+    ("tia.german_output", "%A1.2", "", True, {}),
+]
+
+
 def float32(value: float) -> float:
     return struct.unpack(">f", struct.pack(">f", value))[0]
 
@@ -209,6 +234,67 @@ class S7ReadTest(S7TestCase):
         self.assertEqual(result.row("beyond")["quality"], "bad", result.describe())
         self.assertRegex(result.row("beyond")["status"], r"(?i)return code 0x05", result.describe())
         self.assert_good(result, "other", 60)
+
+    def tia_config(self, tags: list, **plc_settings) -> str:
+        rows = []
+        for name, address, data_type, _, extra in tags:
+            row = {"name": name, "plc": "press", "address": address, **extra}
+            if data_type:
+                row["type"] = data_type
+            rows.append(row)
+        return plc.write_agent_config(self.tmp, [plc.s7_plc("press", self.peer.port, **plc_settings)], rows)
+
+    def test_tia_portal_addresses_types_and_arrays_read_the_known_values(self):
+        result = plc.read_tags(self.tia_config(TIA_TAGS))
+        self.assertEqual(result.returncode, 0, result.describe())
+        for name, _, _, expected, _ in TIA_TAGS:
+            with self.subTest(tag=name):
+                row = result.row(name)
+                self.assertEqual(row["quality"], "good", f"{name}: {row}")
+                self.assertEqual(row["value"], expected, row)
+                self.assertIs(type(row["value"]), type(expected), row)
+                if isinstance(expected, list):
+                    self.assertEqual([type(v) for v in row["value"]], [type(v) for v in expected], row)
+        # DB15's tags are adjacent: the arrays are merged with them, no item per element.
+        self.assertLessEqual(result.plcs["press"]["items"], 8, result.plcs["press"])
+
+    def test_an_array_is_printed_as_a_list_in_the_table(self):
+        proc = plc.run_agent("read", "--config", self.tia_config([t for t in TIA_TAGS if t[0] in ("tia.reals", "tia.bits")]))
+        self.assertEqual(proc.returncode, 0, plc.describe(proc))
+        self.assertRegex(proc.stdout, r"(?m)^tia\.reals\s+\[1\.5, -2\.25, 100, 0\.125\]\s+good\s", proc.stdout)
+        self.assertRegex(proc.stdout, r"(?m)^tia\.bits\s+\[TRUE, FALSE, FALSE, TRUE, FALSE, TRUE, TRUE, FALSE, FALSE, TRUE\]\s+good\s",
+                         proc.stdout)
+
+    def test_an_array_larger_than_a_pdu_is_one_tag_read_in_several_requests(self):
+        # REAL[250] is 1,000 bytes; a response of PDU 480 carries at most 462 data bytes.
+        with plc.S7RequestCounter(self.peer.port) as relay:
+            config = plc.write_agent_config(
+                self.tmp, [plc.s7_plc("press", relay.port, pdu_size=480)],
+                [{"name": "big", "plc": "press", "address": "DB16.DBD0", "type": "REAL[250]"}])
+            result = plc.read_tags(config)
+        self.assertEqual(result.returncode, 0, result.describe())
+        self.assertEqual(result.value("big"), [i / 2 for i in range(250)])
+        summary = result.plcs["press"]
+        self.assertEqual(summary["round_trips"], 3, summary)
+        self.assertEqual(summary["bytes"], 1000, summary)
+        self.assertEqual(relay.read_requests, 3, "the round trips reported are the ones on the wire")
+
+    def test_array_and_type_errors_in_the_configuration(self):
+        cases = [
+            ({"type": "REAL[0]"}, "at position 6 of the type expected an array length 1..65535"),
+            ({"type": "STRING[8][2]"}, "arrays of STRING are not supported"),
+            ({"type": "REAL[2]", "count": 2}, "the type is already an array; give its length once"),
+            ({"address": "%DB15.DBD100", "type": "REAL", "count": 0}, "'count' must be a whole number 1..65535"),
+            ({"type": "REAL[2]", "deadband": 1.0}, "'deadband' applies to numbers only, not to an array"),
+            ({"type": "DTL", "scale": 2.0}, "'scale' applies to numbers only, not to a DTL"),
+        ]
+        for settings, message in cases:
+            with self.subTest(settings=settings):
+                row = {"name": "t", "plc": "press", "address": "%DB15.DBB100", **settings}
+                config = plc.write_agent_config(self.tmp, [plc.s7_plc("press", self.peer.port)], [row])
+                proc = plc.run_agent("read", "--config", config)
+                self.assertEqual(proc.returncode, 1, plc.describe(proc))
+                self.assertIn(message, proc.stderr)
 
     def test_table_output_and_summary_line(self):
         config = self.config(self.peer.port, KNOWN_TAGS[:12], pdu_size=480)
@@ -496,6 +582,50 @@ class S7WriteTest(S7TestCase):
         self.assertEqual(self.raw(10, 1, area="PA", db=0), b"\x07")
         # The known values next to the written range are untouched.
         self.assertEqual(self.raw(70, 1), b"Z")
+
+    def test_every_tia_portal_type_round_trips(self):
+        # (tag, address, type, text, expected read-back, start byte in DB15, expected bytes)
+        cases = [
+            ("sint", "%DB15.DBB100", "SINT", "-100", -100, 100, b"\x9c"),
+            ("usint", "%DB15.DBB101", "USINT", "250", 250, 101, b"\xfa"),
+            ("lint", "%DB15.DBB102", "LINT", "-9223372036854775808", -9223372036854775808, 102,
+             struct.pack(">q", -9223372036854775808)),
+            ("ulint", "%DB15.DBB110", "ULINT", "18446744073709551615", 18446744073709551615, 110, b"\xff" * 8),
+            ("lword", "%DB15.DBB118", "LWORD", "16#DEAD_BEEF_CAFE_F00D", 0xDEADBEEFCAFEF00D, 118,
+             bytes.fromhex("deadbeefcafef00d")),
+            ("wchar", "%DB15.DBW126", "WCHAR", "'\u00e9'", "\u00e9", 126, b"\x00\xe9"),
+            ("tod", "%DB15.DBD128", "TOD", "TOD#23:59:59.999", "23:59:59.999", 128, struct.pack(">I", 86399999)),
+            ("ltime", "%DB15.DBB132", "LTIME", "LTIME#-1s500ms", -1500000000, 132, struct.pack(">q", -1500000000)),
+            # 2030-01-31 is a Thursday: weekday 5 (1 = Sunday).
+            ("dtl", "%DB15.DBB140", "DTL", "DTL#2030-01-31-23:59:58.5", "2030-01-31T23:59:58.500", 140,
+             struct.pack(">HBBBBBBI", 2030, 1, 31, 5, 23, 59, 58, 500000000)),
+            ("wstring", "%DB15.DBB152", "WSTRING[6]", "'Gr\u00fc\u00df'", "Gr\u00fc\u00df", 152,
+             struct.pack(">HH", 6, 4) + "Grüß".encode("utf-16-be") + b"\x00" * 4),
+        ]
+        config = self.config(self.peer.port, [(c[0], c[1], c[2]) for c in cases])
+        for tag, _, _, text, expected, start, wire in cases:
+            with self.subTest(tag=tag):
+                self.write_and_check(config, tag, text, expected)
+                self.assertEqual(self.raw(start, len(wire), db=15).hex(), wire.hex())
+        # The known values before the written range are untouched.
+        self.assertEqual(self.raw(94, 6, db=15), bytes.fromhex("ffff0000012c"))
+
+    def test_a_wstring_declared_otherwise_in_the_plc_is_not_written(self):
+        # DB15.DBB52 holds a WSTRING[10]; a tag declared WSTRING[4] would write a wrong header.
+        config = self.config(self.peer.port, [("w", "DB15.DBB52", "WSTRING[4]")])
+        before = self.raw(52, 24, db=15)
+        proc = plc.write_tag(config, "w", "'abc'")
+        self.assertEqual(proc.returncode, 1, plc.describe(proc))
+        self.assertIn("the PLC declares this string as WSTRING[10]; set the tag's type to WSTRING[10]", proc.stderr)
+        self.assertEqual(self.raw(52, 24, db=15), before, "nothing written")
+
+    def test_an_array_write_is_refused_and_nothing_is_written(self):
+        config = self.config(self.peer.port, [("reals", "DB15.DBD76", "REAL[4]")])
+        before = self.raw(76, 16, db=15)
+        proc = plc.write_tag(config, "reals", "1")
+        self.assertEqual(proc.returncode, 1, plc.describe(proc))
+        self.assertIn("writing an array tag is not supported yet", proc.stderr)
+        self.assertEqual(self.raw(76, 16, db=15), before)
 
     def test_s5time_round_trips(self):
         config = self.config(self.peer.port, [("s5", "DB10.DBW150", "S5TIME")])

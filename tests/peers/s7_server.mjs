@@ -42,11 +42,30 @@
 //   C0               COUNTER            00 42                    42
 //   C10              COUNTER            09 99                    999
 //
+// S7-1200/1500 (TIA Portal) types and arrays, in DB15 (256 bytes) and DB16 (1,000 bytes):
+//
+//   DB15.DBB0        SINT               FB                       -5
+//   DB15.DBB1        USINT              C8                       200
+//   DB15.DBB2        LINT               FF FF FE E0 8E 04 FB 35  -1234567890123
+//   DB15.DBB10       ULINT              AB 54 A9 8C EB 1F 0A D2  12345678901234567890
+//   DB15.DBB18       LWORD              01 23 45 67 89 AB CD EF  0x0123456789ABCDEF
+//   DB15.DBW26       WCHAR              03 A9                    'Ω' (UTF-16BE)
+//   DB15.DBD28       TOD                02 AE A5 40              TOD#12:30:00.000 (45,000,000 ms since midnight)
+//   DB15.DBB32       LTIME              00 00 03 62 D4 54 CA 8E  LTIME#1h2m3s4ms5us6ns (3,723,004,005,006 ns)
+//   DB15.DBB40       DTL                07 EA 0B 1B 06 08 0F 00  DTL#2026-11-27-08:15:00.123456789: year (2 bytes),
+//                                       07 5B CD 15              month, day, weekday (6 = Friday), h, m, s, ns (4 bytes)
+//   DB15.DBB52       WSTRING[10]        00 0A 00 07 'Grüße Ω'    max and current length in characters, UTF-16BE (24 bytes)
+//   DB15.DBD76       REAL[4]            (4 x 4 bytes)            [1.5, -2.25, 100.0, 0.125]
+//   DB15.DBX92.0     BOOL[10]           69 02                    [T, F, F, T, F, T, T, F, F, T] (consecutive bits)
+//   DB15.DBW94       INT[3]             FF FF 00 00 01 2C        [-1, 0, 300]
+//   DB15.DBB100..255 -                  00                       free for write tests
+//   DB16.DBD0        REAL[250]          (1,000 bytes)            element i = i / 2: more than one PDU of 480 holds
+//
 // Timers and counters: snap7 serves timer/counter n from byte n >> 1 of the area (its own
 // convention; a real CPU keeps one word per element), so T10 and C10 live at bytes 5..6 and an
 // item of several elements starting at n reads 2 bytes per element from byte n >> 1. T0 and C0
-// read the same either way. There is no DB2..DB9 or DB11+: reading one answers "object does
-// not exist" (return code 0x0A).
+// read the same either way. There is no DB2..DB9, DB11..DB14 or DB17+: reading one answers
+// "object does not exist" (return code 0x0A).
 //
 // Fill "bench": DB1..DB20 of 2,000 bytes each, byte i of DBn = (n * 31 + i * 7) mod 256.
 //
@@ -156,7 +175,37 @@ function known_areas() {
   counters.writeUInt16BE(0x0042, 0);
   counters.writeUInt16BE(0x0999, 10 >> 1);
 
-  return { dbs: new Map([[1, db1], [10, db10]]), flags, inputs, outputs, timers, counters };
+  const [db15, db16] = tia_portal_areas();
+  return { dbs: new Map([[1, db1], [10, db10], [15, db15], [16, db16]]), flags, inputs, outputs, timers, counters };
+}
+
+// The S7-1200/1500 types of the table above, laid out as a DB with standard (not optimized)
+// block access holds them.
+function tia_portal_areas() {
+  const db15 = Buffer.alloc(256);
+  db15.writeInt8(-5, 0);
+  db15.writeUInt8(200, 1);
+  db15.writeBigInt64BE(-1234567890123n, 2);
+  db15.writeBigUInt64BE(12345678901234567890n, 10);
+  db15.writeBigUInt64BE(0x0123456789abcdefn, 18);
+  db15.writeUInt16BE(0x03a9, 26);
+  db15.writeUInt32BE(((12 * 60 + 30) * 60) * 1000, 28);
+  db15.writeBigInt64BE(3723004005006n, 32);
+  db15.writeUInt16BE(2026, 40);
+  Buffer.from([11, 27, 6, 8, 15, 0]).copy(db15, 42);
+  db15.writeUInt32BE(123456789, 48);
+  const text = 'Grüße Ω';
+  db15.writeUInt16BE(10, 52);
+  db15.writeUInt16BE(text.length, 54);
+  for (let i = 0; i < text.length; i += 1) db15.writeUInt16BE(text.charCodeAt(i), 56 + 2 * i);
+  [1.5, -2.25, 100.0, 0.125].forEach((value, i) => db15.writeFloatBE(value, 76 + 4 * i));
+  db15[92] = 0x69;
+  db15[93] = 0x02;
+  [-1, 0, 300].forEach((value, i) => db15.writeInt16BE(value, 94 + 2 * i));
+
+  const db16 = Buffer.alloc(1000);
+  for (let i = 0; i < 250; i += 1) db16.writeFloatBE(i / 2, 4 * i);
+  return [db15, db16];
 }
 
 function bench_areas() {

@@ -123,6 +123,8 @@ void read_plc(const CollectConfig& config, const DriverFactory& factory, PlcRead
   }
 }
 
+boost::json::value json_value(const Value& value);
+
 boost::json::value json_value(const Value& value) {
   struct Visitor {
     boost::json::value operator()(std::monostate) const { return nullptr; }
@@ -134,6 +136,13 @@ boost::json::value json_value(const Value& value) {
       return v;
     }
     boost::json::value operator()(const std::string& v) const { return boost::json::string(v); }
+    // An array tag is a JSON array of its elements.
+    boost::json::value operator()(const Array& v) const {
+      boost::json::array elements;
+      elements.reserve(v.size());
+      for (const Element& element : v) elements.push_back(json_value(to_value(element)));
+      return elements;
+    }
   };
   return std::visit(Visitor{}, value);
 }
@@ -154,6 +163,18 @@ std::string json_real(double value) {
   return text;
 }
 
+// A member's value; reals, also inside an array, by json_real.
+std::string json_text(const boost::json::value& value) {
+  if (value.is_double()) return json_real(value.get_double());
+  if (!value.is_array()) return boost::json::serialize(value);
+  std::string text = "[";
+  for (const boost::json::value& element : value.get_array()) {
+    if (text.size() > 1) text += ",";
+    text += json_text(element);
+  }
+  return text + "]";
+}
+
 // One JSON object on one line, members in the given order. Boost.JSON escapes the strings;
 // reals are written by json_real (Boost 1.81 would write 21.5 as "2.15E1").
 std::string json_line(std::initializer_list<std::pair<std::string_view, boost::json::value>> members) {
@@ -162,7 +183,7 @@ std::string json_line(std::initializer_list<std::pair<std::string_view, boost::j
     if (line.size() > 1) line += ",";
     line += boost::json::serialize(boost::json::string(key));
     line += ":";
-    line += value.is_double() ? json_real(value.get_double()) : boost::json::serialize(value);
+    line += json_text(value);
   }
   return line + "}";
 }

@@ -58,7 +58,36 @@ bool as_number(const Value& value, long double& number) {
   return true;
 }
 
+// Element by element; NaN equals NaN here, so an array holding a NaN is not news every cycle.
+bool same_array(const Array& before, const Array& after) {
+  if (before.size() != after.size()) return false;
+  for (std::size_t i = 0; i < before.size(); ++i) {
+    const auto* x = std::get_if<double>(&before[i]);
+    const auto* y = std::get_if<double>(&after[i]);
+    if (x != nullptr && y != nullptr && std::isnan(*x) && std::isnan(*y)) continue;
+    if (before[i] != after[i]) return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+Value to_value(const Element& element) {
+  return std::visit([](const auto& v) { return Value{v}; }, element);
+}
+
+std::optional<Element> to_element(Value value) {
+  struct Converter {
+    std::optional<Element> operator()(std::monostate) const { return std::nullopt; }
+    std::optional<Element> operator()(Array&) const { return std::nullopt; }
+    std::optional<Element> operator()(bool v) const { return Element{v}; }
+    std::optional<Element> operator()(std::int64_t v) const { return Element{v}; }
+    std::optional<Element> operator()(std::uint64_t v) const { return Element{v}; }
+    std::optional<Element> operator()(double v) const { return Element{v}; }
+    std::optional<Element> operator()(std::string& v) const { return Element{std::move(v)}; }
+  };
+  return std::visit(Converter{}, value);
+}
 
 std::string format_value(const Value& value) {
   struct Printer {
@@ -68,6 +97,14 @@ std::string format_value(const Value& value) {
     std::string operator()(std::uint64_t v) const { return std::to_string(v); }
     std::string operator()(double v) const { return format_double(v); }
     std::string operator()(const std::string& v) const { return quoted(v); }
+    std::string operator()(const Array& v) const {
+      std::string text = "[";
+      for (const Element& element : v) {
+        if (text.size() > 1) text += ", ";
+        text += format_value(to_value(element));
+      }
+      return text + "]";
+    }
   };
   return std::visit(Printer{}, value);
 }
@@ -75,6 +112,9 @@ std::string format_value(const Value& value) {
 bool changed(const Reading& previous, const Reading& next, double deadband) {
   if (previous.quality != next.quality) return true;
   if (next.quality == Quality::bad) return previous.status != next.status;  // a new reason is news
+  const auto* before_array = std::get_if<Array>(&previous.value);
+  const auto* after_array = std::get_if<Array>(&next.value);
+  if (before_array != nullptr && after_array != nullptr) return !same_array(*before_array, *after_array);
   long double before = 0, after = 0;
   if (as_number(previous.value, before) && as_number(next.value, after)) {
     const bool before_nan = std::isnan(before), after_nan = std::isnan(after);

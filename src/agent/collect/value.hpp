@@ -3,14 +3,28 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <optional>
 #include <variant>
+#include <vector>
 
 namespace logbot::agent::collect {
 
-// bool: BOOL; int64: signed integers, TIME/S5TIME (milliseconds); uint64: unsigned integers,
-// BYTE/WORD/DWORD, counters; double: REAL/LREAL/FLOAT and every scaled value; string: STRING,
-// CHAR, DATE ("2026-11-27"), DATE_AND_TIME ("2026-11-27T08:15:00.250", the PLC's local time).
-using Value = std::variant<std::monostate, bool, std::int64_t, std::uint64_t, double, std::string>;
+// One element of an array tag: a value of one of Value's scalar kinds.
+using Element = std::variant<bool, std::int64_t, std::uint64_t, double, std::string>;
+// An array tag (S7 `type = "REAL[10]"`) read as one value: its elements in order.
+using Array = std::vector<Element>;
+
+// bool: BOOL; int64: signed integers, TIME/S5TIME (milliseconds), LTIME (nanoseconds); uint64:
+// unsigned integers, BYTE/WORD/DWORD/LWORD, counters; double: REAL/LREAL/FLOAT and every scaled
+// value; string: STRING, WSTRING, CHAR, WCHAR, DATE ("2026-11-27"), TOD ("12:30:00.000"),
+// DATE_AND_TIME ("2026-11-27T08:15:00.250") and DTL ("2026-11-27T08:15:00.123456789"), the
+// PLC's local time; Array: an array tag.
+using Value = std::variant<std::monostate, bool, std::int64_t, std::uint64_t, double, std::string, Array>;
+
+// The element as a Value of the same kind, and a scalar Value as an element (nothing for
+// monostate and Array).
+Value to_value(const Element& element);
+std::optional<Element> to_element(Value value);
 
 enum class Quality : std::uint8_t { good, bad };
 
@@ -23,7 +37,8 @@ struct Reading {
 
 // The value as the commissioning table prints it: booleans TRUE/FALSE, integers in decimal,
 // reals in the shortest text that reads back as the same double ("21.5", "0.1", "1e+20"),
-// strings quoted with '"', '\\' and control characters escaped, no value as "null".
+// strings quoted with '"', '\\' and control characters escaped, no value as "null", an array
+// as its elements so written in brackets: [21.5, 22, -1].
 std::string format_value(const Value& value);
 
 // A 32-bit REAL/FLOAT32 as the double a person reads it as: the double nearest to the float's

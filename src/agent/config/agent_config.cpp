@@ -358,9 +358,13 @@ bool numeric_type(const std::variant<s7::Address, modbus::Address>& address) {
       case s7::DataType::DateAndTime:
       case s7::DataType::String:
       case s7::DataType::Char:
+      case s7::DataType::WString:
+      case s7::DataType::WChar:
+      case s7::DataType::TimeOfDay:
+      case s7::DataType::Dtl:
         return false;
       default:
-        return true;
+        return !s7_address->is_array();  // an array is not one number
     }
   }
   return std::get<modbus::Address>(address).type != modbus::DataType::Bool;
@@ -370,8 +374,8 @@ collect::TagConfig parse_tag(const toml::table& table, const std::string& source
                              std::map<std::string, std::size_t>& groups_by_name,
                              std::vector<collect::PollGroup>& groups) {
   Entry entry{source, "tag: "};
-  reject_unknown(table, {"name", "plc", "address", "type", "order", "group", "deadband", "scale", "offset"}, source,
-                 "tag.");
+  reject_unknown(table, {"name", "plc", "address", "type", "count", "order", "group", "deadband", "scale", "offset"},
+                 source, "tag.");
   collect::TagConfig tag;
   tag.name = required_string(table, "name", entry, "each [[tag]] needs a name");
   if (!valid_name(tag.name, 128))
@@ -399,7 +403,18 @@ collect::TagConfig parse_tag(const toml::table& table, const std::string& source
     auto address = s7::parse_address(tag.address_text, type);
     if (!address) problem_at(entry, address_node, address.error().message);
     tag.address = *address;
+    // `count = 10` is the same as `type = "REAL[10]"`: an array read as one tag.
+    if (const toml::node* count = table.get("count")) {
+      const auto length = count->value<std::int64_t>();
+      if (!count->is_integer() || !length || *length < 1)
+        problem_at(entry, *count, "'count' must be a whole number 1..65535 (the array's element count)");
+      auto array = s7::make_array(*address, static_cast<std::uint64_t>(*length));
+      if (!array) problem_at(entry, *count, tag.address_text + " " + type + ": " + array.error());
+      tag.address = *array;
+    }
   } else {
+    if (table.get("count") != nullptr)
+      problem_at(entry, *table.get("count"), "'count' applies to S7 tags only (a Modbus tag is one value)");
     auto address = modbus::parse_address(tag.address_text, type, order.value_or(""));
     if (!address) problem_at(entry, address_node, address.error().message);
     tag.address = *address;
@@ -420,8 +435,11 @@ collect::TagConfig parse_tag(const toml::table& table, const std::string& source
   for (std::string_view key : {"deadband", "scale", "offset"})
     if (!numeric && table.get(key) != nullptr)
       problem_at(entry, *table.get(key),
-                 "'" + std::string(key) + "' applies to numbers only, not to a " +
-                     (s7 ? std::string(s7::type_name(std::get<s7::Address>(tag.address).type)) : std::string("BOOL")));
+                 "'" + std::string(key) + "' applies to numbers only, not to " +
+                     (s7 && std::get<s7::Address>(tag.address).is_array()
+                          ? std::string("an array")
+                          : "a " + (s7 ? std::string(s7::type_name(std::get<s7::Address>(tag.address).type))
+                                       : std::string("BOOL"))));
   if (auto value = number_setting(table, "deadband", entry)) {
     if (*value < 0) problem_at(entry, *table.get("deadband"), "'deadband' must not be negative");
     tag.deadband = *value;

@@ -14,7 +14,8 @@ namespace {
 constexpr std::uint32_t kMaxOffset = 65535;  // byte offset, timer and counter number
 constexpr std::uint32_t kMaxDataBlock = 65535;
 constexpr std::uint32_t kMaxStringLength = 254;
-constexpr std::size_t kShownTextLimit = 64;  // longer texts are cut in messages
+constexpr std::uint32_t kMaxWStringLength = 16382;  // TIA Portal's limit for WSTRING[n]
+constexpr std::size_t kShownTextLimit = 64;         // longer texts are cut in messages
 
 // Width of the address as written: the letter after the area (or the area itself for T and C).
 enum class Width : std::uint8_t { bit, byte, word, dword, timer, counter };
@@ -57,6 +58,7 @@ std::string shown(std::string_view text) {
 struct TypeSpec {
   DataType type;
   std::uint16_t string_length;
+  std::uint32_t array_length;
 };
 
 struct TypeName {
@@ -64,42 +66,46 @@ struct TypeName {
   DataType type;
 };
 
-constexpr std::array<TypeName, 17> kTypeNames{{
-    {"BOOL", DataType::Bool},
-    {"BYTE", DataType::Byte},
-    {"WORD", DataType::Word},
-    {"DWORD", DataType::DWord},
-    {"INT", DataType::Int},
-    {"DINT", DataType::DInt},
-    {"UINT", DataType::UInt},
-    {"UDINT", DataType::UDInt},
-    {"REAL", DataType::Real},
-    {"LREAL", DataType::LReal},
-    {"S5TIME", DataType::S5Time},
-    {"TIME", DataType::Time},
-    {"DATE", DataType::Date},
-    {"DATE_AND_TIME", DataType::DateAndTime},
-    {"STRING", DataType::String},
-    {"CHAR", DataType::Char},
-    {"COUNTER", DataType::Counter},
+// The first name of a type is the one printed; TIME_OF_DAY is TIA Portal's long name of TOD.
+constexpr std::array<TypeName, 28> kTypeNames{{
+    {"BOOL", DataType::Bool},       {"BYTE", DataType::Byte},
+    {"WORD", DataType::Word},       {"DWORD", DataType::DWord},
+    {"INT", DataType::Int},         {"DINT", DataType::DInt},
+    {"UINT", DataType::UInt},       {"UDINT", DataType::UDInt},
+    {"REAL", DataType::Real},       {"LREAL", DataType::LReal},
+    {"S5TIME", DataType::S5Time},   {"TIME", DataType::Time},
+    {"DATE", DataType::Date},       {"DATE_AND_TIME", DataType::DateAndTime},
+    {"STRING", DataType::String},   {"CHAR", DataType::Char},
+    {"COUNTER", DataType::Counter}, {"SINT", DataType::SInt},
+    {"USINT", DataType::USInt},     {"LINT", DataType::LInt},
+    {"ULINT", DataType::ULInt},     {"LWORD", DataType::LWord},
+    {"WCHAR", DataType::WChar},     {"WSTRING", DataType::WString},
+    {"TOD", DataType::TimeOfDay},   {"TIME_OF_DAY", DataType::TimeOfDay},
+    {"LTIME", DataType::LTime},     {"DTL", DataType::Dtl},
 }};
 
 constexpr std::string_view kAllTypes =
-    "BOOL, BYTE, WORD, DWORD, INT, DINT, UINT, UDINT, REAL, LREAL, S5TIME, TIME, DATE, DATE_AND_TIME, "
-    "STRING[n], CHAR or COUNTER";
+    "BOOL, BYTE, WORD, DWORD, SINT, USINT, INT, UINT, DINT, UDINT, LINT, ULINT, LWORD, REAL, LREAL, S5TIME, TIME, "
+    "LTIME, DATE, TOD, DATE_AND_TIME, DTL, STRING[n], WSTRING[n], CHAR, WCHAR or COUNTER (an array: REAL[10])";
+
+bool is_string(DataType type) noexcept {
+  return type == DataType::String || type == DataType::WString;
+}
 
 bool fits_width(DataType type, Width width) noexcept {
   switch (width) {
     case Width::bit: return type == DataType::Bool;
     case Width::byte:
-      return type == DataType::Byte || type == DataType::Char || type == DataType::LReal ||
-             type == DataType::DateAndTime || type == DataType::String;
+      return type == DataType::Byte || type == DataType::Char || type == DataType::SInt || type == DataType::USInt ||
+             type == DataType::LReal || type == DataType::LInt || type == DataType::ULInt || type == DataType::LWord ||
+             type == DataType::LTime || type == DataType::DateAndTime || type == DataType::Dtl ||
+             type == DataType::String || type == DataType::WString;
     case Width::word:
       return type == DataType::Word || type == DataType::Int || type == DataType::UInt || type == DataType::S5Time ||
-             type == DataType::Date;
+             type == DataType::Date || type == DataType::WChar;
     case Width::dword:
       return type == DataType::DWord || type == DataType::DInt || type == DataType::UDInt || type == DataType::Real ||
-             type == DataType::Time;
+             type == DataType::Time || type == DataType::TimeOfDay;
     case Width::timer: return type == DataType::S5Time;
     case Width::counter: return type == DataType::Counter || type == DataType::Word;
   }
@@ -122,9 +128,10 @@ std::string_view width_description(Width width) noexcept {
   switch (width) {
     case Width::bit: return "a bit address holds BOOL only";
     case Width::byte:
-      return "a byte address (B) holds BYTE, CHAR, or the first byte of LREAL, DATE_AND_TIME or STRING[n]";
-    case Width::word: return "a word address (W) holds WORD, INT, UINT, S5TIME or DATE";
-    case Width::dword: return "a double-word address (D) holds DWORD, DINT, UDINT, REAL or TIME";
+      return "a byte address (B) holds BYTE, CHAR, SINT, USINT, or the first byte of LREAL, LINT, ULINT, LWORD, "
+             "LTIME, DATE_AND_TIME, DTL, STRING[n], WSTRING[n] or an array";
+    case Width::word: return "a word address (W) holds WORD, INT, UINT, S5TIME, DATE or WCHAR";
+    case Width::dword: return "a double-word address (D) holds DWORD, DINT, UDINT, REAL, TIME or TOD";
     case Width::timer: return "a timer holds S5TIME only";
     case Width::counter: return "a counter holds COUNTER (or WORD for the raw value)";
   }
@@ -170,7 +177,10 @@ class AddressParser {
     Width width = Width::byte;
     if (text_.empty())
       return AddressError{"empty address: expected an area such as DB10.DBW0, MW0, I0.0, Q0.0, T0 or C0", 0};
-    switch (upper(text_[0])) {
+    // TIA Portal shows absolute addresses as %DB10.DBW2, %MW20, %I0.0: the '%' only marks the
+    // address as absolute. Positions in messages still count it, so they match what was typed.
+    if (text_[0] == '%') ++position_;
+    switch (position_ < text_.size() ? upper(text_[position_]) : '\0') {
       case 'D': {
         ++position_;
         if (!take('B')) return expected("B (a data block address starts with DB, as in DB10.DBW0)");
@@ -190,7 +200,7 @@ class AddressParser {
       case 'Q':
       case 'A':
       case 'M': {
-        const char area = upper(text_[0]);
+        const char area = upper(text_[position_]);
         address.area = area == 'M' ? Area::flags : (area == 'Q' || area == 'A') ? Area::outputs : Area::inputs;
         ++position_;
         if (at_digit()) {
@@ -213,8 +223,7 @@ class AddressParser {
         address.area = Area::counters;
         width = Width::counter;
         break;
-      default:
-        return AddressError{shown(text_) + ": at position 1 expected an area: DB, I (E), Q (A), M, T or C (Z)", 0};
+      default: return expected("an area: DB, I (E), Q (A), M, T or C (Z)");
     }
 
     const char* offset_what = width == Width::timer     ? "a timer number 0..65535"
@@ -245,7 +254,11 @@ class AddressParser {
     if (!type) return type.error();
     address.type = type->type;
     address.string_length = type->string_length;
-    if (!fits_width(address.type, width)) {
+    address.array_length = type->array_length;
+    // An array's first element sits where its type needs, or at the array's first byte.
+    const bool fits = fits_width(address.type, width) ||
+                      (address.is_array() && width == Width::byte && address.type != DataType::Bool);
+    if (!fits) {
       std::string message = shown(text_) + " " + shown(type_text) + ": " + std::string(width_description(width)) +
                             ", not " + std::string(type_name(address.type));
       if (auto needed = natural_width(address.type)) {
@@ -253,6 +266,12 @@ class AddressParser {
         if (!hint.empty()) message += "; write " + hint + " for a " + std::string(type_name(address.type));
       }
       return AddressError{message, text_.size() + 1};
+    }
+    if (address.is_array()) {
+      Address element = address;
+      element.array_length = 0;
+      auto array = make_array(element, address.array_length);
+      if (!array) return AddressError{shown(text_) + " " + shown(type_text) + ": " + array.error(), text_.size() + 1};
     }
     return address;
   }
@@ -308,39 +327,49 @@ class AddressParser {
     return AddressError{message, position_};
   }
 
-  // "REAL", "string[20]", "STRING" (STRING[254]). Positions in errors count from the start of
-  // the combined text "ADDRESS TYPE" (the canonical form to_string prints).
+  // "REAL", "string[20]", "STRING" (STRING[254]), "WSTRING[40]", "REAL[10]" (an array). The
+  // number in brackets is the length of a STRING/WSTRING and the element count of any other
+  // type. Positions in errors count from the start of the combined text "ADDRESS TYPE" (the
+  // canonical form to_string prints).
   boost::system::result<TypeSpec, AddressError> parse_type(std::string_view type_text) const {
     const std::size_t type_start = text_.size() + 1;
     const std::string prefix = shown(text_) + " " + shown(type_text) + ": ";
-    constexpr std::string_view kString = "STRING";
-    if (type_text.size() > kString.size() && equals_ignoring_case(type_text.substr(0, kString.size()), kString) &&
-        type_text[kString.size()] == '[') {
-      std::size_t i = kString.size() + 1;
-      const std::size_t digits_start = i;
-      std::uint32_t length = 0;
-      while (i < type_text.size() && is_digit(type_text[i])) {
-        if (length <= kMaxStringLength) length = length * 10 + static_cast<std::uint32_t>(type_text[i] - '0');
-        ++i;
-      }
-      if (i == digits_start || length < 1 || length > kMaxStringLength)
-        return AddressError{
-            prefix + "at position " + std::to_string(digits_start + 1) + " of the type expected a string length 1..254",
-            type_start + digits_start};
-      if (i >= type_text.size() || type_text[i] != ']')
-        return AddressError{prefix + "at position " + std::to_string(i + 1) + " of the type expected ']'",
-                            type_start + i};
-      if (i + 1 != type_text.size())
-        return AddressError{
-            prefix + "at position " + std::to_string(i + 2) + " of the type expected the end of the type",
-            type_start + i + 1};
-      return TypeSpec{DataType::String, static_cast<std::uint16_t>(length)};
+    auto at = [&](std::size_t i, std::string_view what) {
+      return AddressError{
+          prefix + "at position " + std::to_string(i + 1) + " of the type expected " + std::string(what),
+          type_start + i};
+    };
+    const std::size_t bracket = type_text.find('[');
+    const std::string_view name = type_text.substr(0, bracket);
+    const TypeName* entry = nullptr;
+    for (const TypeName& candidate : kTypeNames)
+      if (equals_ignoring_case(name, candidate.name)) entry = &candidate;
+    if (entry == nullptr) return AddressError{prefix + "unknown type; expected " + std::string(kAllTypes), type_start};
+    const DataType type = entry->type;
+    const std::uint32_t string_limit = type == DataType::WString ? kMaxWStringLength : kMaxStringLength;
+    if (bracket == std::string_view::npos)
+      return TypeSpec{type, is_string(type) ? static_cast<std::uint16_t>(kMaxStringLength) : std::uint16_t{0}, 0};
+
+    const std::uint32_t limit = is_string(type) ? string_limit : kMaxArrayLength;
+    std::size_t i = bracket + 1;
+    const std::size_t digits_start = i;
+    std::uint32_t number = 0;
+    while (i < type_text.size() && is_digit(type_text[i])) {
+      if (number <= limit) number = number * 10 + static_cast<std::uint32_t>(type_text[i] - '0');
+      ++i;
     }
-    for (const TypeName& entry : kTypeNames)
-      if (equals_ignoring_case(type_text, entry.name))
-        return TypeSpec{entry.type, entry.type == DataType::String ? static_cast<std::uint16_t>(kMaxStringLength)
-                                                                   : std::uint16_t{0}};
-    return AddressError{prefix + "unknown type; expected " + std::string(kAllTypes), type_start};
+    const std::string what =
+        is_string(type) ? "a string length 1.." + std::to_string(limit) : "an array length 1.." + std::to_string(limit);
+    if (i == digits_start || number < 1 || number > limit) return at(digits_start, what);
+    if (i >= type_text.size() || type_text[i] != ']') return at(i, "']'");
+    if (i + 1 != type_text.size()) {
+      if (is_string(type) && type_text[i + 1] == '[')
+        return at(i + 1, "the end of the type (arrays of " + std::string(type_name(type)) +
+                             " are not supported: one tag per string)");
+      return at(i + 1, "the end of the type");
+    }
+    if (is_string(type)) return TypeSpec{type, static_cast<std::uint16_t>(number), 0};
+    return TypeSpec{type, 0, number};
   }
 
   std::string_view text_;
@@ -349,27 +378,79 @@ class AddressParser {
 
 }  // namespace
 
-std::size_t Address::size() const noexcept {
+std::size_t Address::element_size() const noexcept {
   switch (type) {
     case DataType::Bool:
     case DataType::Byte:
-    case DataType::Char: return 1;
+    case DataType::Char:
+    case DataType::SInt:
+    case DataType::USInt: return 1;
     case DataType::Word:
     case DataType::Int:
     case DataType::UInt:
     case DataType::S5Time:
     case DataType::Date:
+    case DataType::WChar:
     case DataType::Counter: return 2;
     case DataType::DWord:
     case DataType::DInt:
     case DataType::UDInt:
     case DataType::Real:
-    case DataType::Time: return 4;
+    case DataType::Time:
+    case DataType::TimeOfDay: return 4;
     case DataType::LReal:
-    case DataType::DateAndTime: return 8;
+    case DataType::DateAndTime:
+    case DataType::LInt:
+    case DataType::ULInt:
+    case DataType::LWord:
+    case DataType::LTime: return 8;
+    case DataType::Dtl: return 12;  // year 2, month, day, weekday, hour, minute, second 1 each, nanoseconds 4
     case DataType::String: return std::size_t{string_length} + 2;  // max length, current length, characters
+    case DataType::WString:
+      return 4 + 2 * std::size_t{string_length};  // max and current length in words, UTF-16 code units
   }
   return 1;
+}
+
+std::size_t Address::size() const noexcept {
+  if (!is_array()) return element_size();
+  if (type == DataType::Bool) return (std::size_t{bit} + array_length + 7) / 8;
+  return element_size() * array_length;
+}
+
+Address Address::element(std::size_t index) const noexcept {
+  Address one = *this;
+  one.array_length = 0;
+  if (type == DataType::Bool) {
+    const std::size_t bit_number = std::size_t{bit} + index;
+    one.offset = static_cast<std::uint32_t>(offset + bit_number / 8);
+    one.bit = static_cast<std::uint8_t>(bit_number % 8);
+  } else {
+    one.offset = static_cast<std::uint32_t>(offset + index * element_size());
+  }
+  return one;
+}
+
+boost::system::result<Address, std::string> make_array(Address element, std::uint64_t length) {
+  using Result = boost::system::result<Address, std::string>;
+  if (element.is_array())
+    return Result(boost::system::in_place_error, "the type is already an array; give its length once");
+  if (is_string(element.type))
+    return Result(boost::system::in_place_error,
+                  "arrays of " + std::string(type_name(element.type)) + " are not supported: one tag per string");
+  if (element.area == Area::timers || element.area == Area::counters)
+    return Result(boost::system::in_place_error,
+                  "timers and counters are read one per tag; an array needs a DB, I, Q or M address");
+  if (length < 1 || length > kMaxArrayLength)
+    return Result(boost::system::in_place_error,
+                  "an array length must be 1.." + std::to_string(kMaxArrayLength) + ", got " + std::to_string(length));
+  element.array_length = static_cast<std::uint32_t>(length);
+  if (std::size_t{element.offset} + element.size() > kAreaBytes)
+    return Result(boost::system::in_place_error, "the array's " + std::to_string(element.size()) + " bytes from byte " +
+                                                     std::to_string(element.offset) + " run past byte " +
+                                                     std::to_string(kAreaBytes - 1) +
+                                                     " (an area with absolute addresses holds at most 64 KB)");
+  return element;
 }
 
 boost::system::result<Address, AddressError> parse_address(std::string_view address, std::string_view type) {
@@ -391,12 +472,14 @@ std::string to_string(const Address& address) {
     case DataType::Int:
     case DataType::UInt:
     case DataType::S5Time:
-    case DataType::Date: width = 'W'; break;
+    case DataType::Date:
+    case DataType::WChar: width = 'W'; break;
     case DataType::DWord:
     case DataType::DInt:
     case DataType::UDInt:
     case DataType::Real:
-    case DataType::Time: width = 'D'; break;
+    case DataType::Time:
+    case DataType::TimeOfDay: width = 'D'; break;
     default: break;
   }
   switch (address.area) {
@@ -414,7 +497,8 @@ std::string to_string(const Address& address) {
   if (bit) text += "." + std::to_string(address.bit);
   text += ' ';
   text += type_name(address.type);
-  if (address.type == DataType::String) text += "[" + std::to_string(address.string_length) + "]";
+  if (is_string(address.type)) text += "[" + std::to_string(address.string_length) + "]";
+  if (address.is_array()) text += "[" + std::to_string(address.array_length) + "]";
   return text;
 }
 

@@ -102,7 +102,7 @@ class S7Driver final : public collect::PlcDriver {
     auto bytes = encode_value(address, value);
     if (!bytes) return failure("cannot write " + to_string(address) + ": " + bytes.error());
     if (auto connected = connect(); !connected) return connected;
-    if (address.type == DataType::String) {
+    if (address.type == DataType::String || address.type == DataType::WString) {
       if (auto declared = check_string_declaration(address); !declared) return declared;
     }
     auto return_code = run(client_.write(address, *bytes));
@@ -140,25 +140,28 @@ class S7Driver final : public collect::PlcDriver {
   // just "STRING" means STRING[254]), that write would overwrite the variables after the
   // string and give the string a maximum the PLC program does not expect. So the PLC's own
   // maximum-length byte is read first and must match. Zero is no declaration (raw memory, as
-  // in a freshly created simulator data block) and is accepted.
+  // in a freshly created simulator data block) and is accepted. A WSTRING's maximum is its
+  // first word.
   collect::DriverResult<void> check_string_declaration(const Address& address) {
+    const bool wide = address.type == DataType::WString;
+    const std::string type = wide ? "WSTRING" : "STRING";
     PlannedItem header;
     header.area = address.area;
     header.db = address.area == Area::data_block ? address.db : std::uint16_t{0};
     header.start = address.offset;
-    header.count = 1;
+    header.count = wide ? 2 : 1;
     ReadPlan plan;
     plan.pdus.push_back(PlannedPdu{{header}});
     auto answer = run(client_.read(plan));
     if (!answer) return failure("cannot write " + to_string(address) + ": " + answer.error());
     const ItemResult& got = answer->front().items.front();
-    if (got.return_code != kReturnCodeSuccess || got.data.size() != 1)
+    if (got.return_code != kReturnCodeSuccess || got.data.size() != header.count)
       return failure("cannot write " + to_string(address) + ": reading the string's maximum length failed: " +
                      describe_return_code(got.return_code));
-    const unsigned declared = got.data.front();
+    const unsigned declared = wide ? (unsigned{got.data[0]} << 8) | got.data[1] : unsigned{got.data[0]};
     if (declared != 0 && declared != address.string_length)
-      return failure("cannot write " + to_string(address) + ": the PLC declares this string as STRING[" +
-                     std::to_string(declared) + "]; set the tag's type to STRING[" + std::to_string(declared) +
+      return failure("cannot write " + to_string(address) + ": the PLC declares this string as " + type + "[" +
+                     std::to_string(declared) + "]; set the tag's type to " + type + "[" + std::to_string(declared) +
                      "] (writing " + std::to_string(address.size()) +
                      " bytes would overwrite what follows the string or corrupt its header)");
     return {};

@@ -81,7 +81,9 @@ auto run_key(const Run& r) {
 }
 
 // Step 1: overlapping spans of one area become one piece; a piece above `payload` bytes (a
-// long string) is cut into consecutive slices of `payload` bytes.
+// long string, a large array) is cut into consecutive slices of at most `payload` bytes. A cut
+// inside an array falls on an element boundary: the slices are read by different requests,
+// and a REAL whose halves came from two moments would be a value the PLC never held.
 struct AreaPieces {
   Area area;
   std::uint16_t db;
@@ -109,8 +111,19 @@ std::vector<AreaPieces> make_pieces(std::span<const Address> tags, std::size_t p
     for (const TagSpan& s : cluster) end = std::max(end, s.end);
     if (areas.empty() || areas.back().area != cluster.front().area || areas.back().db != cluster.front().db)
       areas.push_back({cluster.front().area, cluster.front().db, {}});
-    for (std::size_t slice = begin; slice < end; slice += payload) {
-      Piece piece{slice, std::min(end, slice + payload), {}};
+    // The largest array of the cluster (if any) decides where cuts may fall.
+    const TagSpan* array = nullptr;
+    for (const TagSpan& s : cluster)
+      if (tags[s.tag].is_array() && tags[s.tag].type != DataType::Bool &&
+          (array == nullptr || s.end - s.begin > array->end - array->begin))
+        array = &s;
+    for (std::size_t slice = begin, next = 0; slice < end; slice = next) {
+      next = std::min(end, slice + payload);
+      if (array != nullptr && next > array->begin && next < array->end) {
+        const std::size_t into_element = (next - array->begin) % tags[array->tag].element_size();
+        if (next - into_element > slice) next -= into_element;  // else an element exceeds a PDU: cut anyway
+      }
+      Piece piece{slice, next, {}};
       for (const TagSpan& s : cluster) {
         const std::size_t from = std::max(s.begin, piece.begin), to = std::min(s.end, piece.end);
         if (from < to) piece.parts.push_back({s.tag, from - s.begin, from, to - from});

@@ -1,6 +1,12 @@
 // S7 value codec. Everything on the wire is big-endian; S5TIME, DATE_AND_TIME and counters are
 // BCD, and invalid BCD from the PLC is reported as an error value, never guessed. Character
-// data is single-byte (Latin-1, ASCII in practice) in the PLC and UTF-8 in the agent.
+// data is single-byte (Latin-1, ASCII in practice) in CHAR/STRING, UTF-16 (big-endian) in the
+// S7-1200/1500's WCHAR/WSTRING, and UTF-8 in the agent. The S7-1200/1500 layouts (TIA Portal
+// system manuals): WSTRING[n] is a word of maximum length and a word of current length, both
+// in characters, then n UTF-16 code units; DTL is 12 bytes: year (UINT), month, day, weekday
+// (1 = Sunday), hour, minute, second (USINT each), nanoseconds (UDINT); TOD is a UDINT of
+// milliseconds since midnight; LTIME a signed 64-bit count of nanoseconds. An array is its
+// elements back to back, each coded as on its own.
 #include "agent/s7/s7_value.hpp"
 
 #include <array>
@@ -15,6 +21,8 @@
 namespace logbot::agent::s7 {
 namespace {
 
+using collect::Array;
+using collect::Element;
 using collect::Value;
 template <class T>
 using Result = boost::system::result<T, std::string>;
@@ -41,6 +49,11 @@ constexpr chrono::sys_days kDateEpoch{chrono::year{1990} / chrono::January / 1};
 // DATE_AND_TIME holds a two-digit year: 90..99 are 1990..1999, 00..89 are 2000..2089.
 constexpr int kDateAndTimeFirstYear = 1990;
 constexpr int kDateAndTimeLastYear = 2089;
+// DTL spans 1970-01-01 to 2554-12-31 (Siemens' value range of the type).
+constexpr int kDtlFirstYear = 1970;
+constexpr int kDtlLastYear = 2554;
+constexpr std::int64_t kMillisecondsPerDay = 86'400'000;
+constexpr std::uint32_t kNanosecondsPerSecond = 1'000'000'000;
 
 std::string prefix(const Address& address) {
   return to_string(address) + ": ";
@@ -132,6 +145,89 @@ Result<std::string> utf8_to_latin1(std::string_view text) {
   return Result<std::string>(boost::system::in_place_value, std::move(bytes));
 }
 
+// ---- characters: UTF-16 code units in WCHAR/WSTRING, UTF-8 in the agent ----
+
+void append_utf8(std::string& text, std::uint32_t code_point) {
+  if (code_point < 0x80) {
+    text += static_cast<char>(code_point);
+  } else if (code_point < 0x800) {
+    text += static_cast<char>(0xC0 | (code_point >> 6));
+    text += static_cast<char>(0x80 | (code_point & 0x3F));
+  } else if (code_point < 0x10000) {
+    text += static_cast<char>(0xE0 | (code_point >> 12));
+    text += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
+    text += static_cast<char>(0x80 | (code_point & 0x3F));
+  } else {
+    text += static_cast<char>(0xF0 | (code_point >> 18));
+    text += static_cast<char>(0x80 | ((code_point >> 12) & 0x3F));
+    text += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
+    text += static_cast<char>(0x80 | (code_point & 0x3F));
+  }
+}
+
+bool is_surrogate(std::uint32_t unit) noexcept {
+  return unit >= 0xD800 && unit <= 0xDFFF;
+}
+
+// `units` big-endian UTF-16 code units at `bytes`; an unpaired surrogate is an error (the
+// position of its code unit, 1-based), never replaced silently.
+Result<std::string> utf16_to_utf8(std::span<const std::uint8_t> bytes, std::size_t units) {
+  std::string text;
+  for (std::size_t i = 0; i < units; ++i) {
+    const std::uint32_t unit = be16(bytes.subspan(2 * i, 2));
+    if (!is_surrogate(unit)) {
+      append_utf8(text, unit);
+      continue;
+    }
+    if (unit <= 0xDBFF && i + 1 < units) {
+      const std::uint32_t low = be16(bytes.subspan(2 * (i + 1), 2));
+      if (low >= 0xDC00 && low <= 0xDFFF) {
+        append_utf8(text, 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00));
+        ++i;
+        continue;
+      }
+    }
+    return Error{"character " + std::to_string(i + 1) + " is half of a UTF-16 surrogate pair (code unit " +
+                 hex_byte(static_cast<std::uint8_t>(unit >> 8)) + hex_byte(static_cast<std::uint8_t>(unit)).substr(2) +
+                 ")"};
+  }
+  return Result<std::string>(boost::system::in_place_value, std::move(text));
+}
+
+// Strict UTF-8 (no overlong forms, no surrogates, at most U+10FFFF) to UTF-16 code units.
+Result<std::vector<std::uint16_t>> utf8_to_utf16(std::string_view text) {
+  std::vector<std::uint16_t> units;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    std::size_t length = lead < 0x80             ? 1
+                         : (lead & 0xE0) == 0xC0 ? 2
+                         : (lead & 0xF0) == 0xE0 ? 3
+                         : (lead & 0xF8) == 0xF0 ? 4
+                                                 : 0;
+    std::uint32_t code_point = length == 1   ? lead
+                               : length == 2 ? (lead & 0x1F)
+                               : length == 3 ? (lead & 0x0F)
+                                             : (lead & 0x07);
+    bool valid = length != 0 && i + length <= text.size();
+    for (std::size_t k = 1; valid && k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      valid = (next & 0xC0) == 0x80;
+      code_point = (code_point << 6) | (next & 0x3F);
+    }
+    constexpr std::array<std::uint32_t, 5> kSmallest{0, 0, 0x80, 0x800, 0x10000};
+    if (!valid || code_point < kSmallest[length] || code_point > 0x10FFFF || is_surrogate(code_point))
+      return Error{"byte " + std::to_string(i + 1) + " does not start a valid UTF-8 character"};
+    if (code_point < 0x10000) {
+      units.push_back(static_cast<std::uint16_t>(code_point));
+    } else {
+      units.push_back(static_cast<std::uint16_t>(0xD800 + ((code_point - 0x10000) >> 10)));
+      units.push_back(static_cast<std::uint16_t>(0xDC00 + ((code_point - 0x10000) & 0x3FF)));
+    }
+    i += length;
+  }
+  return units;
+}
+
 // ---- numbers: every integral Value as sign and magnitude, so int64 and uint64 are both exact ----
 
 struct Integer {
@@ -179,7 +275,15 @@ struct IntegerRange {
 
 std::optional<IntegerRange> integer_range(const Address& address) noexcept {
   switch (address.type) {
-    case DataType::Byte: return IntegerRange{0, 0xFF};
+    case DataType::Byte:
+    case DataType::USInt: return IntegerRange{0, 0xFF};
+    case DataType::SInt: return IntegerRange{-128, 127};
+    case DataType::LInt:
+    case DataType::LTime:
+      return IntegerRange{std::numeric_limits<std::int64_t>::min(),
+                          static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())};
+    case DataType::ULInt:
+    case DataType::LWord: return IntegerRange{0, std::numeric_limits<std::uint64_t>::max()};
     case DataType::Word:
     case DataType::UInt: return IntegerRange{0, 0xFFFF};
     case DataType::DWord:
@@ -310,7 +414,116 @@ Result<std::int64_t> days_since_epoch(const Address& address, const chrono::year
   return static_cast<std::int64_t>(days);
 }
 
+// "HH:MM:SS.mmm" for a TOD of `milliseconds` since midnight.
+std::string format_time_of_day(std::int64_t milliseconds) {
+  std::string ms = std::to_string(milliseconds % 1000);
+  while (ms.size() < 3) ms.insert(0, "0");
+  const auto seconds = static_cast<unsigned>(milliseconds / 1000);
+  return two_digits(seconds / 3600) + ":" + two_digits(seconds / 60 % 60) + ":" + two_digits(seconds % 60) + "." + ms;
+}
+
+// "HH:MM:SS" and an optional fraction of at most `max_fraction_digits` digits, at text[at].
+// Returns the time of day in units of 10^-max_fraction_digits seconds.
+std::optional<std::int64_t> parse_clock_text(std::string_view text, std::size_t at, std::size_t max_fraction_digits) {
+  if (text.size() < at + 8 || text[at + 2] != ':' || text[at + 5] != ':') return std::nullopt;
+  auto hour = fixed_digits(text, at, 2), minute = fixed_digits(text, at + 3, 2), second = fixed_digits(text, at + 6, 2);
+  if (!hour || !minute || !second || *hour > 23 || *minute > 59 || *second > 59) return std::nullopt;
+  std::int64_t scale = 1;
+  for (std::size_t i = 0; i < max_fraction_digits; ++i) scale *= 10;
+  std::int64_t value = ((std::int64_t{*hour} * 60 + *minute) * 60 + *second) * scale;
+  if (text.size() > at + 8) {
+    const std::size_t digits = text.size() - at - 9;
+    if (text[at + 8] != '.' || digits < 1 || digits > max_fraction_digits) return std::nullopt;
+    auto fraction = fixed_digits(text, at + 9, digits);
+    if (!fraction) return std::nullopt;
+    std::int64_t fraction_scale = 1;
+    for (std::size_t i = digits; i < max_fraction_digits; ++i) fraction_scale *= 10;
+    value += std::int64_t{*fraction} * fraction_scale;
+  }
+  return value;
+}
+
+struct Dtl {
+  chrono::year_month_day date;
+  std::int64_t nanoseconds_of_day = 0;
+};
+
+// The fraction in 3, 6 or 9 digits, the fewest that hold it exactly.
+std::string format_dtl(const Dtl& value) {
+  const std::int64_t seconds = value.nanoseconds_of_day / kNanosecondsPerSecond;
+  std::int64_t fraction = value.nanoseconds_of_day % kNanosecondsPerSecond;
+  std::size_t digits = 9;
+  while (digits > 3 && fraction % 1000 == 0) {
+    fraction /= 1000;
+    digits -= 3;
+  }
+  std::string fraction_text = std::to_string(fraction);
+  while (fraction_text.size() < digits) fraction_text.insert(0, "0");
+  const auto s = static_cast<unsigned>(seconds);
+  return format_date(value.date) + "T" + two_digits(s / 3600) + ":" + two_digits(s / 60 % 60) + ":" +
+         two_digits(s % 60) + "." + fraction_text;
+}
+
+// "YYYY-MM-DD" + ('T' | '-') + "HH:MM:SS" + an optional fraction of up to 9 digits.
+std::optional<Dtl> parse_dtl_text(std::string_view text) {
+  if (text.size() < 19 || (text[10] != 'T' && text[10] != 't' && text[10] != '-')) return std::nullopt;
+  auto date = parse_date_text(text.substr(0, 10));
+  auto clock = parse_clock_text(text, 11, 9);
+  if (!date || !clock) return std::nullopt;
+  return Dtl{*date, *clock};
+}
+
 // ---- decode ----
+
+Result<Value> decode_time_of_day(const Address& address, std::span<const std::uint8_t> b) {
+  const std::uint32_t milliseconds = be32(b);
+  if (milliseconds >= kMillisecondsPerDay)
+    return Error{prefix(address) + "the PLC's TOD holds " + std::to_string(milliseconds) +
+                 " ms, more than a day (0..86399999 ms since midnight)"};
+  return Value{format_time_of_day(milliseconds)};
+}
+
+Result<Value> decode_dtl(const Address& address, std::span<const std::uint8_t> b) {
+  auto invalid = [&](std::string_view field, std::uint64_t got, std::string_view range) -> Result<Value> {
+    return Error{prefix(address) + "the PLC's DTL has an invalid " + std::string(field) + " " + std::to_string(got) +
+                 " (expected " + std::string(range) + ")"};
+  };
+  const int year = be16(b);
+  if (year < kDtlFirstYear || year > kDtlLastYear)
+    return invalid("year", static_cast<std::uint64_t>(year), "1970..2554");
+  if (b[2] < 1 || b[2] > 12) return invalid("month", b[2], "1..12");
+  const chrono::year_month_day date{chrono::year{year}, chrono::month{b[2]}, chrono::day{b[3]}};
+  if (!date.ok()) return invalid("day", b[3], "a day of the month");
+  // b[4] is the weekday, which the date already determines; like the CPU's own value entry,
+  // it is not checked.
+  if (b[5] > 23) return invalid("hour", b[5], "0..23");
+  if (b[6] > 59) return invalid("minute", b[6], "0..59");
+  if (b[7] > 59) return invalid("second", b[7], "0..59");
+  const std::uint32_t nanoseconds = be32(b.subspan(8, 4));
+  if (nanoseconds >= kNanosecondsPerSecond) return invalid("nanosecond", nanoseconds, "0..999999999");
+  const std::int64_t seconds = (std::int64_t{b[5]} * 60 + b[6]) * 60 + b[7];
+  return Value{format_dtl({date, seconds * kNanosecondsPerSecond + nanoseconds})};
+}
+
+Result<Value> decode_wstring(const Address& address, std::span<const std::uint8_t> b) {
+  const std::uint16_t maximum = be16(b), current = be16(b.subspan(2, 2));
+  if (current > maximum)
+    return Error{prefix(address) + "the PLC's WSTRING has current length " + std::to_string(current) +
+                 " above its maximum length " + std::to_string(maximum) + "; is this address really a WSTRING?"};
+  if (current > address.string_length)
+    return Error{prefix(address) + "the PLC's WSTRING is " + std::to_string(current) +
+                 " characters long, more than the " + std::to_string(address.string_length) +
+                 " configured; declare the tag as WSTRING[" + std::to_string(maximum) + "]"};
+  auto text = utf16_to_utf8(b.subspan(4), current);
+  if (!text) return Error{prefix(address) + "the PLC's WSTRING: " + text.error()};
+  return Value{std::move(*text)};
+}
+
+Result<Value> decode_wchar(const Address& address, std::span<const std::uint8_t> b) {
+  auto text = utf16_to_utf8(b, 1);
+  if (!text) return Error{prefix(address) + "the PLC's WCHAR: " + text.error()};
+  return Value{std::move(*text)};
+}
 
 Result<Value> decode_date_and_time(const Address& address, std::span<const std::uint8_t> b) {
   auto invalid = [&](std::string_view field, std::uint8_t byte) -> Result<Value> {
@@ -374,6 +587,66 @@ Result<std::vector<std::uint8_t>> encode_text(const Address& address, const Valu
   out.push_back(static_cast<std::uint8_t>(bytes->size()));
   out.insert(out.end(), bytes->begin(), bytes->end());
   out.resize(address.size(), 0);  // unused characters are zero, so stale text does not linger
+  return out;
+}
+
+// WCHAR: exactly one UTF-16 code unit; WSTRING[n]: the header words n and the length, then
+// the code units, zero-filled to n.
+Result<std::vector<std::uint8_t>> encode_wide_text(const Address& address, const Value& value) {
+  const auto* text = std::get_if<std::string>(&value);
+  if (!text) return Error{prefix(address) + "expected text, got " + describe_value(value)};
+  auto units = utf8_to_utf16(*text);
+  if (!units) return Error{prefix(address) + units.error()};
+  std::vector<std::uint8_t> out;
+  if (address.type == DataType::WChar) {
+    if (units->size() != 1)
+      return Error{prefix(address) + "a WCHAR holds exactly one UTF-16 character (U+0000..U+FFFF), got " +
+                   std::to_string(units->size()) + " code units"};
+    put_be(out, units->front(), 2);
+    return out;
+  }
+  if (units->size() > address.string_length)
+    return Error{prefix(address) + "the text has " + std::to_string(units->size()) +
+                 " UTF-16 code units, more than the " + std::to_string(address.string_length) + " the WSTRING holds"};
+  out.reserve(address.size());
+  put_be(out, address.string_length, 2);
+  put_be(out, units->size(), 2);
+  for (std::uint16_t unit : *units) put_be(out, unit, 2);
+  out.resize(address.size(), 0);  // unused characters are zero, so stale text does not linger
+  return out;
+}
+
+Result<std::vector<std::uint8_t>> encode_time_of_day(const Address& address, const Value& value) {
+  const auto* text = std::get_if<std::string>(&value);
+  auto milliseconds = text ? parse_clock_text(*text, 0, 3) : std::nullopt;
+  if (!milliseconds)
+    return Error{prefix(address) + "expected a time of day HH:MM:SS.mmm, got " + describe_value(value)};
+  std::vector<std::uint8_t> out;
+  put_be(out, static_cast<std::uint64_t>(*milliseconds), 4);
+  return out;
+}
+
+Result<std::vector<std::uint8_t>> encode_dtl(const Address& address, const Value& value) {
+  const auto* text = std::get_if<std::string>(&value);
+  auto moment = text ? parse_dtl_text(*text) : std::nullopt;
+  if (!moment)
+    return Error{prefix(address) + "expected a date and time YYYY-MM-DDTHH:MM:SS.nnnnnnnnn, got " +
+                 describe_value(value)};
+  const int year = static_cast<int>(moment->date.year());
+  if (year < kDtlFirstYear || year > kDtlLastYear)
+    return Error{prefix(address) + "the year " + std::to_string(year) + " is outside the DTL range 1970..2554"};
+  const std::int64_t seconds = moment->nanoseconds_of_day / kNanosecondsPerSecond;
+  // Siemens numbers the weekday 1 = Sunday .. 7 = Saturday; C's encoding is 0 = Sunday.
+  const unsigned weekday = chrono::weekday{chrono::sys_days{moment->date}}.c_encoding() + 1;
+  std::vector<std::uint8_t> out;
+  put_be(out, static_cast<std::uint64_t>(year), 2);
+  out.push_back(static_cast<std::uint8_t>(static_cast<unsigned>(moment->date.month())));
+  out.push_back(static_cast<std::uint8_t>(static_cast<unsigned>(moment->date.day())));
+  out.push_back(static_cast<std::uint8_t>(weekday));
+  out.push_back(static_cast<std::uint8_t>(seconds / 3600));
+  out.push_back(static_cast<std::uint8_t>(seconds / 60 % 60));
+  out.push_back(static_cast<std::uint8_t>(seconds % 60));
+  put_be(out, static_cast<std::uint64_t>(moment->nanoseconds_of_day % kNanosecondsPerSecond), 4);
   return out;
 }
 
@@ -495,17 +768,32 @@ std::optional<Integer> parse_integer_text(std::string_view text) {
   return number;
 }
 
-// An IEC duration without its prefix: [-] then components 1d, 2h, 3m, 4s, 5ms in this order,
-// each at most once, optionally separated by '_'. Milliseconds, bounded.
-std::optional<std::int64_t> parse_duration_text(std::string_view text) {
+using DurationUnit = std::pair<std::string_view, std::int64_t>;
+// TIME and S5TIME count milliseconds; LTIME nanoseconds and takes us and ns as well.
+constexpr std::array<DurationUnit, 5> kMillisecondUnits{
+    {{"D", 86400000}, {"H", 3600000}, {"M", 60000}, {"S", 1000}, {"MS", 1}}};
+constexpr std::array<DurationUnit, 7> kNanosecondUnits{{{"D", 86400000000000},
+                                                        {"H", 3600000000000},
+                                                        {"M", 60000000000},
+                                                        {"S", 1000000000},
+                                                        {"MS", 1000000},
+                                                        {"US", 1000},
+                                                        {"NS", 1}}};
+constexpr std::int64_t kMillisecondLimit = std::int64_t{1} << 50;  // far above any S7 duration, far below overflow
+constexpr std::int64_t kNanosecondLimit = std::numeric_limits<std::int64_t>::max();
+
+// An IEC duration without its prefix: [-] then components such as 1d, 2h, 3m, 4s, 5ms (and
+// 6us, 7ns in nanoseconds) in the order of `units`, each at most once, optionally separated by
+// '_'. In the smallest unit of `units`, at most `limit` in magnitude.
+std::optional<std::int64_t> parse_duration_text(std::string_view text, std::span<const DurationUnit> units,
+                                                std::int64_t limit) {
   bool negative = false;
   if (!text.empty() && text.front() == '-') {
     negative = true;
     text.remove_prefix(1);
   }
-  constexpr std::array<std::pair<std::string_view, std::int64_t>, 5> kUnits{
-      {{"D", 86400000}, {"H", 3600000}, {"M", 60000}, {"S", 1000}, {"MS", 1}}};
-  constexpr std::int64_t kLimit = std::int64_t{1} << 50;  // far above any S7 duration, far below overflow
+  const std::span<const DurationUnit> kUnits = units;
+  const std::int64_t kLimit = limit;
   std::int64_t total = 0;
   std::size_t next_unit = 0;
   bool any = false;
@@ -514,8 +802,9 @@ std::optional<std::int64_t> parse_duration_text(std::string_view text) {
     std::int64_t amount = 0;
     std::size_t digits = 0;
     while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') {
-      amount = amount * 10 + (text[digits] - '0');
-      if (amount > kLimit) return std::nullopt;
+      const int digit = text[digits] - '0';
+      if (amount > (kLimit - digit) / 10) return std::nullopt;  // before it could overflow
+      amount = amount * 10 + digit;
       ++digits;
     }
     if (digits == 0) return std::nullopt;
@@ -546,8 +835,21 @@ Result<std::int64_t> parse_milliseconds(const Address& address, std::string_view
     if (auto number = parse_integer_text(text); number && number->magnitude <= (std::uint64_t{1} << 50))
       return signed_of(*number);
   }
-  if (auto duration = parse_duration_text(text)) return *duration;
+  if (auto duration = parse_duration_text(text, kMillisecondUnits, kMillisecondLimit)) return *duration;
   return Error{prefix(address) + "expected a duration such as " + std::string(example) + " or milliseconds"};
+}
+
+// LTIME: nanoseconds as a plain integer or as LTIME#/LT# 1d2h3m4s5ms6us7ns.
+Result<std::int64_t> parse_nanoseconds(const Address& address, std::string_view text) {
+  const bool had_prefix = strip_prefix(text, {"LTIME#", "LT#"});
+  if (!had_prefix) {
+    if (auto number = parse_integer_text(text); number && in_range(*number, std::numeric_limits<std::int64_t>::min(),
+                                                                   static_cast<std::uint64_t>(kNanosecondLimit)))
+      return signed_of(*number);
+  }
+  if (auto duration = parse_duration_text(text, kNanosecondUnits, kNanosecondLimit)) return *duration;
+  return Error{prefix(address) +
+               "expected a duration such as LTIME#1h2m3s4ms5us6ns or nanoseconds (about +-106751 days)"};
 }
 
 // A quoted IEC string literal 'it$'s' ($$ $' $L $N $R $T $P $hh), or the text as it is.
@@ -591,9 +893,35 @@ boost::system::result<collect::Value, std::string> decode_value(const Address& a
   if (bytes.size() != address.size())
     return Error{prefix(address) + "expected " + std::to_string(address.size()) + " bytes from the PLC, got " +
                  std::to_string(bytes.size())};
+  if (address.is_array()) {
+    // Each element as on its own; a BOOL element is a bit of the byte that holds it.
+    Array elements;
+    elements.reserve(address.array_length);
+    const std::size_t element_size = address.element_size();
+    for (std::size_t i = 0; i < address.array_length; ++i) {
+      const Address element = address.element(i);
+      const std::span<const std::uint8_t> part = address.type == DataType::Bool
+                                                     ? bytes.subspan((std::size_t{address.bit} + i) / 8, 1)
+                                                     : bytes.subspan(i * element_size, element_size);
+      auto value = decode_value(element, part);
+      if (!value) return Error{prefix(address) + "element " + std::to_string(i) + ": " + value.error()};
+      elements.push_back(*collect::to_element(std::move(*value)));
+    }
+    return Value{std::move(elements)};
+  }
   switch (address.type) {
     case DataType::Bool: return Value{((bytes[0] >> (address.bit & 7)) & 1) != 0};
-    case DataType::Byte: return Value{std::uint64_t{bytes[0]}};
+    case DataType::Byte:
+    case DataType::USInt: return Value{std::uint64_t{bytes[0]}};
+    case DataType::SInt: return Value{std::int64_t{static_cast<std::int8_t>(bytes[0])}};
+    case DataType::LInt:
+    case DataType::LTime: return Value{static_cast<std::int64_t>(be64(bytes))};
+    case DataType::ULInt:
+    case DataType::LWord: return Value{be64(bytes)};
+    case DataType::WChar: return decode_wchar(address, bytes);
+    case DataType::WString: return decode_wstring(address, bytes);
+    case DataType::TimeOfDay: return decode_time_of_day(address, bytes);
+    case DataType::Dtl: return decode_dtl(address, bytes);
     case DataType::Word:
     case DataType::UInt: return Value{std::uint64_t{be16(bytes)}};
     case DataType::DWord:
@@ -633,6 +961,10 @@ boost::system::result<collect::Value, std::string> decode_value(const Address& a
 boost::system::result<std::vector<std::uint8_t>, std::string> encode_value(const Address& address,
                                                                            const collect::Value& value) {
   std::vector<std::uint8_t> out;
+  if (address.is_array())
+    return Error{prefix(address) +
+                 "writing an array tag is not supported yet; write its elements through tags of "
+                 "their own (element i of a 4-byte type at the array's offset + 4 * i)"};
   switch (address.type) {
     case DataType::Bool: {
       auto number = integer_of(value);
@@ -648,7 +980,13 @@ boost::system::result<std::vector<std::uint8_t>, std::string> encode_value(const
     case DataType::UDInt:
     case DataType::Int:
     case DataType::DInt:
-    case DataType::Time: {
+    case DataType::Time:
+    case DataType::SInt:
+    case DataType::USInt:
+    case DataType::LInt:
+    case DataType::ULInt:
+    case DataType::LWord:
+    case DataType::LTime: {
       auto number = checked_integer(address, value);
       if (!number) return Error{number.error()};
       // Two's complement of the signed types is the same bits as the unsigned wrap-around.
@@ -670,6 +1008,10 @@ boost::system::result<std::vector<std::uint8_t>, std::string> encode_value(const
     case DataType::DateAndTime: return encode_date_and_time(address, value);
     case DataType::String:
     case DataType::Char: return encode_text(address, value);
+    case DataType::WString:
+    case DataType::WChar: return encode_wide_text(address, value);
+    case DataType::TimeOfDay: return encode_time_of_day(address, value);
+    case DataType::Dtl: return encode_dtl(address, value);
     case DataType::Counter: {
       auto number = checked_integer(address, value);
       if (!number) return Error{number.error()};
@@ -682,7 +1024,13 @@ boost::system::result<std::vector<std::uint8_t>, std::string> encode_value(const
 
 boost::system::result<collect::Value, std::string> parse_value_text(const Address& address, std::string_view text) {
   const std::string_view raw = text;
-  if (address.type != DataType::String && address.type != DataType::Char) text = trimmed(text);
+  if (address.is_array())
+    return Error{prefix(address) +
+                 "writing an array tag is not supported yet; write its elements through tags of "
+                 "their own (element i of a 4-byte type at the array's offset + 4 * i)"};
+  const bool text_type = address.type == DataType::String || address.type == DataType::Char ||
+                         address.type == DataType::WString || address.type == DataType::WChar;
+  if (!text_type) text = trimmed(text);
   switch (address.type) {
     case DataType::Bool: {
       if (text == "1" || (text.size() == 4 && upper(text[0]) == 'T' && upper(text[1]) == 'R' && upper(text[2]) == 'U' &&
@@ -700,6 +1048,11 @@ boost::system::result<collect::Value, std::string> parse_value_text(const Addres
     case DataType::UDInt:
     case DataType::Int:
     case DataType::DInt:
+    case DataType::SInt:
+    case DataType::USInt:
+    case DataType::LInt:
+    case DataType::ULInt:
+    case DataType::LWord:
     case DataType::Counter: {
       if (address.type == DataType::Counter) strip_prefix(text, {"C#"});
       auto number = parse_integer_text(text);
@@ -710,7 +1063,9 @@ boost::system::result<collect::Value, std::string> parse_value_text(const Addres
       if (!in_range(*number, range.minimum, range.maximum))
         return Error{prefix(address) + to_text(*number) + " is outside the range of " +
                      std::string(type_name(address.type)) + " (" + range_text(range) + ")"};
-      if (address.type == DataType::Int || address.type == DataType::DInt) return Value{signed_of(*number)};
+      if (address.type == DataType::Int || address.type == DataType::DInt || address.type == DataType::SInt ||
+          address.type == DataType::LInt)
+        return Value{signed_of(*number)};
       return Value{number->magnitude};
     }
     case DataType::Real:
@@ -758,12 +1113,38 @@ boost::system::result<collect::Value, std::string> parse_value_text(const Addres
                      " is outside the DATE_AND_TIME range 1990..2089"};
       return Value{format_date_and_time(*moment)};
     }
+    case DataType::LTime: {
+      auto nanoseconds = parse_nanoseconds(address, text);
+      if (!nanoseconds) return Error{nanoseconds.error()};
+      return Value{*nanoseconds};
+    }
+    case DataType::TimeOfDay: {
+      strip_prefix(text, {"TIME_OF_DAY#", "TOD#"});
+      auto milliseconds = parse_clock_text(text, 0, 3);
+      if (!milliseconds) return Error{prefix(address) + "expected a time of day such as TOD#12:30:00.000"};
+      return Value{format_time_of_day(*milliseconds)};
+    }
+    case DataType::Dtl: {
+      strip_prefix(text, {"DTL#"});
+      auto moment = parse_dtl_text(text);
+      if (!moment) return Error{prefix(address) + "expected a date and time such as DTL#2026-11-27-08:15:00.123456789"};
+      const int year = static_cast<int>(moment->date.year());
+      if (year < kDtlFirstYear || year > kDtlLastYear)
+        return Error{prefix(address) + "the year " + std::to_string(year) + " is outside the DTL range 1970..2554"};
+      return Value{format_dtl(*moment)};
+    }
     case DataType::String:
-    case DataType::Char: {
-      auto unquoted = parse_string_text(raw);
+    case DataType::Char:
+    case DataType::WString:
+    case DataType::WChar: {
+      // WSTRING/WCHAR literals are WSTRING#'text' / WCHAR#'c' in TIA Portal.
+      std::string_view literal = raw;
+      if (address.type == DataType::WString) strip_prefix(literal, {"WSTRING#"});
+      if (address.type == DataType::WChar) strip_prefix(literal, {"WCHAR#"});
+      auto unquoted = parse_string_text(literal);
       if (!unquoted) return Error{prefix(address) + unquoted.error()};
-      // The text must fit: encode_value applies the type's limits (Latin-1, length).
-      auto encoded = encode_text(address, Value{*unquoted});
+      // The text must fit: encode_value applies the type's limits (Latin-1 or UTF-16, length).
+      auto encoded = encode_value(address, Value{*unquoted});
       if (!encoded) return Error{encoded.error()};
       return Value{*unquoted};
     }
