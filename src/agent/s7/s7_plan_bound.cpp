@@ -10,11 +10,11 @@
 //   D depends on K. Let the tags' bytes form S segments (maximal runs of needed bytes; tags that
 //   overlap or touch join) in A groups (area, and data block for DBs), B bytes in all, with the
 //   S - A gaps between consecutive segments of one group. K items are K byte ranges; their union
-//   has at most K pieces, each within one group, so at least S - K of the gaps (and at least
-//   S - A - (K - A) of them) lie inside an item: D >= B + (all gaps) - (the K - A largest gaps),
-//   and K >= A. A segment longer than one item's payload (pdu - 18 bytes) needs several items:
-//   K >= K_min, the fewest ranges of at most that payload covering the needed bytes (greedy,
-//   left to right, is optimal for that).
+//   has at most K pieces, each within one group, so at most K - A gaps lie outside every item
+//   and the others are read: D >= B + (all gaps) - (the K - A largest gaps) =: D_min(K), and
+//   K >= A. Also K >= K_min, the fewest ranges of at most one item's payload (pdu - 18 bytes)
+//   that cover the needed bytes (greedy, left to right, is optimal for that): a long segment
+//   needs several items, and a group wider than the payload at least two.
 //   So N >= min over K >= K_min of max(ceil(K / k_max), ceil((D_min(K) + 4 K) / (pdu - 14))),
 //   and K beyond max(K_min, S) only adds item headers: the minimum is found among
 //   K_min .. max(K_min, S).
