@@ -285,7 +285,9 @@ TEST(S7Plan, ItemLimit) {
   const ReadPlan plan = plan_reads(tags, limits, 0);
   expect_valid(plan, tags, limits);
   EXPECT_EQ(plan.pdus.size(), 6u);
-  EXPECT_EQ(plan.minimum_pdus, 1u);  // the bytes alone would fit one PDU
+  // The bytes alone would fit one PDU, but 30 items at 5 per request need 6: the bound
+  // counts items too.
+  EXPECT_EQ(plan.minimum_pdus, 6u);
 }
 
 TEST(S7Plan, RequestSizeLimitsItems) {
@@ -388,14 +390,15 @@ TEST(S7Plan, SameInputSamePlan) {
   }
 }
 
-// A lower bound on the PDUs of ANY plan for `tags`, stronger than ReadPlan::minimum_pdus
-// because it charges the item overheads too. A plan with k items pays 12 request bytes per
-// item (so at most (pdu - 12) / 12 items per PDU) and 4 response header bytes per item, and
-// with k items it can skip at most k - G of the gaps between the distinct byte ranges of the
-// tags (G: the areas and data blocks involved), so it reads at least the distinct bytes plus
-// all gaps but the k - G largest. Fill bytes and the one-item payload limit are ignored (they
-// only add), so the minimum over k of the larger of the two PDU counts is a true lower bound.
-std::size_t lower_bound_pdus(const std::vector<Address>& tags, std::size_t pdu_size) {
+// A lower bound on the PDUs of ANY plan for `tags`, computed here independently of
+// minimum_read_pdus (which also counts the items a segment longer than one item's payload
+// needs, so it is never below this one). A plan with k items pays 12 request bytes per item
+// (so at most (pdu - 12) / 12 items per PDU) and 4 response header bytes per item, and with k
+// items it can skip at most k - G of the gaps between the distinct byte ranges of the tags (G:
+// the areas and data blocks involved), so it reads at least the distinct bytes plus all gaps
+// but the k - G largest. Fill bytes and the one-item payload limit are ignored (they only add),
+// so the minimum over k of the larger of the two PDU counts is a true lower bound.
+std::size_t lower_bound_pdus(const std::vector<Address>& tags, std::size_t pdu_size, std::size_t max_items = 0) {
   struct Span {
     int group;
     std::size_t begin, end;
@@ -432,7 +435,8 @@ std::size_t lower_bound_pdus(const std::vector<Address>& tags, std::size_t pdu_s
   std::sort(gaps.rbegin(), gaps.rend());
   std::size_t gaps_read = 0;
   for (std::size_t gap : gaps) gaps_read += gap;
-  const std::size_t items_per_pdu = (pdu_size - kReadRequestHeader) / kReadRequestItem;
+  std::size_t items_per_pdu = (pdu_size - kReadRequestHeader) / kReadRequestItem;
+  if (max_items != 0) items_per_pdu = std::min(items_per_pdu, max_items);
   const std::size_t response_room = pdu_size - kReadResponseHeader;
   std::size_t best = SIZE_MAX;
   for (std::size_t k = groups; k <= pieces; ++k) {
@@ -450,16 +454,16 @@ TEST(S7Plan, ThousandScatteredTagsNeedCloseToTheFewestPdus) {
   const PduLimits limits{480, 0};
   const ReadPlan plan = plan_reads(tags, limits, 16);
   expect_valid(plan, tags, limits);
-  const std::size_t bound = lower_bound_pdus(tags, 480);
-  EXPECT_GE(bound, plan.minimum_pdus);
+  const std::size_t bound = plan.minimum_pdus;
+  EXPECT_GE(bound, lower_bound_pdus(tags, 480));
   EXPECT_GE(plan.pdus.size(), bound);  // else the bound (or the checks above) are wrong
-  // Scattered tags cost mostly item overhead, which minimum_pdus (bytes only) ignores; the
-  // bound above charges it. The plan may exceed it by the max_gap policy (gaps up to 16 bytes
-  // are read, whether or not a PDU would rather spend its room on them) and by packing slack
-  // (a PDU ends when less than one piece fits): allow 15 % plus one PDU.
+  // Scattered tags cost mostly item overhead, which the bound charges. The plan may exceed it
+  // by the max_gap policy (gaps up to 16 bytes are read, whether or not a PDU would rather
+  // spend its room on them) and by packing slack (a PDU ends when less than one piece fits):
+  // allow 15 % plus one PDU.
   EXPECT_LE(plan.pdus.size(), bound + bound * 15 / 100 + 1) << "minimum " << plan.minimum_pdus;
-  std::printf("1000 scattered tags, PDU 480: %zu PDUs, %zu items, %zu bytes; lower bound %zu, minimum_pdus %zu\n",
-              plan.pdus.size(), item_count(plan), plan.bytes, bound, plan.minimum_pdus);
+  std::printf("1000 scattered tags, PDU 480: %zu PDUs, %zu items, %zu bytes; minimum_pdus %zu\n", plan.pdus.size(),
+              item_count(plan), plan.bytes, plan.minimum_pdus);
 }
 
 TEST(S7Plan, TheGapSearchNeverCostsPdusAndIgnoresTagOrder) {
@@ -483,6 +487,103 @@ TEST(S7Plan, TheGapSearchNeverCostsPdusAndIgnoresTagOrder) {
         EXPECT_EQ(std::tie(a.area, a.db, a.start, a.count), std::tie(b.area, b.db, b.start, b.count));
       }
     }
+  }
+}
+
+// The bound by hand: PDU 240 (19 items per request, 226 response bytes for items), 40 one-byte
+// tags in DB1, 10 bytes apart (40 segments, 39 gaps of 9 bytes). With k items a plan reads at
+// least 40 bytes plus 9 for each of the 40 - k gaps it must read across, and 4 header bytes
+// per item: k = 40: 40 + 160 = 200 bytes but 40 items need 3 PDUs; k = 38: 2 PDUs for the items
+// and 40 + 18 + 152 = 210 bytes fit one: 2; k = 19: 1 PDU for the items but 40 + 189 + 76 =
+// 305 bytes need 2; k <= 19 never beats 2 (fewer items read more gaps). So 2, where the bytes
+// alone (40 / 222) say 1.
+TEST(S7Plan, MinimumChargesItemsAndTheGapsFewerItemsMustRead) {
+  std::vector<Address> tags;
+  for (int i = 0; i < 40; ++i) tags.push_back(tag("DB1.DBB" + std::to_string(10 * i)));
+  const PduLimits limits{240, 0};
+  EXPECT_EQ(minimum_read_pdus(tags, limits), 2u);
+  const ReadPlan plan = plan_reads(tags, limits, 960);
+  expect_valid(plan, tags, limits);
+  EXPECT_EQ(plan.minimum_pdus, 2u);
+  EXPECT_EQ(plan.pdus.size(), 2u);  // the optimiser reaches it
+  // With 20 items per request allowed at PDU 960 one PDU holds all 40 bytes and 39 gaps
+  // (40 + 351 + 4 = 395 bytes in one item): 1.
+  EXPECT_EQ(minimum_read_pdus(tags, PduLimits{960, 20}), 1u);
+}
+
+TEST(S7Plan, MinimumCountsTheItemsALongTagNeeds) {
+  // Two STRING[254] (256 bytes each) in two data blocks at PDU 240: each needs two items
+  // (222 + 34 bytes); 4 items and 512 + 16 bytes: 3 PDUs by bytes (528 / 226).
+  const std::vector<Address> tags{tag("DB1.DBB0", "STRING[254]"), tag("DB2.DBB0", "STRING[254]")};
+  EXPECT_EQ(minimum_read_pdus(tags, PduLimits{240, 0}), 3u);
+  // One item per request: 4 items, 4 PDUs.
+  EXPECT_EQ(minimum_read_pdus(tags, PduLimits{240, 1}), 4u);
+  EXPECT_EQ(minimum_read_pdus({}, PduLimits{240, 0}), 0u);
+}
+
+// The bench's tag list (bench/s7_read_bench.cpp, seed 20261127): 1,000 tags in DB1..DB20 of
+// 2,000 bytes, BOOL/INT/DINT/REAL/WORD at random offsets, drawn with SplitMix64.
+std::vector<Address> bench_tags() {
+  std::uint64_t state = 20261127;
+  auto next = [&] {
+    std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  };
+  const char* types[] = {"BOOL", "INT", "DINT", "REAL", "WORD"};
+  std::vector<Address> tags;
+  for (int i = 0; i < 1000; ++i) {
+    const unsigned db = 1 + static_cast<unsigned>(next() % 20);
+    const std::string type = types[next() % 5];
+    const unsigned start = static_cast<unsigned>(next() % 1997);
+    const unsigned bit = static_cast<unsigned>(next() % 8);
+    const std::string prefix = "DB" + std::to_string(db) + ".DB";
+    if (type == "BOOL")
+      tags.push_back(tag(prefix + "X" + std::to_string(start) + "." + std::to_string(bit), type));
+    else if (type == "INT" || type == "WORD")
+      tags.push_back(tag(prefix + "W" + std::to_string(start), type));
+    else
+      tags.push_back(tag(prefix + "D" + std::to_string(start), type));
+  }
+  return tags;
+}
+
+TEST(S7Plan, MinimumForTheBenchTags) {
+  // Bytes alone would allow 3 PDUs at PDU 960; with 20 items per request and the item headers
+  // charged no plan needs fewer than 17, and the optimiser's plan has 17. PDU 480: 23 (not 6),
+  // PDU 240 (19 items per request): 33 (not 12).
+  const auto tags = bench_tags();
+  const PduLimits limits{960, 20};
+  const ReadPlan plan = plan_reads(tags, limits, 960);
+  expect_valid(plan, tags, limits);
+  EXPECT_EQ(plan.minimum_pdus, 17u);
+  EXPECT_GE(plan.pdus.size(), plan.minimum_pdus);
+  EXPECT_EQ(minimum_read_pdus(tags, PduLimits{480, 20}), 23u);
+  EXPECT_EQ(minimum_read_pdus(tags, PduLimits{240, 20}), 33u);
+  EXPECT_EQ(lower_bound_pdus(tags, 960, 20), 17u);  // the independent computation agrees
+}
+
+// Property: for generated tag sets (dense and scattered, small and large, every area), PDU
+// sizes, item limits and merge gaps, no plan the optimiser makes has fewer PDUs than the bound,
+// and the bound is never below the independent one above (nor the bytes-only one).
+TEST(S7Plan, NoPlanBeatsTheMinimum) {
+  std::mt19937 random(9);
+  for (int round = 0; round < 300; ++round) {
+    const std::size_t count = 1 + random() % 400;
+    const std::uint32_t span = 16 + random() % 6000;
+    const std::size_t pdu_size = std::vector<std::size_t>{240, 241, 480, 960, 64, 1000}[random() % 6];
+    const std::size_t max_items = std::vector<std::size_t>{0, 1, 3, 20}[random() % 4];
+    const std::size_t max_gap = std::vector<std::size_t>{0, 4, 16, 960}[random() % 4];
+    const auto tags = scattered_tags(count, random(), span);
+    const PduLimits limits{pdu_size, max_items};
+    SCOPED_TRACE("round " + std::to_string(round) + " pdu " + std::to_string(pdu_size) + " items " +
+                 std::to_string(max_items) + " gap " + std::to_string(max_gap) + " tags " + std::to_string(count));
+    const ReadPlan plan = plan_reads(tags, limits, max_gap);
+    expect_valid(plan, tags, limits);
+    EXPECT_EQ(plan.minimum_pdus, minimum_read_pdus(tags, limits));
+    EXPECT_GE(plan.pdus.size(), plan.minimum_pdus);
+    EXPECT_GE(plan.minimum_pdus, lower_bound_pdus(tags, pdu_size, max_items));
   }
 }
 

@@ -358,6 +358,13 @@ class S7ReadTest(S7TestCase):
         result = plc.read_tags(config)
         self.assertEqual(result.returncode, 0, result.describe())
         self.assert_good(result, "logo.real", 21.5)
+        # The summary names the TSAPs, not a connection type: with explicit TSAPs
+        # `connection_type` is not used (the remote TSAP carries the type).
+        table = plc.run_agent("read", "--config", config)
+        self.assertEqual(table.returncode, 0, plc.describe(table))
+        self.assertRegex(table.stdout, rf"(?m)^logo: S7 127\.0\.0\.1:{self.peer.port} local TSAP 0x0100 remote TSAP "
+                                       r"0x0200, PDU \d+ bytes, \d+ parallel jobs?: 1 tag in 1 round trip \(minimum 1\), ")
+        self.assertNotIn("connection,", table.stdout, plc.describe(table))
 
     def test_rack_slot_and_tsaps_together_are_a_configuration_error(self):
         config = self.write_text(
@@ -678,7 +685,7 @@ class S7RunTest(S7TestCase):
     """`logbot-agent run` polls the PLC: connection events and poll statistics in its log, a
     disconnection when the PLC goes away and a reconnection when it is back on the same port."""
 
-    def enrolled_agent(self, port: int) -> plc.AgentProcess:
+    def enrolled_agent(self, port: int, **plc_settings) -> plc.AgentProcess:
         """Enrols an agent at a fresh cloud and starts `logbot-agent run` polling two tags of
         an S7 PLC at 127.0.0.1:port every 100 ms, with statistics every second."""
         server = cloud.CloudServer(["--device-listen", "127.0.0.1:0"])
@@ -694,7 +701,7 @@ class S7RunTest(S7TestCase):
         self.assertEqual(enrol.returncode, 0, plc.describe(enrol))
 
         config = plc.write_agent_config(
-            self.tmp, [plc.s7_plc("press", port, timeout="1s", reconnect_min="200ms", reconnect_max="1s")],
+            self.tmp, [plc.s7_plc("press", port, timeout="1s", reconnect_min="200ms", reconnect_max="1s", **plc_settings)],
             [{"name": "press.real", "plc": "press", "address": "DB10.DBD20", "type": "REAL", "group": "fast"},
              {"name": "press.flag", "plc": "press", "address": "M0.7", "group": "fast"}],
             poll_groups={"fast": {"interval": "100ms", "report": "always"}})
@@ -743,6 +750,15 @@ class S7RunTest(S7TestCase):
         wait_log(r"\(PLC press, 2 tags, 1 reconnects\)", timeout=10)
         self.assertEqual(agent.stop(), 0, agent.describe())
 
+
+    def test_run_with_explicit_tsaps_names_them_and_no_connection_type(self):
+        peer = self.start_server("known")
+        agent = self.enrolled_agent(peer.port, local_tsap=0x0100, remote_tsap=0x0200)
+        log = self.wait_log(agent, rf"PLC press: connected \(S7 127\.0\.0\.1:{peer.port} local TSAP 0x0100 remote TSAP "
+                                   r"0x0200, PDU \d+ bytes, \d+ parallel jobs?\)")
+        self.wait_log(agent, r"poll group fast: \d+ cycles, 1 round trips/cycle \(minimum 1\)")
+        self.assertNotIn(" connection, PDU", log, agent.describe())
+        self.assertEqual(agent.stop(), 0, agent.describe())
 
     def test_run_keeps_trying_a_plc_that_is_unreachable_at_start(self):
         probe = socket.socket()

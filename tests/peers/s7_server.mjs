@@ -5,7 +5,8 @@
 //
 // --port 0 picks a free port. The port is written to the ready file (atomically) once the
 // server listens. SIGTERM / SIGINT stop it. The server accepts any rack/slot, TSAPs and
-// connection type, and negotiates a PDU of 480 bytes.
+// connection type, grants the PDU size the client asks for (at least 240 bytes) and echoes the
+// parallel jobs it asks for.
 //
 // Fill "known" (the integration tests' reference; all values big-endian as in a real CPU):
 //

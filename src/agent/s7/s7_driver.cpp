@@ -114,11 +114,13 @@ class S7Driver final : public collect::PlcDriver {
 
   std::string describe() const override {
     std::string text = "S7 " + plc_.host + ":" + std::to_string(connection_.port);
+    // Explicit TSAPs replace rack, slot and connection type (the remote TSAP's high byte is the
+    // type the PLC sees): naming a type here would name the unused `connection_type` setting.
     if (connection_.local_tsap && connection_.remote_tsap)
       text += " local TSAP " + hex_tsap(*connection_.local_tsap) + " remote TSAP " + hex_tsap(*connection_.remote_tsap);
     else
-      text += " rack " + std::to_string(connection_.rack) + " slot " + std::to_string(connection_.slot);
-    text += ", " + std::string(connection_type_name(connection_.connection_type)) + " connection";
+      text += " rack " + std::to_string(connection_.rack) + " slot " + std::to_string(connection_.slot) + ", " +
+              std::string(connection_type_name(connection_.connection_type)) + " connection";
     if (session_) {
       text += ", PDU " + std::to_string(session_->pdu_size) + " bytes, " + std::to_string(session_->parallel_jobs) +
               (session_->parallel_jobs == 1 ? " parallel job" : " parallel jobs");

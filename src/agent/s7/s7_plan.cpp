@@ -382,10 +382,7 @@ ReadPlan plan_reads(std::span<const Address> tags, const PduLimits& limits, std:
   const std::size_t payload = pdu_size - kReadResponseHeader - kReadResponseItem;
 
   const std::vector<AreaPieces> areas = make_pieces(tags, payload);
-  std::size_t distinct_bytes = 0;
-  for (const AreaPieces& area : areas)
-    for (const Piece& piece : area.pieces) distinct_bytes += piece.end - piece.begin;
-  plan.minimum_pdus = (distinct_bytes + payload - 1) / payload;
+  plan.minimum_pdus = minimum_read_pdus(tags, limits);
 
   // Which merge gap is best depends on the tags: scattered tags run into the item limit (20
   // per request on real CPUs), so reading across wider gaps saves PDUs until the bytes fill

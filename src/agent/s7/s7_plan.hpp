@@ -53,11 +53,15 @@ struct PlannedPdu {
 struct ReadPlan {
   std::vector<PlannedPdu> pdus;   // one round trip each
   std::size_t bytes = 0;          // data bytes read, gaps included
-  // The lower bound for these tags: the distinct bytes they occupy divided by the most data
-  // one response PDU can carry (one item). No plan can use fewer PDUs.
+  // minimum_read_pdus of these tags: no plan can use fewer PDUs.
   std::size_t minimum_pdus = 0;
 };
 
 ReadPlan plan_reads(std::span<const Address> tags, const PduLimits& limits, std::size_t max_gap);
+
+// A true lower bound on the PDUs of any read plan for `tags` under `limits`: it charges the
+// item limit and every item's 12 request and 4 response header bytes as well as the data, and
+// the gaps a plan with few items must read (derivation in s7_plan_bound.cpp). 0 for no tags.
+std::size_t minimum_read_pdus(std::span<const Address> tags, const PduLimits& limits);
 
 }  // namespace logbot::agent::s7
