@@ -94,12 +94,9 @@ http::Response login(RequestContext& context) {
                                                      SessionStage::kTotpRequired);
     return session_established(context, *user, half);
   }
+  // An organisation that requires 2FA does not hold up the login: it refuses its own routes
+  // (403 org_requires_2fa) until the member has enrolled, and nothing else.
   services.throttle.record_success(account);
-  if (services.orgs.requires_2fa(user->id)) {
-    const NewSession enrol = services.sessions.create(user->id, context.request.peer_ip, context.client, user_agent,
-                                                      SessionStage::kTotpEnrolmentRequired);
-    return session_established(context, *user, enrol);
-  }
   const NewSession created = services.sessions.create(user->id, context.request.peer_ip, context.client, user_agent);
   context.user = user;
   AuditRecord success = audit_record(context, AuditCode::kLogin);

@@ -27,9 +27,7 @@ using Handler = http::Response (*)(RequestContext&);
 // Which half-finished logins may call a route (all others need a full session).
 enum Partial : std::uint8_t {
   kFullOnly = 0,
-  kDuringTotp = 1,       // password done, second factor pending
-  kDuringEnrolment = 2,  // password done, an organisation requires 2FA and none is enrolled
-  kDuringEither = kDuringTotp | kDuringEnrolment,
+  kDuringTotp = 1,  // password done, second factor pending
 };
 
 struct Route {

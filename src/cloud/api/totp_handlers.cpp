@@ -185,24 +185,9 @@ http::Response confirm_totp_enrolment(RequestContext& context) {
                     {"digits", std::to_string(kTotpDigits)},
                     {"period", std::to_string(kTotpPeriodSeconds)}};
   services.audit.append(record);
-  std::optional<NewSession> promoted;
-  if (context.session->stage == SessionStage::kTotpEnrolmentRequired) {
-    promoted = services.sessions.promote(*context.session);
-    AuditRecord login = audit_record(context, AuditCode::kLogin);
-    login.details = {{"auth_method", "password+totp"}, {"username", context.user->email}};
-    services.audit.append(login);
-  }
   tx.commit();
-
   boost::json::object o{{"recovery_codes", to_json(codes)}};
-  if (!promoted) return http::json_response(200, boost::json::serialize(o));
-  services.metrics.count_login(true);
-  o["stage"] = to_string(SessionStage::kFull);
-  o["csrf_token"] = promoted->session.csrf_token;
-  http::Response response = http::json_response(200, boost::json::serialize(o));
-  const std::int64_t lifetime_ms = promoted->session.absolute_expiry_ms - services.clock.now_ms();
-  response.set_header("Set-Cookie", http::session_cookie(promoted->token, static_cast<long>(lifetime_ms / 1000)));
-  return response;
+  return http::json_response(200, boost::json::serialize(o));
 }
 
 http::Response cancel_totp_enrolment(RequestContext& context) {
@@ -212,9 +197,6 @@ http::Response cancel_totp_enrolment(RequestContext& context) {
 
 http::Response disable_totp(RequestContext& context) {
   Services& services = context.services;
-  if (services.orgs.requires_2fa(context.user->id))
-    return http::error_response(409, "totp_required",
-                                "an organisation you belong to requires two-factor authentication");
   if (auto refusal = check_password_and_code(context, AuditCode::kRemoveTotp)) return *refusal;
   Transaction tx(*services.db);
   services.totp.remove(context.user->id);

@@ -34,6 +34,11 @@ constexpr CodeName kCodeNames[] = {
     {AuditCode::kEnrollError, "ENROLL_ERROR"},
     {AuditCode::kEnrolmentTokenIssued, "ENROLMENT_TOKEN_ISSUED"},
     {AuditCode::kDeviceCertRenewed, "DEVICE_CERT_RENEWED"},
+    {AuditCode::kInvitationCreated, "INVITATION_CREATED"},
+    {AuditCode::kInvitationAccepted, "INVITATION_ACCEPTED"},
+    {AuditCode::kInvitationDeclined, "INVITATION_DECLINED"},
+    {AuditCode::kInvitationRevoked, "INVITATION_REVOKED"},
+    {AuditCode::kInvitationExpired, "INVITATION_EXPIRED"},
 };
 
 void append_field(std::string& out, std::string_view field) {

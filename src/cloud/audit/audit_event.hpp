@@ -35,6 +35,11 @@ enum class AuditCode {
   kEnrollError,
   kEnrolmentTokenIssued,
   kDeviceCertRenewed,
+  kInvitationCreated,
+  kInvitationAccepted,
+  kInvitationDeclined,
+  kInvitationRevoked,
+  kInvitationExpired,
 };
 
 enum class ActorType { kUser, kDevice, kSystem };

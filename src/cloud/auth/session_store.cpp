@@ -14,7 +14,6 @@ constexpr const char* kColumns =
 
 SessionStage parse_stage(const std::string& text) {
   if (text == "totp_required") return SessionStage::kTotpRequired;
-  if (text == "totp_enrolment_required") return SessionStage::kTotpEnrolmentRequired;
   return SessionStage::kFull;
 }
 
@@ -39,7 +38,6 @@ std::string_view to_string(SessionStage stage) {
   switch (stage) {
     case SessionStage::kFull: return "full";
     case SessionStage::kTotpRequired: return "totp_required";
-    case SessionStage::kTotpEnrolmentRequired: return "totp_enrolment_required";
   }
   return "full";
 }
@@ -59,7 +57,6 @@ NewSession SessionStore::create(const std::string& user_id, const std::string& i
   switch (stage) {
     case SessionStage::kFull: s.absolute_expiry_ms = now + policy_.absolute_timeout_ms; break;
     case SessionStage::kTotpRequired: s.absolute_expiry_ms = now + policy_.second_factor_timeout_ms; break;
-    case SessionStage::kTotpEnrolmentRequired: s.absolute_expiry_ms = now + policy_.enrolment_timeout_ms; break;
   }
   s.ip = ip;
   s.client = client;

@@ -17,14 +17,12 @@ struct SessionPolicy {
   std::int64_t absolute_timeout_ms = std::int64_t{12} * 3600'000;
   // A session that has passed the password but not yet the second factor.
   std::int64_t second_factor_timeout_ms = std::int64_t{5} * 60'000;
-  // A session that must enrol an authenticator (organisation policy) before anything else.
-  std::int64_t enrolment_timeout_ms = std::int64_t{15} * 60'000;
   int second_factor_attempts = 5;
 };
 
 // How far a login has come. Only kFull may use the product; the others may call only the
 // routes that finish the login (see api::Route::partial).
-enum class SessionStage { kFull, kTotpRequired, kTotpEnrolmentRequired };
+enum class SessionStage { kFull, kTotpRequired };
 std::string_view to_string(SessionStage stage);
 
 struct Session {

@@ -9,7 +9,7 @@ namespace logbot::cloud {
 namespace {
 
 // Each entry moves the schema one version up; never edit a released entry, append one.
-constexpr std::array<const char*, 4> kMigrations = {
+constexpr std::array<const char*, 5> kMigrations = {
     R"sql(
 CREATE TABLE users (
   id TEXT PRIMARY KEY,
@@ -132,6 +132,27 @@ CREATE TABLE device_certificates (
 ALTER TABLE devices ADD COLUMN last_seen_ms INTEGER;
 ALTER TABLE devices ADD COLUMN agent_version TEXT;
 ALTER TABLE devices ADD COLUMN last_ip TEXT;
+)sql",
+    // 5: invitations (membership needs the invitee's consent). An organisation's 2FA policy
+    // now gates that organisation's routes instead of the whole login, so the sessions of the
+    // old enrolment stage go (their users log in again).
+    R"sql(
+CREATE TABLE invitations (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+  email TEXT NOT NULL COLLATE NOCASE,
+  role TEXT NOT NULL CHECK (role IN ('owner','admin','engineer','viewer')),
+  token_hash TEXT NOT NULL UNIQUE,
+  invited_by TEXT,
+  created_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending','accepted','declined','revoked','expired')),
+  ended_ms INTEGER
+);
+CREATE UNIQUE INDEX invitations_one_pending ON invitations(org_id, email) WHERE state = 'pending';
+CREATE INDEX invitations_by_email ON invitations(email, state);
+CREATE INDEX invitations_by_expiry ON invitations(state, expires_ms);
+DELETE FROM sessions WHERE stage = 'totp_enrolment_required';
 )sql",
 };
 
