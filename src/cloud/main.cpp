@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
   std::string listen, tls_cert, tls_key, web_dir, ready_file, log_level;
   std::optional<std::int64_t> idle_s, absolute_s, second_factor_s, lockout_wait_s;
   std::optional<int> lockout_failures, lockout_ip_failures, workers, device_cert_days;
-  std::optional<std::int64_t> enrolment_token_ttl_s;
+  std::optional<std::int64_t> enrolment_token_ttl_s, invitation_ttl_s;
   std::string public_url, device_listen, device_public_url;
   std::optional<int> device_heartbeat_s;
   std::optional<std::int64_t> device_cert_lifetime_s;
@@ -98,6 +98,8 @@ int main(int argc, char** argv) {
   serve->add_option("--public-url", public_url, "https://HOST:PORT agents use to reach this cloud (default: --listen)");
   serve->add_option("--enrolment-token-ttl-s", enrolment_token_ttl_s,
                     "Lifetime of a device enrolment token in seconds (default 86400)");
+  serve->add_option("--invitation-ttl-s", invitation_ttl_s,
+                    "Lifetime of an invitation to an organisation in seconds (default 604800, 7 days)");
   serve->add_option("--device-cert-days", device_cert_days, "Lifetime of device certificates in days (default 365)");
   serve->add_option("--device-cert-lifetime-s", device_cert_lifetime_s,
                     "Lifetime of device certificates in seconds (overrides --device-cert-days; for tests)");
@@ -114,7 +116,7 @@ int main(int argc, char** argv) {
   std::string org_name, owner_email, operator_email;
   bool password_stdin = false;
   create_org->add_option("NAME", org_name, "Organisation name")->required();
-  create_org->add_option("--owner", owner_email, "Owner's e-mail (the account is created if new)")->required();
+  create_org->add_option("--owner", owner_email, "Owner's e-mail: a new account (an existing one is refused; invite it through the operator API)")->required();
   create_org->add_flag("--password-stdin", password_stdin, "Read the owner's password from standard input");
   CLI::App* create_operator = admin->add_subcommand("create-operator", "Create the platform operator's account");
   add_common(create_operator);
@@ -163,6 +165,7 @@ int main(int argc, char** argv) {
       if (lockout_wait_s) config.lockout.wait_increment_ms = *lockout_wait_s * 1000;
       if (!public_url.empty()) config.public_url = public_url;
       if (enrolment_token_ttl_s) config.enrolment_token_ttl_ms = *enrolment_token_ttl_s * 1000;
+      if (invitation_ttl_s) config.invitation_ttl_ms = *invitation_ttl_s * 1000;
       if (device_cert_days) config.device_certificate_days = *device_cert_days;
       if (device_cert_lifetime_s) config.device_certificate_lifetime_s = *device_cert_lifetime_s;
       if (!device_listen.empty()) config.device_listen = device_listen;
@@ -209,8 +212,7 @@ int main(int argc, char** argv) {
         std::cerr << "logbot-cloud: " << error.message << "\n";
         return 1;
       }
-      std::cout << "org " << org->org_id << " created, owner " << owner_email << " (" << org->owner_user_id << ")"
-                << (org->owner_created ? "" : " [existing account]") << "\n";
+      std::cout << "org " << org->org_id << " created, owner " << owner_email << " (" << org->owner_user_id << ")\n";
       return 0;
     }
     if (create_operator->parsed()) {

@@ -13,6 +13,7 @@ Services::Services(const CloudConfig& config_in, std::unique_ptr<Database> datab
       hasher(config_in.argon2),
       users(*db, clock_in),
       orgs(*db, clock_in),
+      invitations(*db, clock_in),
       sessions(*db, clock_in, config_in.session),
       totp(*db, clock_in, keys.secrets),
       devices(*db, clock_in),

@@ -15,6 +15,7 @@
 #include "cloud/config/cloud_config.hpp"
 #include "cloud/db/database.hpp"
 #include "cloud/http/static_files.hpp"
+#include "cloud/identity/invitation_store.hpp"
 #include "cloud/identity/org_store.hpp"
 #include "cloud/identity/user_store.hpp"
 #include "cloud/metrics/metrics.hpp"
@@ -38,6 +39,7 @@ struct Services {
   PasswordHasher hasher;
   UserStore users;
   OrgStore orgs;
+  InvitationStore invitations;
   SessionStore sessions;
   TotpStore totp;
   DeviceStore devices;

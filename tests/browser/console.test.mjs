@@ -11,7 +11,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'playwright-core';
 import {
-  account_log_with, eventually, kTimeZone, launch_browser, login_through_page, open_console as open_browser_console, read_table,
+  account_log_with, eventually, join_through_api, kTimeZone, launch_browser, login_through_page,
+  open_console as open_browser_console, read_table,
 } from './support/browser.mjs';
 import { start_cloud, stop_cloud_cleanly, with_server_log } from './support/cloud.mjs';
 
@@ -189,7 +190,7 @@ describe('web console', () => {
     }
   }));
 
-  test('owner adds a member and changes the role; the org audit shows it', { timeout: kTestTimeoutMs }, with_cloud_log(async () => {
+  test('owner invites a member, who joins through the link, and changes the role; the org audit shows it', { timeout: kTestTimeoutMs }, with_cloud_log(async () => {
     const { context, page, problems } = await open_console();
     try {
       await login_through_page(page, kOwner, kOwnerPassword);
@@ -201,16 +202,45 @@ describe('web console', () => {
       assert.equal(await page.textContent('#my-role'), 'owner');
       await page.locator('#members tbody tr', { hasText: kOwner }).waitFor();
 
-      // Add bob as viewer.
-      await page.fill('#member-email', kBob);
-      await page.fill('#member-display-name', 'Bob Builder');
-      await page.fill('#member-password', kBobPassword);
-      await page.selectOption('#member-role', 'viewer');
-      const [added] = await Promise.all([
-        page.waitForResponse((r) => r.url().endsWith('/members') && r.request().method() === 'POST'),
-        page.click('#add-member'),
+      // Invite bob as viewer: an invitation with a one-time link, no password from the owner.
+      assert.equal(await page.locator('#invite-section input[type="password"]').count(), 0, 'the owner is asked for a password');
+      await page.fill('#invite-email', kBob);
+      await page.selectOption('#invite-role', 'viewer');
+      const [invited] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/invitations') && r.request().method() === 'POST'),
+        page.click('#invite'),
       ]);
-      assert.equal(added.status(), 201, `adding a member answered ${added.status()}: ${await added.text()}`);
+      assert.equal(invited.status(), 201, `inviting answered ${invited.status()}: ${await invited.text()}`);
+      await page.locator('#invite-status.status-ok', { hasText: 'become a member once they accept' }).waitFor();
+      const link = await page.inputValue('#invite-link');
+      assert.match(link, /^https:\/\/[^/]+\/invite\.html#[A-Za-z0-9_-]{43,}$/);
+      const pending_row = page.locator('#invitations tbody tr', { hasText: kBob });
+      await pending_row.waitFor();
+      assert.match(await pending_row.textContent(), /viewer/);
+      assert.equal(await page.locator('#members tbody tr', { hasText: kBob }).count(), 0, 'bob is a member before he accepted');
+
+      // bob opens the link and chooses his own password; he is logged in and a member.
+      const invitee = await open_console();
+      try {
+        const invite_page = invitee.page;
+        await invite_page.goto(link);
+        await invite_page.locator('#invite-org', { hasText: 'Acme' }).waitFor();
+        assert.equal(await invite_page.textContent('#invite-email'), kBob);
+        assert.equal(await invite_page.textContent('#invite-role'), 'viewer');
+        assert.equal(new URL(invite_page.url()).hash, '', 'the token stays in the address bar');
+        await invite_page.fill('#invite-display-name', 'Bob Builder');
+        await invite_page.fill('#invite-password', kBobPassword);
+        await invite_page.fill('#invite-password-again', kBobPassword);
+        await Promise.all([invite_page.waitForURL('**/account.html'), invite_page.click('#invite-submit')]);
+        await invite_page.locator('#nav-orgs a', { hasText: 'Acme' }).waitFor();
+        // The link works once.
+        const again = await invitee.context.request.post('/api/v1/invitations/lookup', { data: { token: link.split('#')[1] } });
+        assert.equal(again.status(), 404);
+        assert.deepEqual(invitee.problems, [], 'console errors or CSP violations on the invitation page');
+      } finally {
+        await invitee.context.close();
+      }
+      await page.reload();
       const bob_row = page.locator('#members tbody tr', { hasText: 'bob@example.com' });
       await bob_row.waitFor();
       assert.match(await bob_row.textContent(), /Bob Builder/);
@@ -229,12 +259,15 @@ describe('web console', () => {
       const bob = members.members.find((member) => member.email === 'bob@example.com');
       assert.equal(bob && bob.role, 'engineer');
 
-      // The org audit shows both, done by alice.
-      const audit = await eventually('MEMBER_ADDED and ROLE_CHANGED in the org audit', async () => {
+      // The org audit shows the invitation and role change by alice, the acceptance by bob,
+      // and none of bob's logins (his account events are his).
+      const audit = await eventually('the invitation, MEMBER_ADDED and ROLE_CHANGED in the org audit', async () => {
         const table = await read_table(page, '#org-audit');
         const events = table.rows.map((row) => row.cells[1]);
-        return events.includes('MEMBER_ADDED') && events.includes('ROLE_CHANGED') ? table : null;
+        return ['INVITATION_CREATED', 'INVITATION_ACCEPTED', 'MEMBER_ADDED', 'ROLE_CHANGED'].every((e) => events.includes(e))
+          ? table : null;
       });
+      assert.equal(audit.rows.filter((row) => row.cells[1] === 'LOGIN').length, 0, 'a member login in the org audit');
       assert.deepEqual(audit.headers, ['Date', 'Event', 'User', 'IP', 'Client', 'Details']);
       const role_changed = audit.rows.find((row) => row.cells[1] === 'ROLE_CHANGED');
       assert.equal(role_changed.cells[2], kOwner);
@@ -242,7 +275,10 @@ describe('web console', () => {
       assert.match(role_changed.cells[5], /role_before=viewer/);
       assert.match(role_changed.cells[5], /role_after=engineer/);
       const member_added = audit.rows.find((row) => row.cells[1] === 'MEMBER_ADDED');
-      assert.equal(member_added.cells[2], kOwner);
+      assert.equal(member_added.cells[2], kBob);
+      const invitation_created = audit.rows.find((row) => row.cells[1] === 'INVITATION_CREATED');
+      assert.equal(invitation_created.cells[2], kOwner);
+      assert.match(invitation_created.cells[5], /email=bob@example\.com/);
       assert.ok(audit.rows.indexOf(role_changed) < audit.rows.indexOf(member_added), 'org audit is not newest first');
 
       // Filtering by event narrows the table and the export links carry the filter.
@@ -299,7 +335,7 @@ describe('web console', () => {
         assert.ok(await selects.count() >= 2);
         for (const select of await selects.all()) assert.equal(await select.isDisabled(), true);
         assert.equal(await bob_console.page.isHidden('#org-audit-section'), true);
-        assert.equal(await bob_console.page.isHidden('#add-member-section'), true);
+        assert.equal(await bob_console.page.isHidden('#invite-section'), true);
         assert.deepEqual(bob_console.problems, [], 'console errors or CSP violations on the pages');
       } finally {
         await bob_console.context.close();
@@ -314,20 +350,10 @@ describe('web console', () => {
     const first_password = 'carol-first-password-1';
     const second_password = 'carol-second-password-2';
 
-    // The owner creates carol through the API (the page flow is covered above).
-    const owner_api = await request.newContext({ baseURL: cloud.base_url, ignoreHTTPSErrors: true });
-    try {
-      const login = await owner_api.post('/api/v1/auth/login', { data: { email: kOwner, password: kOwnerPassword } });
-      assert.equal(login.status(), 200);
-      const { csrf_token } = await login.json();
-      const added = await owner_api.post(`/api/v1/orgs/${cloud.org_id}/members`, {
-        data: { email: carol, role: 'viewer', password: first_password },
-        headers: { 'X-CSRF-Token': csrf_token },
-      });
-      assert.equal(added.status(), 201, await added.text());
-    } finally {
-      await owner_api.dispose();
-    }
+    // The owner invites carol through the API and she joins (the page flow is covered above).
+    await join_through_api(cloud.base_url, {
+      inviter: kOwner, inviter_password: kOwnerPassword, org_id: cloud.org_id, email: carol, password: first_password,
+    });
 
     const laptop = await open_console();
     const other = await open_console();
@@ -414,9 +440,9 @@ describe('web console', () => {
       assert.equal(await page.isHidden('#page-status'), true, 'a message on the operator page');
 
       // A name that exists already: the server's 409 message next to the form.
+      assert.equal(await page.locator('#create-org-form input[type="password"]').count(), 0, 'the operator sets a password');
       await page.fill('#org-name', 'Acme');
       await page.fill('#owner-email', kBob);
-      await page.fill('#owner-password', kBobPassword);
       await operator.expecting(/status of 409 .*\/api\/v1\/admin\/orgs\]$/, async () => {
         const [refused] = await Promise.all([
           page.waitForResponse((r) => r.url().endsWith('/api/v1/admin/orgs') && r.request().method() === 'POST'),
@@ -426,11 +452,9 @@ describe('web console', () => {
         await page.locator('#create-org-status.status-error', { hasText: 'exists already' }).waitFor();
       });
 
-      // Beta Works with bob as owner. bob's password is the one he has if the member test
-      // created him already (an existing account keeps its password).
+      // Beta Works with bob (who has an account since the member test) invited as owner.
       await page.fill('#org-name', 'Beta Works');
       await page.fill('#owner-email', kBob);
-      await page.fill('#owner-password', kBobPassword);
       const [created] = await Promise.all([
         page.waitForResponse((r) => r.url().endsWith('/api/v1/admin/orgs') && r.request().method() === 'POST'),
         page.click('#create-org'),
@@ -440,14 +464,14 @@ describe('web console', () => {
       assert.equal(created_body.name, 'Beta Works');
       beta_id = created_body.id;
       await page.locator('#create-org-status.status-ok', { hasText: 'Beta Works was created' }).waitFor();
+      assert.equal(await page.inputValue('#owner-link'), created_body.url);
       const beta_row = page.locator(`#orgs tbody tr[data-org-id="${beta_id}"]`);
       await beta_row.waitFor();
       const beta = (await read_table(page, '#orgs')).rows.find((row) => row.cells[0] === 'Beta Works');
       assert.ok(beta, 'Beta Works is not in the organisation table');
-      assert.equal(beta.cells[2], '1', `Beta Works row ${JSON.stringify(beta)}`);
+      assert.equal(beta.cells[2], '0', `no member before the owner accepts: ${JSON.stringify(beta)}`);
       assert.ok(Math.abs(Date.parse(beta.titles[1]) - Date.now()) < 5 * 60_000, `creation time ${beta.titles[1]} is not now`);
       assert.equal(await page.inputValue('#org-name'), '', 'the form was not reset');
-      assert.equal(await page.inputValue('#owner-password'), '', 'the password stays in the form');
 
       // Still no tenant data: no organisation in the navigation, 404 from the new org's routes.
       assert.equal(await page.locator('#nav-orgs a').count(), 0);
@@ -463,10 +487,16 @@ describe('web console', () => {
       await operator.context.close();
     }
 
-    // bob owns Beta Works: it is in his navigation, and he has no operator link.
+    // bob accepts from the banner after his own login; then he owns Beta Works: it is in his
+    // navigation, and he has no operator link.
     const bob = await open_console();
     try {
       await login_through_page(bob.page, kBob, kBobPassword);
+      assert.equal(await bob.page.locator('#nav-orgs a', { hasText: 'Beta Works' }).count(), 0);
+      const banner_item = bob.page.locator('#invitations-banner .invitation', { hasText: 'Beta Works' });
+      await banner_item.waitFor();
+      assert.match(await banner_item.textContent(), new RegExp(`invited by ${kOperator.replace('.', '\\.')} to join Beta Works as owner`));
+      await Promise.all([bob.page.waitForLoadState('load'), banner_item.locator('button', { hasText: 'Accept' }).click()]);
       const beta_link = bob.page.locator('#nav-orgs a', { hasText: 'Beta Works' });
       await beta_link.waitFor();
       assert.equal(await beta_link.getAttribute('href'), `/org.html?org=${encodeURIComponent(beta_id)}`);

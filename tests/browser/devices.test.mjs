@@ -17,7 +17,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { request } from 'playwright-core';
-import { eventually, launch_browser, login_through_page, open_console as open_browser_console, read_table } from './support/browser.mjs';
+import {
+  eventually, join_through_api, launch_browser, login_through_page, open_console as open_browser_console, read_table,
+} from './support/browser.mjs';
 import { bin_dir, start_cloud, stop_cloud_cleanly, with_server_log } from './support/cloud.mjs';
 import { decode_qr } from './support/totp.mjs';
 
@@ -240,10 +242,6 @@ describe('devices page', () => {
       assert.equal(login.status(), 200);
       const { csrf_token } = await login.json();
       const headers = { 'X-CSRF-Token': csrf_token };
-      const added = await owner_api.post(`/api/v1/orgs/${cloud.org_id}/members`, {
-        data: { email: kViewer, role: 'viewer', password: kViewerPassword }, headers,
-      });
-      assert.equal(added.status(), 201, await added.text());
       const second_device = await owner_api.post(`/api/v1/orgs/${cloud.org_id}/devices`, {
         data: { name: 'Gateway Hall 4', site: 'Plant Süd' }, headers,
       });
@@ -251,6 +249,9 @@ describe('devices page', () => {
     } finally {
       await owner_api.dispose();
     }
+    await join_through_api(cloud.base_url, {
+      inviter: kOwner, inviter_password: kOwnerPassword, org_id: cloud.org_id, email: kViewer, password: kViewerPassword,
+    });
 
     const viewer = await open_console();
     try {

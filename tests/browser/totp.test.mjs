@@ -12,9 +12,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request } from 'playwright-core';
 import {
-  account_log_with, eventually, launch_browser, login_through_page, open_console as open_browser_console, read_table,
+  account_log_with, eventually, join_through_api, launch_browser, login_through_page, open_console as open_browser_console,
+  read_table,
 } from './support/browser.mjs';
 import { start_cloud, stop_cloud_cleanly, with_server_log } from './support/cloud.mjs';
 import { decode_qr, kPeriodS, now_s, time_step, totp_code } from './support/totp.mjs';
@@ -61,21 +61,11 @@ function open_console() {
 
 const with_cloud_log = (body) => with_server_log(() => cloud, body);
 
-/** The owner adds a member through the API (the page flow is covered by console.test.mjs). */
-async function add_member(email, password, role = 'viewer') {
-  const owner_api = await request.newContext({ baseURL: cloud.base_url, ignoreHTTPSErrors: true });
-  try {
-    const login = await owner_api.post('/api/v1/auth/login', { data: { email: kOwner, password: kOwnerPassword } });
-    assert.equal(login.status(), 200, await login.text());
-    const { csrf_token } = await login.json();
-    const added = await owner_api.post(`/api/v1/orgs/${cloud.org_id}/members`, {
-      data: { email, role, password },
-      headers: { 'X-CSRF-Token': csrf_token },
-    });
-    assert.equal(added.status(), 201, await added.text());
-  } finally {
-    await owner_api.dispose();
-  }
+/** The owner invites a new member, who joins through the link (the page flow is covered by console.test.mjs). */
+function add_member(email, password, role = 'viewer') {
+  return join_through_api(cloud.base_url, {
+    inviter: kOwner, inviter_password: kOwnerPassword, org_id: cloud.org_id, email, password, role,
+  });
 }
 
 /** A 6-digit code that oathtool gives for none of the steps the server accepts now. */
@@ -368,14 +358,18 @@ describe('two-factor authentication', () => {
     }
   }));
 
-  test('an organisation requires 2FA: a member without it sets it up at login', { timeout: kTestTimeoutMs }, with_cloud_log(async () => {
+  test('an organisation requires 2FA: its pages ask a member without it to set it up', { timeout: kTestTimeoutMs }, with_cloud_log(async () => {
     await add_member(kErin, kErinPassword);
 
-    // The owner turns the policy on from the organisation page.
+    // The owner sets up an authenticator (the policy will apply to the owner too), then turns
+    // the policy on from the organisation page.
     const owner = await open_console();
     try {
       const { page, context } = owner;
       await login_through_page(page, kOwner, kOwnerPassword);
+      await enrol_through_page(owner, kOwner);
+      await page.click('#totp-done');
+      await page.locator('#totp-enabled', { hasText: 'Enabled' }).waitFor();
       await page.goto(`/org.html?org=${encodeURIComponent(cloud.org_id)}`);
       await page.locator('#security-section').waitFor({ state: 'visible' });
       assert.match(await page.textContent('label[for="require-2fa"]'), /Require two-factor authentication for all members/);
@@ -389,8 +383,7 @@ describe('two-factor authentication', () => {
       assert.notEqual(column, -1, `no 2FA column in ${JSON.stringify(members.headers)}`);
       const cell_of = (table, email) => table.rows.find((row) => row.cells[0].startsWith(email)).cells[column];
       assert.equal(cell_of(members, kErin), 'Off');
-      assert.equal(cell_of(members, kOwner), 'Off');
-      if (members.rows.some((row) => row.cells[0].startsWith(kDave))) assert.equal(cell_of(members, kDave), 'Enabled');
+      assert.equal(cell_of(members, kOwner), 'Enabled');
 
       const [patched] = await Promise.all([
         page.waitForResponse((r) => r.url().endsWith(`/api/v1/orgs/${cloud.org_id}`) && r.request().method() === 'PATCH'),
@@ -406,68 +399,48 @@ describe('two-factor authentication', () => {
       });
       assert.match(audit.cells[5], /require_2fa_before=false/);
       assert.match(audit.cells[5], /require_2fa_after=true/);
-
-      // The owner's open session goes on; a reload shows the policy on.
       await page.reload();
       await page.locator('#security-section').waitFor({ state: 'visible' });
       await eventually('the checkbox checked after a reload', () => page.isChecked('#require-2fa'));
-      // Its account page advises setting up an authenticator before the next login.
-      await page.goto('/account.html');
-      await page.locator('#totp-advice').waitFor({ state: 'visible' });
-      await page.locator('#totp-setup').waitFor({ state: 'visible' });
       assert.deepEqual(owner.problems, [], 'console errors or CSP violations on the pages');
     } finally {
       await owner.context.close();
     }
 
-    // erin, without 2FA, is sent from the login to the authenticator set-up.
+    // erin, without 2FA, logs in as usual; only the organisation's pages ask for the set-up.
     const erin = await open_console();
     try {
       const { page, context } = erin;
-      const is_enrolment_page = (url) => url.pathname === '/account.html' && url.searchParams.get('enrol') === 'required';
-      await page.goto('/login.html');
-      await page.fill('#email', kErin);
-      await page.fill('#password', kErinPassword);
-      await Promise.all([page.waitForURL(is_enrolment_page), page.click('#login')]);
-      const banner = page.locator('#totp-banner');
-      await banner.waitFor({ state: 'visible' });
-      assert.equal((await banner.textContent()).trim(),
-        'Your organisation requires two-factor authentication. Set up your authenticator to continue.');
-      await page.locator('#totp-setup').waitFor({ state: 'visible' });
-      for (const hidden of ['#password-section', '#sessions-section', '#account-log-section']) {
-        assert.equal(await page.isHidden(hidden), true, `${hidden} is shown before the set-up`);
-      }
-      assert.equal(await page.locator('#nav-orgs a').count(), 0, 'organisation links before the set-up');
-
-      // Nothing but the set-up: the API refuses the rest, and the org page leads back here.
-      for (const route of [`/api/v1/orgs/${cloud.org_id}`, `/api/v1/orgs/${cloud.org_id}/members`, '/api/v1/me/sessions', '/api/v1/me/audit']) {
-        const refused = await context.request.get(route);
-        assert.equal(refused.status(), 403, `${route} answered ${refused.status()}`);
-        assert.equal((await refused.json()).error, 'totp_enrolment_required', route);
+      await login_through_page(page, kErin, kErinPassword);
+      await page.locator('#totp-advice').waitFor({ state: 'visible' });
+      for (const shown of ['#password-section', '#sessions-section', '#account-log-section', '#totp-setup']) {
+        await page.locator(shown).waitFor({ state: 'visible' });
       }
       const me = await (await context.request.get('/api/v1/me')).json();
-      assert.equal(me.session && me.session.stage, 'totp_enrolment_required');
+      assert.equal(me.session && me.session.stage, 'full');
       assert.equal(me.user.totp_required, true);
       assert.equal(me.user.totp_enabled, false);
-      await page.goto(`/org.html?org=${encodeURIComponent(cloud.org_id)}`);
-      await page.waitForURL(is_enrolment_page);
-      await page.locator('#totp-setup').waitFor({ state: 'visible' });
+      for (const route of ['/api/v1/me/sessions', '/api/v1/me/audit', '/api/v1/orgs']) {
+        assert.equal((await context.request.get(route)).status(), 200, route);
+      }
+      for (const route of [`/api/v1/orgs/${cloud.org_id}`, `/api/v1/orgs/${cloud.org_id}/members`]) {
+        const refused = await context.request.get(route);
+        assert.equal(refused.status(), 403, `${route} answered ${refused.status()}`);
+        assert.equal((await refused.json()).error, 'org_requires_2fa', route);
+      }
+      await erin.expecting(/status of 403 /, async () => {
+        await page.locator('#nav-orgs a', { hasText: 'Acme' }).click();
+        await page.locator('#page-status', { hasText: 'requires two-factor authentication' }).waitFor();
+      });
+      assert.equal(await page.isHidden('#org-content'), true);
 
+      await page.goto('/account.html');
       await enrol_through_page(erin, kErin, kErinPassword);
-      await Promise.all([
-        page.waitForURL((url) => url.pathname === '/account.html' && url.search === ''),
-        page.click('#totp-done'),
-      ]);
-
-      // The full account page now: the LOGIN was audited with the second factor.
-      await page.locator('#password-section').waitFor({ state: 'visible' });
-      assert.equal(await page.isHidden('#totp-banner'), true);
+      await page.click('#totp-done');
       await page.locator('#totp-enabled', { hasText: 'Enabled' }).waitFor();
       await page.locator('#totp-required-note').waitFor({ state: 'visible' });
-      assert.equal(await page.isDisabled('#totp-disable'), true, 'disable offered although the organisation requires 2FA');
-      const log = await account_log_with(page, 'LOGIN');
-      assert.match(rows_of(log, 'LOGIN')[0].cells[4], /auth_method=password\+totp/);
-      assert.ok(rows_of(log, 'UPDATE_TOTP').length > 0, `no UPDATE_TOTP in ${JSON.stringify(log.rows)}`);
+      const log = await account_log_with(page, 'UPDATE_TOTP');
+      assert.match(rows_of(log, 'LOGIN')[0].cells[4], /auth_method=password\b/);
 
       // The organisation is open to erin now.
       await page.locator('#nav-orgs a', { hasText: 'Acme' }).click();
@@ -481,37 +454,18 @@ describe('two-factor authentication', () => {
     } finally {
       await erin.context.close();
     }
-
-    // The owner has no authenticator either: the next login also leads to the set-up.
-    const owner_again = await open_console();
-    try {
-      const { page } = owner_again;
-      await page.goto('/login.html');
-      await page.fill('#email', kOwner);
-      await page.fill('#password', kOwnerPassword);
-      await Promise.all([
-        page.waitForURL((url) => url.pathname === '/account.html' && url.searchParams.get('enrol') === 'required'),
-        page.click('#login'),
-      ]);
-      await page.locator('#totp-banner').waitFor({ state: 'visible' });
-      assert.deepEqual(owner_again.problems, [], 'console errors or CSP violations on the pages');
-    } finally {
-      await owner_again.context.close();
-    }
   }));
   test('an owner resets a member\'s lost second factor; the member sets up a new one at login', { timeout: kTestTimeoutMs }, with_cloud_log(async () => {
-    // The organisation still requires 2FA (previous test): the owner sets up an authenticator first.
+    // The organisation still requires 2FA (previous test): the owner sets up an authenticator
+    // on the account page before the organisation's pages open again.
     const owner = await open_console();
     try {
       const { page } = owner;
-      await login_through_page(page, kOwner, kOwnerPassword,
-        (url) => url.pathname === '/account.html' && url.searchParams.get('enrol') === 'required');
+      await login_through_page(page, kOwner, kOwnerPassword);
       await page.locator('#totp-start-password').waitFor({ state: 'visible' });
       await enrol_through_page(owner, kOwner, kOwnerPassword);
-      await Promise.all([
-        page.waitForURL((url) => url.pathname === '/account.html' && url.search === ''),
-        page.click('#totp-done'),
-      ]);
+      await page.click('#totp-done');
+      await page.locator('#totp-enabled', { hasText: 'Enabled' }).waitFor();
       await page.locator('#password-section').waitFor({ state: 'visible' });
 
       // The policy off: what sends dave to the set-up below is the reset alone.

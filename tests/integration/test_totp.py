@@ -876,6 +876,11 @@ class SecondFactorTimeoutTest(OwnServerTest):
 # ------------------------------------------------------------------------------------------------
 
 class OrgPolicyTest(TotpTestMixin, cloud.ServerTestCase):
+    """The organisation policy `require_2fa` gates that organisation's routes (403
+    org_requires_2fa) for members without an authenticator; their login, account pages and
+    other organisations are not affected (tests/integration/test_invitations.py checks the
+    last with a member of two organisations)."""
+
     server_args = ("--lockout-failures", "1000", "--lockout-ip-failures", "10000")
 
     @classmethod
@@ -886,6 +891,8 @@ class OrgPolicyTest(TotpTestMixin, cloud.ServerTestCase):
 
     def test_require_2fa_policy(self):
         org_path = f"/api/v1/orgs/{self.org.id}"
+        olga = Account(email="olga@example.com", full=self.owner)
+        self.enrol(olga)  # the owner keeps using the organisation once the policy is on
         viewer = self.new_account(self.owner, self.org.id, "viewer")
         admin = self.new_account(self.owner, self.org.id, "admin")
         emma = Account(email=unique_email("emma"))
@@ -904,20 +911,31 @@ class OrgPolicyTest(TotpTestMixin, cloud.ServerTestCase):
         self.assertEqual((d.get("require_2fa_before"), d.get("require_2fa_after")), ("false", "true"), events[0])
         self.assertIn("require_2fa_before=false, require_2fa_after=true", events[0]["details"])
         self.assertEqual(events[0]["org_id"], self.org.id)
-        self.assertEqual(viewer.full.get("/api/v1/orgs").status, 200, "open sessions are not affected")
+        # Open sessions of members without 2FA: the organisation's routes refuse them at once,
+        # their account does not.
+        self.assertEqual(viewer.full.get("/api/v1/orgs").status, 200)
+        self.assertError(viewer.full.get(org_path), 403, "org_requires_2fa", "viewer without 2FA:")
 
-        # A member without 2FA: enrolment stage.
+        # A member without 2FA logs in as usual (one step, a full session) ...
         c = self.server.client()
         resp = c.login(emma.email)
-        self.assertEqual(resp.json().get("stage"), "totp_enrolment_required", str(resp))
-        stage_token = c.session_token
+        self.assertEqual(resp.json().get("stage"), "full", str(resp))
         me = c.me()
-        self.assertEqual(me["session"]["stage"], "totp_enrolment_required", me)
+        self.assertEqual(me["session"]["stage"], "full", me)
         self.assertEqual((me["user"]["totp_enabled"], me["user"]["totp_required"]), (False, True), me)
-        for method, path, body in RESTRICTED_ROUTES + (("POST", "/api/v1/auth/totp", {"code": "123456"}),):
-            path = path.format(org=self.org.id, session=me["session"]["id"])
+        self.assertEqual([m["require_2fa"] for m in me["memberships"]], [True], me)
+        # ... the organisation's routes ask for the authenticator ...
+        for method, path, body in RESTRICTED_ROUTES:
+            if "/orgs/{org}" not in path:
+                continue
+            path = path.format(org=self.org.id)
             with self.subTest(method=method, path=path):
-                self.assertError(c.request(method, path, json_body=body), 403, "totp_enrolment_required")
+                self.assertError(c.request(method, path, json_body=body), 403, "org_requires_2fa")
+                self.assertIn("strict", c.request(method, path, json_body=body).json()["message"])
+        # ... and the account pages stay open, where the member enrols.
+        for path in ("/api/v1/me/sessions", "/api/v1/me/audit", "/api/v1/orgs", "/api/v1/me/invitations"):
+            with self.subTest(path=path):
+                self.assertEqual(c.get(path).status, 200, path)
         state = self.totp_state(c)
         self.assertEqual((state["enabled"], state["required"]), (False, True), state)
         data = self.start_enrolment(c)
@@ -926,34 +944,20 @@ class OrgPolicyTest(TotpTestMixin, cloud.ServerTestCase):
         self.assertError(c.post("/api/v1/me/totp/enrolment/confirm",
                                 {"password": DEFAULT_PASSWORD, "code": wrong_code(emma.secret)}),
                          400, "invalid_totp")
-        self.assertEqual(c.me()["session"]["stage"], "totp_enrolment_required")
-        old_csrf = c.csrf_token
+        self.assertError(c.get(org_path), 403, "org_requires_2fa", "after a wrong code:")
         code, _ = emma.fresh_code()
         resp = c.post("/api/v1/me/totp/enrolment/confirm", {"password": DEFAULT_PASSWORD, "code": code})
         self.assertEqual(resp.status, 200, str(resp))
         body = resp.json()
-        self.assertEqual(body.get("stage"), "full", str(resp))
         self.assertEqual(len(body.get("recovery_codes") or []), 10, str(resp))
-        self.assertTrue(body.get("csrf_token") and body["csrf_token"] != old_csrf, "a new csrf_token")
-        c.csrf_token = body["csrf_token"]
-        self.assertNotEqual(c.session_token, stage_token, "the cookie must be rotated at confirm")
-        stale = self.server.client()
-        stale.cookies[SESSION_COOKIE] = stage_token
-        self.assertError(stale.get("/api/v1/me"), 401, "unauthenticated", "the enrolment-stage cookie after confirm:")
-        self.assertEqual(c.me()["session"]["stage"], "full")
-        self.assertEqual(c.get("/api/v1/orgs").status, 200)
+        self.assertEqual(c.get(org_path).status, 200, "the organisation opens once the authenticator is set up")
+        self.assertEqual(c.get(f"{org_path}/members").status, 200)
         events = audit(c)
         logins = [e for e in events if e["event"] == "LOGIN"]
         self.assertEqual(len(logins), 1, [(e["event"], e["details"]) for e in events])
-        self.assertEqual(cloud.parse_details(logins[0]["details"]).get("auth_method"), "password+totp", logins[0])
+        self.assertEqual(cloud.parse_details(logins[0]["details"]).get("auth_method"), "password", logins[0])
         self.assertEvent(events, "UPDATE_TOTP")
-
-        # 2FA cannot be disabled while the org requires it.
-        code, _ = emma.fresh_code()
-        self.assertError(c.post("/api/v1/me/totp/disable", {"password": emma.password, "code": code}),
-                         409, "totp_required", "disable in a 2FA-required org:")
-        self.assertIs(self.totp_state(c)["enabled"], True)
-        # Next login is the normal two-step one.
+        # The next login is the normal two-step one.
         nxt = self.password_step(emma)
         self.assertEqual(self.second_step(nxt, {"recovery_code": body["recovery_codes"][0]}).status, 200)
 
@@ -961,12 +965,21 @@ class OrgPolicyTest(TotpTestMixin, cloud.ServerTestCase):
         self.assertIs(members[emma.email].get("totp_enabled"), True, members[emma.email])
         self.assertIs(members[viewer.email].get("totp_enabled"), False, members[viewer.email])
 
-        # An admin may change the policy back (org.settings).
-        resp = admin.full.patch(org_path, {"require_2fa": False})
+        # Turning 2FA off is the member's own decision: it closes the organisation again.
+        code, _ = emma.fresh_code()
+        self.assertEqual(c.post("/api/v1/me/totp/disable", {"password": emma.password, "code": code}).status, 204)
+        self.assertError(c.get(org_path), 403, "org_requires_2fa", "after turning 2FA off:")
+        self.assertEqual(c.get("/api/v1/me/sessions").status, 200)
+
+        # An admin without 2FA cannot reach the setting either; an owner with 2FA turns it off.
+        self.assertError(admin.full.patch(org_path, {"require_2fa": False}), 403, "org_requires_2fa")
+        resp = self.owner.patch(org_path, {"require_2fa": False})
         self.assertEqual(resp.status, 200, str(resp))
         events = self.owner.get_json(f"{org_path}/audit?event=ORG_POLICY_CHANGED&limit=100")["events"]
         d = cloud.parse_details(events[0]["details"])
         self.assertEqual((d.get("require_2fa_before"), d.get("require_2fa_after")), ("true", "false"), events[0])
+        self.assertEqual(viewer.full.get(org_path).status, 200)
+        self.assertEqual(c.get(org_path).status, 200)
         self.password_step(viewer, expect_stage="full")
 
 

@@ -167,6 +167,8 @@ class Client:
                  timeout: float = 15.0, keep_alive: bool = False):
         self.host = host
         self.port = port
+        self.cafile = cafile
+        self.verify = verify
         self.context = tls_client_context(cafile, verify)
         self.cookies: dict[str, str] = {}
         self.csrf_token: str | None = None
@@ -309,15 +311,46 @@ class Client:
         self.csrf_token = data.get("csrf_token", self.csrf_token)
         return data
 
+    def invite(self, org_id: str, email: str, role: str, expect: int = 201) -> dict:
+        """POST /api/v1/orgs/{org_id}/invitations; returns {"invitation", "token", "url"}."""
+        resp = self.post(f"/api/v1/orgs/{org_id}/invitations", {"email": email, "role": role})
+        if resp.status != expect:
+            raise AssertionError(f"invite {email} as {role}: expected {expect}: {resp}")
+        return resp.json() if resp.body else {}
+
+    def peer(self) -> "Client":
+        """Another client of the same server, with no session (another person's browser)."""
+        return Client(self.host, self.port, cafile=self.cafile, verify=self.verify)
+
     def add_member(self, org_id: str, email: str, role: str, password: str = DEFAULT_PASSWORD,
-                   display_name: str | None = None, expect: int = 201) -> dict:
-        body = {"email": email, "role": role, "password": password}
+                   display_name: str | None = None) -> dict:
+        """Invites `email` with `role` and has the person behind it accept, as the product
+        wants it: an address without an account redeems the invitation link choosing
+        `password` (a new account); an existing account logs in with `password` and accepts
+        from its pending invitations. Returns the new member's entry of the members list."""
+        token = self.invite(org_id, email, role)["token"]
+        invitee = self.peer()
+        body = {"token": token, "password": password}
         if display_name:
             body["display_name"] = display_name
-        resp = self.post(f"/api/v1/orgs/{org_id}/members", body)
-        if resp.status != expect:
-            raise AssertionError(f"add member {email} as {role}: expected {expect}: {resp}")
-        return resp.json() if resp.body else {}
+        resp = invitee.post("/api/v1/invitations/redeem", body, csrf=False)
+        if resp.status == 409 and resp.json().get("error") == "account_exists":
+            invitee.login(email, password)
+            pending = invitee.get_json("/api/v1/me/invitations")["invitations"]
+            ids = [i["id"] for i in pending if i["org_id"] == org_id]
+            if len(ids) != 1:
+                raise AssertionError(f"{email} sees {pending}, expected one invitation to {org_id}")
+            resp = invitee.post(f"/api/v1/me/invitations/{ids[0]}/accept")
+            if resp.status != 200:
+                raise AssertionError(f"{email} accepts the invitation: {resp}")
+            invitee.logout()
+        elif resp.status != 201:
+            raise AssertionError(f"{email} redeems the invitation: {resp}")
+        members = self.get_json(f"/api/v1/orgs/{org_id}/members")["members"]
+        for m in members:
+            if m["email"] == email.strip().lower():
+                return m
+        raise AssertionError(f"{email} accepted but is not among the members: {members}")
 
 
 # --------------------------------------------------------------------------------------------

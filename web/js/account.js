@@ -158,7 +158,6 @@ async function load_totp() {
       const remaining = Number(state.recovery_codes_remaining);
       by_id('totp-recovery-remaining').textContent = Number.isFinite(remaining) ? String(remaining) : '';
       by_id('totp-required-note').hidden = state.required !== true;
-      by_id('totp-disable').disabled = state.required === true;
       show_totp_view('on');
     } else {
       show_totp_view('off');

@@ -97,8 +97,9 @@ export async function api(method, path, options = {}) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(options.body);
   }
-  const is_login = path === '/api/v1/auth/login';
-  if (method !== 'GET' && method !== 'HEAD' && !is_login) {
+  // Public routes (login, the invitation link) need no session and so no CSRF token.
+  const is_public = path === '/api/v1/auth/login' || path.startsWith('/api/v1/invitations/');
+  if (method !== 'GET' && method !== 'HEAD' && !is_public) {
     if (csrf_token === null) {
       // A page that changes state before it fetched /me (should not happen): fetch it now.
       await load_me();
@@ -183,6 +184,7 @@ export function describe_error(error) {
     if (error.status === 403 && error.code === 'csrf') return 'The page is out of date. Reload it and try again.';
     if (error.status === 403 && error.code === 'second_factor_required') return 'Enter the code of your authenticator to finish logging in.';
     if (error.status === 403 && error.code === 'totp_enrolment_required') return 'Your organisation requires two-factor authentication. Set up your authenticator first.';
+    if (error.status === 403 && error.code === 'org_requires_2fa') return 'This organisation requires two-factor authentication. Set up your authenticator on the Account page, then come back.';
     if (error.status === 404) return 'Not found, or you are not a member of this organisation.';
     if (error.message) return error.message;
     return `The request failed (HTTP ${error.status}${error.code ? `, ${error.code}` : ''}).`;

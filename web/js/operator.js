@@ -1,5 +1,5 @@
 // Operator page: every organisation of the platform (name, creation time, member count)
-// and creating an organisation with its owner.
+// and creating an organisation with an invitation for its owner.
 //
 // The platform operator manages organisations but sees no tenant data: the admin routes
 // answer names and counts only, and everyone but the operator gets 403 from them. The
@@ -55,14 +55,12 @@ const create_form = by_id('create-org-form');
 const create_status = by_id('create-org-status');
 const name_input = by_id('org-name');
 const email_input = by_id('owner-email');
-const password_input = by_id('owner-password');
 
 create_form.addEventListener('submit', async (event) => {
   event.preventDefault();
   set_status(create_status, '');
   const name = name_input.value.trim();
   const owner_email = email_input.value.trim();
-  const owner_password = password_input.value;
   if (name === '') {
     set_status(create_status, 'Enter the name of the organisation.', 'error');
     name_input.focus();
@@ -73,27 +71,20 @@ create_form.addEventListener('submit', async (event) => {
     email_input.focus();
     return;
   }
-  // Empty is allowed: an existing account needs no password (the server says when one is needed).
-  if (owner_password !== '' && owner_password.length < 12) {
-    set_status(create_status, 'The initial password must have at least 12 characters.', 'error');
-    password_input.focus();
-    return;
-  }
   const button = by_id('create-org');
   button.disabled = true;
   try {
-    const body = { name, owner_email };
-    if (owner_password !== '') body.owner_password = owner_password;
-    const created = await api('POST', kOrgsPath, { body });
+    by_id('owner-link-box').hidden = true;
+    const created = await api('POST', kOrgsPath, { body: { name, owner_email } });
     create_form.reset();
-    set_status(create_status, `${(created && created.name) || name} was created; its owner is ${owner_email}.`, 'ok');
+    set_status(create_status, `${(created && created.name) || name} was created; ${owner_email} is invited as its owner.`, 'ok');
+    const link = by_id('owner-link');
+    link.value = (created && created.url) || '';
+    by_id('owner-link-box').hidden = false;
     await load_orgs();
   } catch (error) {
     let text;
-    if (error.code === 'weak_password') {
-      text = error.message || 'The initial password is too weak.';
-      password_input.focus();
-    } else if (error.status === 409) {
+    if (error.status === 409) {
       text = error.message || `An organisation named ${name} exists already.`;
       name_input.focus();
     } else {

@@ -1,7 +1,7 @@
 // Organisation page (/org.html?org=ID): members with their roles and whether they use
-// two-factor authentication, adding members, and — for owners and admins — the security
-// policy (require two-factor authentication) and the organisation's audit log with filters
-// and exports.
+// two-factor authentication, and — for owners and admins — inviting members (and revoking
+// pending invitations), the security policy (require two-factor authentication) and the
+// organisation's audit log with filters and exports.
 //
 // The page only hides what the user's role cannot do; the server decides (it checks the
 // permission on every request), so a tampered page gains nothing.
@@ -153,36 +153,77 @@ async function remove_member(member, button) {
   }
 }
 
-// --- Add member ------------------------------------------------------------------------------
+// --- Invitations -----------------------------------------------------------------------------
 
-const add_form = by_id('add-member-form');
-const add_status = by_id('add-member-status');
+const invite_form = by_id('invite-form');
+const invite_status = by_id('invite-status');
+const invitations_table = by_id('invitations');
+const invitations_status = by_id('invitations-status');
 
-add_form.addEventListener('submit', async (event) => {
-  event.preventDefault();
-  const email = by_id('member-email').value.trim();
-  const display_name = by_id('member-display-name').value.trim();
-  const password = by_id('member-password').value;
-  const role = by_id('member-role').value;
-  set_status(add_status, '');
-  if (password.length < 12) {
-    set_status(add_status, 'The initial password must have at least 12 characters.', 'error');
-    return;
+function invitation_row(invitation) {
+  const revocable = my_role === 'owner' || invitation.role !== 'owner';
+  const revoke = element('button', {
+    type: 'button',
+    className: 'button button-small button-danger',
+    text: 'Revoke',
+    'aria-label': `Revoke the invitation of ${invitation.email}`,
+    disabled: !revocable,
+  });
+  revoke.addEventListener('click', () => revoke_invitation(invitation, revoke));
+  return element('tr', { dataset: { invitationId: String(invitation.id), email: invitation.email } },
+    element('td', { text: invitation.email }),
+    element('td', { text: invitation.role }),
+    element('td', { text: invitation.invited_by || '' }),
+    time_cell(invitation.expires_at),
+    element('td', { className: 'actions' }, revoke));
+}
+
+async function load_invitations() {
+  try {
+    const result = await api('GET', `${org_path}/invitations`);
+    const invitations = Array.isArray(result && result.invitations) ? result.invitations : [];
+    fill_table(invitations_table, invitations.map(invitation_row), 'No pending invitations.');
+  } catch (error) {
+    set_status(invitations_status, describe_error(error), 'error');
   }
-  const button = by_id('add-member');
+}
+
+async function revoke_invitation(invitation, button) {
   button.disabled = true;
   try {
-    const body = { email, role, password };
-    if (display_name !== '') body.display_name = display_name;
-    await api('POST', `${org_path}/members`, { body });
-    add_form.reset();
-    set_status(add_status, `${email} was added as ${role}.`, 'ok');
-    await Promise.all([load_members(), reload_audit()]);
+    await api('DELETE', `${org_path}/invitations/${encodeURIComponent(invitation.id)}`);
+    set_status(invitations_status, `The invitation of ${invitation.email} was revoked; its link no longer works.`, 'ok');
+    await Promise.all([load_invitations(), reload_audit()]);
   } catch (error) {
-    const text = error.code === 'weak_password'
-      ? error.message || 'The initial password is too weak.'
-      : describe_error(error);
-    set_status(add_status, text, 'error');
+    button.disabled = false;
+    set_status(invitations_status, describe_error(error), 'error');
+  }
+}
+
+invite_form.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const email = by_id('invite-email').value.trim();
+  const role = by_id('invite-role').value;
+  set_status(invite_status, '');
+  by_id('invite-link-box').hidden = true;
+  if (email === '') {
+    set_status(invite_status, 'Enter the e-mail address of the person to invite.', 'error');
+    return;
+  }
+  const button = by_id('invite');
+  button.disabled = true;
+  try {
+    const created = await api('POST', `${org_path}/invitations`, { body: { email, role } });
+    invite_form.reset();
+    set_status(invite_status, `${email} is invited as ${role}. They become a member once they accept.`, 'ok');
+    const link = by_id('invite-link');
+    link.value = (created && created.url) || '';
+    by_id('invite-link-box').hidden = false;
+    link.focus();
+    link.select();
+    await Promise.all([load_invitations(), reload_audit()]);
+  } catch (error) {
+    set_status(invite_status, describe_error(error), 'error');
   } finally {
     button.disabled = false;
   }
@@ -283,14 +324,15 @@ async function start() {
   document.title = `${org.name} · Logbot`;
 
   by_id('org-content').hidden = false;
-  by_id('add-member-section').hidden = !can_manage();
+  by_id('invite-section').hidden = !can_manage();
   by_id('security-section').hidden = !can_manage();
   require_2fa.checked = org.require_2fa === true;
   by_id('org-audit-section').hidden = !can_manage();
-  role_options(by_id('member-role'), 'viewer');
+  role_options(by_id('invite-role'), 'viewer');
 
   const loads = [load_members()];
   if (can_manage()) {
+    loads.push(load_invitations());
     update_export_links(current_filters());
     loads.push(org_audit.load(current_filters()));
   }

@@ -1,8 +1,8 @@
 // The frame every signed-in page shares: the header bar with the user's organisations,
 // the signed-in user and the #logout button.
 
-import { go_to_enrolment, go_to_login, home_page, load_me, logout, session_stage } from './api.js';
-import { by_id, clear, element } from './dom.js';
+import { api, describe_error, go_to_enrolment, go_to_login, home_page, load_me, logout, session_stage } from './api.js';
+import { by_id, clear, element, format_time } from './dom.js';
 
 const kOperatorPage = '/operator.html';
 
@@ -72,6 +72,60 @@ export async function start_shell(current_org_id = null, options = {}) {
   by_id('nav-orgs-heading').hidden = memberships.length === 0;
   list.hidden = memberships.length === 0;
 
+  if (stage === 'full') await show_invitations();
   document.body.classList.add('ready');
   return me;
+}
+
+// --- Invitations ----------------------------------------------------------------------------
+
+/**
+ * A banner at the top of the page for each pending invitation to the user's e-mail address:
+ * becoming a member needs the user's own Accept (docs/SECURITY.md, "Invitations"). Accepting
+ * reloads the page, so the navigation shows the new organisation.
+ */
+async function show_invitations() {
+  let invitations;
+  try {
+    const result = await api('GET', '/api/v1/me/invitations');
+    invitations = Array.isArray(result && result.invitations) ? result.invitations : [];
+  } catch {
+    return;  // the page works without the banner
+  }
+  if (invitations.length === 0) return;
+  const banner = element('section', { id: 'invitations-banner', className: 'banner banner-info', 'aria-label': 'Invitations' });
+  for (const invitation of invitations) banner.append(invitation_item(invitation));
+  const main = document.querySelector('main') || document.body;
+  main.prepend(banner);
+}
+
+function invitation_item(invitation) {
+  const by = invitation.invited_by ? ` by ${invitation.invited_by}` : '';
+  const text = `You are invited${by} to join ${invitation.org_name} as ${invitation.role} (until ${format_time(invitation.expires_at)}).`;
+  const status = element('span', { className: 'status', role: 'status' });
+  const accept = element('button', { type: 'button', className: 'button button-small button-primary', text: 'Accept', 'aria-label': `Accept the invitation to ${invitation.org_name}` });
+  const decline = element('button', { type: 'button', className: 'button button-small', text: 'Decline', 'aria-label': `Decline the invitation to ${invitation.org_name}` });
+  const item = element('p', { className: 'invitation', dataset: { invitationId: String(invitation.id) } },
+    element('span', { text }), ' ', accept, ' ', decline, ' ', status);
+  const answer = async (action) => {
+    accept.disabled = true;
+    decline.disabled = true;
+    try {
+      await api('POST', `/api/v1/me/invitations/${encodeURIComponent(invitation.id)}/${action}`);
+      if (action === 'accept') {
+        window.location.reload();
+        return;
+      }
+      item.remove();
+      const banner = document.getElementById('invitations-banner');
+      if (banner && banner.childElementCount === 0) banner.remove();
+    } catch (error) {
+      status.textContent = describe_error(error);
+      accept.disabled = false;
+      decline.disabled = false;
+    }
+  };
+  accept.addEventListener('click', () => answer('accept'));
+  decline.addEventListener('click', () => answer('decline'));
+  return item;
 }

@@ -1,6 +1,7 @@
 #include "cloud/admin/admin_commands.hpp"
 
 #include "cloud/auth/password_policy.hpp"
+#include "cloud/identity/invitations.hpp"
 #include "cloud/services.hpp"
 
 namespace logbot::cloud {
@@ -15,6 +16,24 @@ AuditRecord record_of(const Requester& requester, AuditCode code) {
   record.ip = requester.ip;
   record.client = requester.client;
   return record;
+}
+
+// Creates the organisation with its ORG_CREATED entry, in the caller's transaction.
+std::optional<Org> create_org_audited(Services& services, const std::string& name, const std::string& owner_email,
+                                      const Requester& requester, ProvisionError& error) {
+  Org org;
+  try {
+    org = services.orgs.create(name);
+  } catch (const DatabaseError& db_error) {
+    if (!db_error.is_constraint()) throw;
+    error = {409, "conflict", "an organisation named '" + name + "' exists already"};
+    return std::nullopt;
+  }
+  AuditRecord created = record_of(requester, AuditCode::kOrgCreated);
+  created.org_id = org.id;
+  created.details = {{"org", name}, {"owner", owner_email}};
+  services.audit.append(created);
+  return org;
 }
 
 }  // namespace
@@ -38,47 +57,100 @@ std::optional<ProvisionedOrg> provision_org(Services& services, const std::strin
     error = {400, "bad_request", "'" + owner_email + "' is not an e-mail address"};
     return std::nullopt;
   }
-  std::optional<User> owner = services.users.find_by_email(*email);
-  std::string hash;
-  if (!owner) {
-    if (auto problem = check_new_password(owner_password, *email)) {
-      error = {400, "weak_password", *problem};
-      return std::nullopt;
-    }
-    hash = services.hasher.hash(owner_password);  // outside the transaction: it takes tens of ms
-  }
-
-  Transaction tx(*services.db);
-  ProvisionedOrg out;
-  Org org;
-  try {
-    org = services.orgs.create(name);
-  } catch (const DatabaseError& db_error) {
-    if (!db_error.is_constraint()) throw;
-    error = {409, "conflict", "an organisation named '" + name + "' exists already"};
+  if (services.users.find_by_email(*email)) {
+    error = {409, "account_exists",
+             "an account for " + *email +
+                 " exists already: this command creates new accounts only; create the organisation with "
+                 "POST /api/v1/admin/orgs (the operator API), which invites the existing account as owner"};
     return std::nullopt;
   }
-  out.org_id = org.id;
-  AuditRecord created = record_of(requester, AuditCode::kOrgCreated);
-  created.org_id = org.id;
-  created.details = {{"org", name}, {"owner", *email}};
-  services.audit.append(created);
-  if (!owner) {
-    owner = services.users.create(*email, "", hash, false);
-    out.owner_created = true;
-    AuditRecord user_created = record_of(requester, AuditCode::kUserCreated);
-    user_created.org_id = org.id;
-    user_created.details = {{"username", *email}, {"user_id", owner->id}};
-    services.audit.append(user_created);
+  if (auto problem = check_new_password(owner_password, *email)) {
+    error = {400, "weak_password", *problem};
+    return std::nullopt;
   }
-  out.owner_user_id = owner->id;
-  services.orgs.add_member(org.id, owner->id, Role::kOwner);
+  const std::string hash = services.hasher.hash(owner_password);  // outside the transaction: it takes tens of ms
+
+  Transaction tx(*services.db);
+  const auto org = create_org_audited(services, name, *email, requester, error);
+  if (!org) return std::nullopt;
+  ProvisionedOrg out{org->id, {}};
+  User owner;
+  try {
+    owner = services.users.create(*email, "", hash, false);
+  } catch (const DatabaseError& db_error) {
+    if (!db_error.is_constraint()) throw;
+    error = {409, "account_exists", "an account for " + *email + " exists already"};
+    return std::nullopt;
+  }
+  AuditRecord user_created = record_of(requester, AuditCode::kUserCreated);
+  user_created.org_id = org->id;
+  user_created.details = {{"username", *email}, {"user_id", owner.id}};
+  services.audit.append(user_created);
+  out.owner_user_id = owner.id;
+  services.orgs.add_member(org->id, owner.id, Role::kOwner);
   AuditRecord added = record_of(requester, AuditCode::kMemberAdded);
-  added.org_id = org.id;
+  added.org_id = org->id;
   added.details = {{"member", *email}, {"role", "owner"}};
   services.audit.append(added);
   tx.commit();
   return out;
+}
+
+std::optional<InvitedOrg> provision_org_inviting_owner(Services& services, const std::string& name,
+                                                       const std::string& owner_email, const Requester& requester,
+                                                       ProvisionError& error) {
+  if (auto problem = check_org_name(name)) {
+    error = {400, "bad_request", *problem};
+    return std::nullopt;
+  }
+  const auto email = normalize_email(owner_email);
+  if (!email) {
+    error = {400, "bad_request", "'" + owner_email + "' is not an e-mail address"};
+    return std::nullopt;
+  }
+  Transaction tx(*services.db);
+  const auto org = create_org_audited(services, name, *email, requester, error);
+  if (!org) return std::nullopt;
+  InvitedOrg out{org->id, create_invitation(services, org->id, *email, Role::kOwner,
+                                            record_of(requester, AuditCode::kInvitationCreated))};
+  out.owner_invitation.invitation.org_name = org->name;
+  out.owner_invitation.invitation.invited_by_email = requester.username;
+  tx.commit();
+  return out;
+}
+
+std::optional<NewInvitation> reinvite_owner(Services& services, const std::string& org_id,
+                                            const std::string& owner_email, const Requester& requester,
+                                            ProvisionError& error) {
+  const auto email = normalize_email(owner_email);
+  if (!email) {
+    error = {400, "bad_request", "'" + owner_email + "' is not an e-mail address"};
+    return std::nullopt;
+  }
+  expire_invitations(services);
+  Transaction tx(*services.db);
+  const auto org = services.orgs.find(org_id);
+  if (!org) {
+    error = {404, "not_found", "no such organisation"};
+    return std::nullopt;
+  }
+  if (services.orgs.count_owners(org->id) > 0) {
+    error = {409, "has_owner", "the organisation has an owner: its owners and admins invite members"};
+    return std::nullopt;
+  }
+  std::optional<NewInvitation> created;
+  try {
+    created =
+        create_invitation(services, org->id, *email, Role::kOwner, record_of(requester, AuditCode::kInvitationCreated));
+  } catch (const DatabaseError& db_error) {
+    if (!db_error.is_constraint()) throw;
+    error = {409, "invitation_pending", "an invitation for " + *email + " is pending already"};
+    return std::nullopt;
+  }
+  created->invitation.org_name = org->name;
+  created->invitation.invited_by_email = requester.username;
+  tx.commit();
+  return created;
 }
 
 std::optional<std::string> provision_operator(Services& services, const std::string& email_in,

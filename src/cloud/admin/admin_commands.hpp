@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cloud/audit/audit_event.hpp"
+#include "cloud/identity/invitation_store.hpp"
 
 namespace logbot::cloud {
 struct Services;
@@ -13,7 +14,11 @@ struct Services;
 struct ProvisionedOrg {
   std::string org_id;
   std::string owner_user_id;
-  bool owner_created = false;
+};
+
+struct InvitedOrg {
+  std::string org_id;
+  NewInvitation owner_invitation;
 };
 
 // Who asked, for the audit entries.
@@ -31,10 +36,26 @@ struct ProvisionError {
   std::string message;
 };
 
-// Creates an organisation and makes `owner_email` its owner (creating that account with
-// `owner_password` when it does not exist). Audited as ORG_CREATED, USER_CREATED, MEMBER_ADDED.
+// The server shell's way (`logbot-cloud admin create-org --owner E`): creates an organisation
+// and a NEW account for `owner_email` with `owner_password` as its owner. An address that has
+// an account already is refused (409): nobody, not even the operator, attaches an existing
+// account to anything; that account must accept an invitation (provision_org_inviting_owner).
+// Audited as ORG_CREATED, USER_CREATED, MEMBER_ADDED.
 std::optional<ProvisionedOrg> provision_org(Services& services, const std::string& name, const std::string& owner_email,
                                             const std::string& owner_password, const Requester& requester,
+                                            ProvisionError& error);
+
+// The operator API's way: creates an organisation and invites `owner_email` as its owner.
+// Never looks at the accounts, so the answer is the same whether the address has one.
+// Audited as ORG_CREATED, INVITATION_CREATED.
+std::optional<InvitedOrg> provision_org_inviting_owner(Services& services, const std::string& name,
+                                                       const std::string& owner_email, const Requester& requester,
+                                                       ProvisionError& error);
+
+// A new owner invitation for an organisation that has no owner (its owner invitation expired
+// or was declined). 409 `has_owner` otherwise: an organisation with an owner invites itself.
+std::optional<NewInvitation> reinvite_owner(Services& services, const std::string& org_id,
+                                            const std::string& owner_email, const Requester& requester,
                                             ProvisionError& error);
 
 // Creates the platform operator's account. Audited as USER_CREATED (role=operator).

@@ -43,7 +43,10 @@ http::Response get_me(RequestContext& context) {
   const SessionPolicy& policy = context.services.sessions.policy();
   boost::json::array memberships;
   for (const Membership& m : context.services.orgs.memberships_of_user(context.user->id))
-    memberships.push_back({{"org_id", m.org_id}, {"org_name", m.org_name}, {"role", to_string(m.role)}});
+    memberships.push_back({{"org_id", m.org_id},
+                           {"org_name", m.org_name},
+                           {"role", to_string(m.role)},
+                           {"require_2fa", m.org_requires_2fa}});
   boost::json::object user = user_json(*context.user);
   user["totp_enabled"] = context.services.totp.is_enabled(context.user->id);
   user["totp_required"] = context.services.orgs.requires_2fa(context.user->id) ||

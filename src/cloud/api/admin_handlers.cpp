@@ -47,13 +47,33 @@ http::Response admin_create_org(RequestContext& context) {
   if (body && name) email = body->required_string("owner_email", 320, error);
   if (body && email) password = body->optional_string("owner_password", kMaximumPasswordLength + 1, error);
   if (!email || !error.message.empty()) return http::error_response(400, "bad_request", error.message);
+  // The owner chooses their own password through the invitation link; one set here would be
+  // known to the operator (and would answer differently for an existing account).
+  if (password)
+    return http::error_response(
+        400, "bad_request", "'owner_password' is not accepted: the owner is invited and chooses their own password");
 
   Requester requester{ActorType::kUser, context.user->id, context.user->email, context.request.peer_ip, context.client};
   ProvisionError problem;
-  const auto org = provision_org(context.services, *name, *email, password.value_or(""), requester, problem);
+  const auto org = provision_org_inviting_owner(context.services, *name, *email, requester, problem);
   if (!org) return http::error_response(static_cast<unsigned>(problem.http_status), problem.code, problem.message);
-  boost::json::object o{{"id", org->org_id}, {"name", *name}, {"owner_user_id", org->owner_user_id}};
+  boost::json::object o = new_invitation_json(context.services, org->owner_invitation);
+  o["id"] = org->org_id;
+  o["name"] = *name;
   return http::json_response(201, boost::json::serialize(o));
+}
+
+http::Response admin_reinvite_owner(RequestContext& context) {
+  BodyError error;
+  auto body = JsonBody::parse(context.request.body, error);
+  std::optional<std::string> email;
+  if (body) email = body->required_string("owner_email", 320, error);
+  if (!email) return http::error_response(400, "bad_request", error.message);
+  Requester requester{ActorType::kUser, context.user->id, context.user->email, context.request.peer_ip, context.client};
+  ProvisionError problem;
+  const auto created = reinvite_owner(context.services, context.param("org_id"), *email, requester, problem);
+  if (!created) return http::error_response(static_cast<unsigned>(problem.http_status), problem.code, problem.message);
+  return http::json_response(201, boost::json::serialize(new_invitation_json(context.services, *created)));
 }
 
 }  // namespace logbot::cloud::api

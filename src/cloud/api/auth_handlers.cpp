@@ -94,9 +94,12 @@ http::Response login(RequestContext& context) {
                                                      SessionStage::kTotpRequired);
     return session_established(context, *user, half);
   }
+  // An organisation that requires 2FA does not hold up the login: it refuses its own routes
+  // (403 org_requires_2fa) until the member has enrolled, and nothing else.
   services.throttle.record_success(account);
-  // An organisation's policy, or a reset of the second factor by an owner or the operator.
-  if (services.orgs.requires_2fa(user->id) || services.totp.enrolment_required(user->id)) {
+  // A reset of the second factor by an owner or the operator: enrol a new authenticator
+  // before anything else.
+  if (services.totp.enrolment_required(user->id)) {
     const NewSession enrol = services.sessions.create(user->id, context.request.peer_ip, context.client, user_agent,
                                                       SessionStage::kTotpEnrolmentRequired);
     return session_established(context, *user, enrol);

@@ -91,9 +91,11 @@ std::optional<http::Response> authorise(RequestContext& context, const Route& ro
   // A login that is not finished may only finish itself (or be abandoned).
   if (session.stage == SessionStage::kTotpRequired && (route.partial & kDuringTotp) == 0)
     return http::error_response(403, "second_factor_required", "enter the one-time code from your authenticator first");
+  // After an owner or the operator reset the second factor, the account must enrol a new
+  // authenticator before anything else (an organisation's policy alone gates only that organisation).
   if (session.stage == SessionStage::kTotpEnrolmentRequired && (route.partial & kDuringEnrolment) == 0)
     return http::error_response(403, "totp_enrolment_required",
-                                "your organisation requires two-factor authentication: set up an authenticator first");
+                                "your second factor was reset: set up an authenticator first");
 
   if (is_state_changing(request.method) &&
       !crypto::constant_time_equal(request.header("x-csrf-token"), session.csrf_token))
@@ -108,6 +110,13 @@ std::optional<http::Response> authorise(RequestContext& context, const Route& ro
     // Not a member, or no such organisation: the same 404, so ids of other tenants are not confirmed.
     context.membership = services.orgs.membership(context.param("org_id"), context.user->id);
     if (!context.membership) return http::error_response(404, "not_found", "no such organisation");
+    // The organisation's 2FA policy gates this organisation only: the member's account pages
+    // and other organisations stay open, and the account page is where they enrol.
+    if (context.membership->org_requires_2fa && !context.membership->totp_enabled)
+      return http::error_response(403, "org_requires_2fa",
+                                  "the organisation '" + context.membership->org_name +
+                                      "' requires two-factor authentication: set up an authenticator on your "
+                                      "account page, then try again");
     if (route.permission && !allows(context.membership->role, *route.permission))
       return http::error_response(403, "forbidden",
                                   "your role '" + std::string(to_string(context.membership->role)) +

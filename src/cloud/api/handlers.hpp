@@ -1,5 +1,5 @@
 // Request handlers, grouped by file: auth_handlers.cpp, account_handlers.cpp,
-// org_handlers.cpp, admin_handlers.cpp. Each runs after the dispatcher has checked access.
+// org_handlers.cpp, invitation_handlers.cpp, admin_handlers.cpp. Each runs after the dispatcher has checked access.
 #pragma once
 #include <boost/json/object.hpp>
 #include <optional>
@@ -7,6 +7,7 @@
 
 #include "cloud/api/request_context.hpp"
 #include "cloud/audit/audit_log.hpp"
+#include "cloud/identity/invitation_store.hpp"
 
 namespace logbot::cloud::api {
 
@@ -32,11 +33,19 @@ http::Response list_my_orgs(RequestContext&);
 http::Response get_org(RequestContext&);
 http::Response update_org(RequestContext&);
 http::Response list_members(RequestContext&);
-http::Response add_member(RequestContext&);
 http::Response change_member_role(RequestContext&);
 http::Response remove_member(RequestContext&);
 http::Response reset_member_totp(RequestContext&);
 http::Response org_audit(RequestContext&);
+
+http::Response invite_member(RequestContext&);
+http::Response list_invitations(RequestContext&);
+http::Response revoke_invitation(RequestContext&);
+http::Response list_my_invitations(RequestContext&);
+http::Response accept_my_invitation(RequestContext&);
+http::Response decline_my_invitation(RequestContext&);
+http::Response look_up_invitation(RequestContext&);
+http::Response redeem_invitation(RequestContext&);
 
 http::Response list_devices(RequestContext&);
 http::Response get_device(RequestContext&);
@@ -49,12 +58,16 @@ http::Response healthz(RequestContext&);
 http::Response metrics(RequestContext&);
 http::Response admin_list_orgs(RequestContext&);
 http::Response admin_create_org(RequestContext&);
+http::Response admin_reinvite_owner(RequestContext&);
 
 // Shared by the account log and the organisation log: paging, filters and the
 // json / csv / jsonl formats. `query` carries the scope (user or org) already.
 http::Response audit_listing(RequestContext& context, AuditQuery query);
 
 boost::json::object user_json(const User& user);
+boost::json::object invitation_json(const Invitation& invitation);
+// An invitation just made, with its token and link (shown once: only the hash is kept).
+boost::json::object new_invitation_json(const Services& services, const NewInvitation& created);
 
 // The brute-force protection around every password check (login, password change, changes of
 // the second factor).

@@ -85,56 +85,6 @@ http::Response list_members(RequestContext& context) {
   return http::json_response(200, boost::json::serialize(boost::json::object{{"members", std::move(members)}}));
 }
 
-http::Response add_member(RequestContext& context) {
-  Services& services = context.services;
-  BodyError error;
-  auto body = JsonBody::parse(context.request.body, error);
-  std::optional<std::string> email, role_text, password, display_name;
-  if (body) email = body->required_string("email", 320, error);
-  if (body && email) role_text = body->required_string("role", 20, error);
-  if (body && role_text) password = body->optional_string("password", kMaximumPasswordLength + 1, error);
-  if (body && role_text && error.message.empty()) display_name = body->optional_string("display_name", 200, error);
-  if (!role_text || !error.message.empty()) return http::error_response(400, "bad_request", error.message);
-
-  const auto normalized = normalize_email(*email);
-  if (!normalized) return http::error_response(400, "bad_request", "'" + *email + "' is not an e-mail address");
-  const auto role = parse_role(*role_text);
-  if (!role) return http::error_response(400, "bad_request", "role must be owner, admin, engineer or viewer");
-  if (!may_manage_role(context.membership->role, *role))
-    return http::error_response(403, "forbidden", "only an owner can make someone an owner");
-
-  std::optional<User> user = services.users.find_by_email(*normalized);
-  std::string hash;
-  if (!user) {
-    if (!password) return http::error_response(400, "bad_request", "'password' is required for a new account");
-    if (auto problem = check_new_password(*password, *normalized))
-      return http::error_response(400, "weak_password", *problem);
-    hash = services.hasher.hash(*password);
-  } else if (services.orgs.membership(context.membership->org_id, user->id)) {
-    return http::error_response(409, "conflict", *normalized + " is a member already");
-  }
-
-  Transaction tx(*services.db);
-  if (!user) {
-    user = services.users.create(*normalized, display_name.value_or(""), hash, false);
-    AuditRecord created = org_record(context, AuditCode::kUserCreated);
-    created.details = {{"username", *normalized}, {"user_id", user->id}};
-    services.audit.append(created);
-  }
-  try {
-    services.orgs.add_member(context.membership->org_id, user->id, *role);
-  } catch (const DatabaseError& db_error) {
-    if (!db_error.is_constraint()) throw;
-    return http::error_response(409, "conflict", *normalized + " is a member already");
-  }
-  AuditRecord record = org_record(context, AuditCode::kMemberAdded);
-  record.details = {{"member", user->email}, {"role", std::string(to_string(*role))}};
-  services.audit.append(record);
-  tx.commit();
-  const auto added = services.orgs.membership(context.membership->org_id, user->id);
-  return http::json_response(201, boost::json::serialize(member_json(*added)));
-}
-
 http::Response change_member_role(RequestContext& context) {
   Services& services = context.services;
   auto target = target_member(context);
@@ -222,7 +172,7 @@ http::Response reset_member_totp(RequestContext& context) {
 
 http::Response org_audit(RequestContext& context) {
   AuditQuery query;
-  query.org_id = context.membership->org_id;
+  query.org_id = context.membership->org_id;  // entries of this organisation only
   return audit_listing(context, std::move(query));
 }
 

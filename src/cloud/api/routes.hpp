@@ -28,7 +28,7 @@ using Handler = http::Response (*)(RequestContext&);
 enum Partial : std::uint8_t {
   kFullOnly = 0,
   kDuringTotp = 1,       // password done, second factor pending
-  kDuringEnrolment = 2,  // password done, an organisation requires 2FA and none is enrolled
+  kDuringEnrolment = 2,  // password done, the second factor was reset and none is enrolled yet
   kDuringEither = kDuringTotp | kDuringEnrolment,
 };
 

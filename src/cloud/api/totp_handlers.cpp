@@ -239,9 +239,6 @@ http::Response cancel_totp_enrolment(RequestContext& context) {
 
 http::Response disable_totp(RequestContext& context) {
   Services& services = context.services;
-  if (services.orgs.requires_2fa(context.user->id))
-    return http::error_response(409, "totp_required",
-                                "an organisation you belong to requires two-factor authentication");
   if (auto refusal = check_password_and_code(context, AuditCode::kRemoveTotp)) return *refusal;
   Transaction tx(*services.db);
   services.totp.remove(context.user->id);

@@ -36,6 +36,11 @@ constexpr CodeName kCodeNames[] = {
     {AuditCode::kDeviceCertRenewed, "DEVICE_CERT_RENEWED"},
     {AuditCode::kTotpResetByOwner, "TOTP_RESET_BY_OWNER"},
     {AuditCode::kTotpResetByOperator, "TOTP_RESET_BY_OPERATOR"},
+    {AuditCode::kInvitationCreated, "INVITATION_CREATED"},
+    {AuditCode::kInvitationAccepted, "INVITATION_ACCEPTED"},
+    {AuditCode::kInvitationDeclined, "INVITATION_DECLINED"},
+    {AuditCode::kInvitationRevoked, "INVITATION_REVOKED"},
+    {AuditCode::kInvitationExpired, "INVITATION_EXPIRED"},
 };
 
 void append_field(std::string& out, std::string_view field) {

@@ -37,6 +37,11 @@ enum class AuditCode {
   kDeviceCertRenewed,
   kTotpResetByOwner,
   kTotpResetByOperator,
+  kInvitationCreated,
+  kInvitationAccepted,
+  kInvitationDeclined,
+  kInvitationRevoked,
+  kInvitationExpired,
 };
 
 enum class ActorType { kUser, kDevice, kSystem };

@@ -67,13 +67,10 @@ std::vector<AuditEntry> AuditLog::query(const AuditQuery& q) {
     params.emplace_back(*q.user_id);
   }
   if (q.org_id) {
-    // An organisation sees what happened in it, and the account events (logins, lockouts,
-    // password changes) of its current members, which carry no organisation, from the time
-    // each joined: not their history from before, nor after they leave.
-    sql +=
-        " AND (org_id = ? OR (org_id IS NULL AND EXISTS (SELECT 1 FROM memberships m WHERE m.org_id = ? "
-        "AND m.user_id = audit_events.user_id AND m.added_ms <= audit_events.time_ms)))";
-    params.emplace_back(*q.org_id);
+    // An organisation sees what happened in it, and nothing else: a member's logins, lockouts
+    // and password changes are account events (no organisation) that only the account sees,
+    // and another organisation's events are that organisation's.
+    sql += " AND org_id = ?";
     params.emplace_back(*q.org_id);
   }
   if (q.event) {

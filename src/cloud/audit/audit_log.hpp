@@ -15,7 +15,7 @@ class Database;
 
 struct AuditQuery {
   std::optional<std::string> user_id = {};      // the account log: one user's own events
-  std::optional<std::string> org_id = {};       // the organisation log
+  std::optional<std::string> org_id = {};       // the organisation log: entries of that organisation only
   std::optional<std::string> event = {};        // filter by code
   std::optional<std::string> username = {};     // filter by user e-mail
   std::optional<std::int64_t> from_ms = {};     // inclusive

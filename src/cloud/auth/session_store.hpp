@@ -17,7 +17,7 @@ struct SessionPolicy {
   std::int64_t absolute_timeout_ms = std::int64_t{12} * 3600'000;
   // A session that has passed the password but not yet the second factor.
   std::int64_t second_factor_timeout_ms = std::int64_t{5} * 60'000;
-  // A session that must enrol an authenticator (organisation policy) before anything else.
+  // A session that must enrol an authenticator (its second factor was reset) before anything else.
   std::int64_t enrolment_timeout_ms = std::int64_t{15} * 60'000;
   int second_factor_attempts = 5;
 };

@@ -63,7 +63,7 @@ void apply_toml_file(CloudConfig& config, const std::filesystem::path& file) {
   }
   reject_unknown(
       root,
-      {"listen", "data_dir", "key_dir", "web_dir", "log_level", "worker_threads", "max_body_bytes", "public_url", "device_listen", "tls", "session", "lockout", "devices"},
+      {"listen", "data_dir", "key_dir", "web_dir", "log_level", "worker_threads", "max_body_bytes", "public_url", "device_listen", "tls", "session", "lockout", "devices", "invitations"},
       file, "");
   read(root, "listen", config.listen, file);
   read(root, "data_dir", config.data_dir, file);
@@ -82,7 +82,11 @@ void apply_toml_file(CloudConfig& config, const std::filesystem::path& file) {
   read(root, "log_level", config.log_level, file);
   read(root, "worker_threads", config.worker_threads, file);
   read(root, "max_body_bytes", config.max_body_bytes, file);
-  for (const char* section : {"tls", "session", "lockout", "devices"})
+  if (const toml::table* invitations = root["invitations"].as_table()) {
+    reject_unknown(*invitations, {"ttl_s"}, file, "invitations.");
+    read_seconds(*invitations, "ttl_s", config.invitation_ttl_ms, file);
+  }
+  for (const char* section : {"tls", "session", "lockout", "devices", "invitations"})
     if (const toml::node* node = root.get(section); node != nullptr && !node->is_table())
       throw ConfigError(where(file, node->source()) + ": '" + section + "' must be a table ([" + section + "])");
   if (const toml::table* tls = root["tls"].as_table()) {
@@ -156,6 +160,7 @@ void validate(const CloudConfig& config) {
   if (config.device_heartbeat_s < 1 || config.device_heartbeat_s > 3600)
     throw ConfigError("devices.heartbeat_s must be between 1 and 3600");
   if (config.enrolment_token_ttl_ms <= 0) throw ConfigError("devices.enrolment_token_ttl_s must be positive");
+  if (config.invitation_ttl_ms <= 0) throw ConfigError("invitations.ttl_s must be positive");
   if (!config.public_url.empty() && !config.public_url.starts_with("https://"))
     throw ConfigError("public_url must start with https:// (it is how agents reach this cloud)");
 }

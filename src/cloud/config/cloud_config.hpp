@@ -39,6 +39,8 @@ struct CloudConfig {
                                              : std::int64_t{device_certificate_days} * 24 * 3600;
   }
   std::int64_t enrolment_token_ttl_ms = std::int64_t{24} * 3600'000;
+  // How long an invitation to an organisation (and its one-time link) stays valid.
+  std::int64_t invitation_ttl_ms = std::int64_t{7} * 24 * 3600'000;
   SessionPolicy session;
   LockoutPolicy lockout;
   Argon2Parameters argon2;

@@ -9,7 +9,7 @@ namespace logbot::cloud {
 namespace {
 
 // Each entry moves the schema one version up; never edit a released entry, append one.
-constexpr std::array<const char*, 5> kMigrations = {
+constexpr std::array<const char*, 6> kMigrations = {
     R"sql(
 CREATE TABLE users (
   id TEXT PRIMARY KEY,
@@ -140,6 +140,27 @@ CREATE TABLE totp_enrolment_required (
   user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
   since_ms INTEGER NOT NULL
 );
+)sql",
+    // 6: invitations (membership needs the invitee's consent). An organisation's 2FA policy
+    // now gates that organisation's routes instead of the whole login, so the sessions it held
+    // in the enrolment stage go (their users log in again); the stage stays for a reset factor.
+    R"sql(
+CREATE TABLE invitations (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+  email TEXT NOT NULL COLLATE NOCASE,
+  role TEXT NOT NULL CHECK (role IN ('owner','admin','engineer','viewer')),
+  token_hash TEXT NOT NULL UNIQUE,
+  invited_by TEXT,
+  created_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending','accepted','declined','revoked','expired')),
+  ended_ms INTEGER
+);
+CREATE UNIQUE INDEX invitations_one_pending ON invitations(org_id, email) WHERE state = 'pending';
+CREATE INDEX invitations_by_email ON invitations(email, state);
+CREATE INDEX invitations_by_expiry ON invitations(state, expires_ms);
+DELETE FROM sessions WHERE stage = 'totp_enrolment_required';
 )sql",
 };
 

@@ -8,7 +8,7 @@ namespace {
 
 constexpr const char* kMembershipSelect =
     "SELECT m.org_id, o.name, m.user_id, u.email, u.display_name, m.role, m.added_ms, "
-    "COALESCE((SELECT t.enabled FROM user_totp t WHERE t.user_id = m.user_id), 0) "
+    "COALESCE((SELECT t.enabled FROM user_totp t WHERE t.user_id = m.user_id), 0), o.require_2fa "
     "FROM memberships m JOIN orgs o ON o.id = m.org_id JOIN users u ON u.id = m.user_id ";
 
 Membership membership_from(const Row& row) {
@@ -21,6 +21,7 @@ Membership membership_from(const Row& row) {
   m.role = parse_role(row.text(5)).value_or(Role::kViewer);
   m.added_ms = row.integer(6);
   m.totp_enabled = row.integer(7) != 0;
+  m.org_requires_2fa = row.integer(8) != 0;
   return m;
 }
 
@@ -96,6 +97,15 @@ bool OrgStore::requires_2fa(const std::string& user_id) {
                  "SELECT COUNT(*) FROM memberships m JOIN orgs o ON o.id = m.org_id WHERE m.user_id = ? AND "
                  "o.require_2fa = 1",
                  {user_id})
+             .value_or(0) > 0;
+}
+
+bool OrgStore::has_member_with_email(const std::string& org_id, const std::string& email) {
+  return db_
+             .query_integer(
+                 "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = ? AND "
+                 "u.email = ?",
+                 {org_id, email})
              .value_or(0) > 0;
 }
 

@@ -28,6 +28,7 @@ struct Membership {
   Role role = Role::kViewer;
   std::int64_t added_ms = 0;
   bool totp_enabled = false;
+  bool org_requires_2fa = false;  // the organisation's policy
 };
 
 struct OrgSummary {
@@ -50,8 +51,12 @@ class OrgStore {
   void remove_member(const std::string& org_id, const std::string& user_id);
   std::int64_t count_owners(const std::string& org_id);
   void set_require_2fa(const std::string& org_id, bool required);
-  // True when any organisation of the user requires two-factor authentication.
+  // True when any organisation of the user requires two-factor authentication (shown on the
+  // account page; each policy gates only its own organisation's routes).
   bool requires_2fa(const std::string& user_id);
+  // Whether `email` is a member of the organisation. Looks at nothing else about the
+  // account, so an invitation's answer cannot tell whether the address has one.
+  bool has_member_with_email(const std::string& org_id, const std::string& email);
 
  private:
   Database& db_;

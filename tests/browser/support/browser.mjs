@@ -2,7 +2,7 @@
 // that collects console errors and CSP violations, and small page utilities.
 
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { chromium, request } from 'playwright-core';
 
 export const kTimeZone = 'Europe/Berlin';
 export const kActionTimeoutMs = 10_000;
@@ -113,4 +113,40 @@ export async function account_log_with(page, event) {
     const table = await read_table(page, '#account-log');
     return table.rows.some((row) => row.cells[1] === event) ? table : null;
   });
+}
+
+
+/**
+ * `inviter` (logged in through the API) invites `email` with `role` into `org_id`; resolves to
+ * the answer: { invitation, token, url }.
+ */
+export async function invite_through_api(base_url, { inviter, inviter_password, org_id, email, role = 'viewer' }) {
+  const api = await request.newContext({ baseURL: base_url, ignoreHTTPSErrors: true });
+  try {
+    const login = await api.post('/api/v1/auth/login', { data: { email: inviter, password: inviter_password } });
+    assert.equal(login.status(), 200, await login.text());
+    const { csrf_token } = await login.json();
+    const invited = await api.post(`/api/v1/orgs/${org_id}/invitations`, {
+      data: { email, role }, headers: { 'X-CSRF-Token': csrf_token },
+    });
+    assert.equal(invited.status(), 201, await invited.text());
+    return await invited.json();
+  } finally {
+    await api.dispose();
+  }
+}
+
+/**
+ * A new member through the API, as the product wants it: `inviter` invites `email`, and the
+ * invitee redeems the link choosing `password` (the page flow is covered by console.test.mjs).
+ */
+export async function join_through_api(base_url, { inviter, inviter_password, org_id, email, password, role = 'viewer' }) {
+  const { token } = await invite_through_api(base_url, { inviter, inviter_password, org_id, email, role });
+  const api = await request.newContext({ baseURL: base_url, ignoreHTTPSErrors: true });
+  try {
+    const redeemed = await api.post('/api/v1/invitations/redeem', { data: { token, password } });
+    assert.equal(redeemed.status(), 201, await redeemed.text());
+  } finally {
+    await api.dispose();
+  }
 }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <liboath/oath.h>
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <cstdlib>
 
@@ -58,11 +59,27 @@ std::string header_of(const http::Response& response, const std::string& name) {
   return {};
 }
 
+std::string json_string(const http::Response& response, const char* key) {
+  return std::string(boost::json::parse(response.body).at(key).as_string());
+}
+
 struct DispatcherTest : ::testing::Test {
   TestWorld world;
   ProvisionedOrg acme = world.make_org("Acme", "alice@example.com");
   ProvisionedOrg beta = world.make_org("Beta", "bob@example.com");
   Client client() { return Client{*world.services, {}, {}}; }
+
+  // `inviter` invites a new address, whose person redeems the link with their own password.
+  void invite_new_account(Client& inviter, const std::string& org_id, const std::string& email,
+                          const std::string& password, const std::string& role = "viewer") {
+    auto invited = inviter.send("POST", "/api/v1/orgs/" + org_id + "/invitations",
+                                R"({"email":")" + email + R"(","role":")" + role + "\"}");
+    ASSERT_EQ(invited.status, 201) << invited.body;
+    const std::string token = json_string(invited, "token");
+    auto redeemed = client().send("POST", "/api/v1/invitations/redeem",
+                                  R"({"token":")" + token + R"(","password":")" + password + "\"}");
+    ASSERT_EQ(redeemed.status, 201) << redeemed.body;
+  }
 };
 
 TEST_F(DispatcherTest, LoginSetsAFreshSessionAndAuditsIt) {
@@ -121,6 +138,9 @@ TEST_F(DispatcherTest, CrossSiteLoginIsRefused) {
 
 TEST_F(DispatcherTest, EveryOrgRouteAnswers404ToAnotherTenant) {
   const Device acme_device = world.services->devices.register_device(acme.org_id, "press-1", "", std::nullopt);
+  const std::string acme_invitation =
+      world.services->invitations.create(acme.org_id, "x@example.com", Role::kViewer, std::nullopt, 60'000)
+          .invitation.id;
   Client bob = client();
   bob.login("bob@example.com");
   for (const api::Route& route : api::routes()) {
@@ -129,6 +149,7 @@ TEST_F(DispatcherTest, EveryOrgRouteAnswers404ToAnotherTenant) {
     path.replace(path.find("{org_id}"), 8, acme.org_id);
     if (auto p = path.find("{user_id}"); p != std::string::npos) path.replace(p, 9, acme.owner_user_id);
     if (auto p = path.find("{device_id}"); p != std::string::npos) path.replace(p, 11, acme_device.id);
+    if (auto p = path.find("{invitation_id}"); p != std::string::npos) path.replace(p, 15, acme_invitation);
     ASSERT_EQ(path.find('{'), std::string::npos) << "a path parameter this test does not know: " << route.path;
     const std::string body = route.method == "GET" || route.method == "DELETE" ? "" : R"({"role":"viewer"})";
     EXPECT_EQ(bob.send(std::string(route.method), path, body).status, 404) << route.method << " " << path;
@@ -138,11 +159,7 @@ TEST_F(DispatcherTest, EveryOrgRouteAnswers404ToAnotherTenant) {
 TEST_F(DispatcherTest, ViewerCannotWrite) {
   Client alice = client();
   alice.login("alice@example.com");
-  ASSERT_EQ(alice
-                .send("POST", "/api/v1/orgs/" + acme.org_id + "/members",
-                      R"({"email":"vic@example.com","role":"viewer","password":"viewer password 1"})")
-                .status,
-            201);
+  invite_new_account(alice, acme.org_id, "vic@example.com", "viewer password 1");
   Client vic = client();
   ASSERT_EQ(vic.login("vic@example.com", "viewer password 1").status, 200);
   EXPECT_EQ(vic.send("GET", "/api/v1/orgs/" + acme.org_id + "/members").status, 200);
@@ -206,22 +223,64 @@ TEST_F(DispatcherTest, PasswordChangeGuessesFeedTheLockout) {
   EXPECT_EQ(alice.send("POST", "/api/v1/me/password", right).status, 204);
 }
 
-TEST_F(DispatcherTest, OrgLogShowsAccountEventsOnlyFromWhenTheMemberJoined) {
-  Client bob = client();
-  bob.login("bob@example.com");  // bob's login before he joins Acme
-  world.clock.advance_ms(1000);
+TEST_F(DispatcherTest, OrgLogShowsOnlyWhatHappenedInTheOrganisation) {
   Client alice = client();
   alice.login("alice@example.com");
-  ASSERT_EQ(
-      alice.send("POST", "/api/v1/orgs/" + acme.org_id + "/members", R"({"email":"bob@example.com","role":"viewer"})")
-          .status,
-      201);
+  auto invited = alice.send("POST", "/api/v1/orgs/" + acme.org_id + "/invitations",
+                            R"({"email":"bob@example.com","role":"viewer"})");
+  ASSERT_EQ(invited.status, 201);
+  Client bob = client();
+  bob.login("bob@example.com");
+  const auto mine = boost::json::parse(bob.send("GET", "/api/v1/me/invitations").body).at("invitations").as_array();
+  ASSERT_EQ(mine.size(), 1u);
+  const std::string id(mine[0].at("id").as_string());
+  ASSERT_EQ(bob.send("POST", "/api/v1/me/invitations/" + id + "/accept").status, 200);
   world.clock.advance_ms(1000);
-  bob.login("bob@example.com");  // and after
-  const auto events = world.services->audit.query({.org_id = acme.org_id, .username = "bob@example.com"});
-  int logins = 0;
-  for (const auto& e : events) logins += e.event == "LOGIN";
-  EXPECT_EQ(logins, 1);
+  bob.login("bob@example.com");  // a member's login is an account event, not Acme's
+  ASSERT_EQ(bob.send("PATCH", "/api/v1/orgs/" + beta.org_id, R"({"require_2fa":true})").status, 200);  // Beta's event
+  std::vector<std::string> seen;
+  for (const auto& e : world.services->audit.query({.org_id = acme.org_id})) {
+    EXPECT_EQ(e.org_id, acme.org_id) << e.event;
+    seen.push_back(e.event);
+  }
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), "LOGIN"), 0);
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), "INVITATION_CREATED"), 1);
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), "INVITATION_ACCEPTED"), 1);
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), "MEMBER_ADDED"), 2);  // alice at creation, bob
+}
+
+TEST_F(DispatcherTest, InvitationAnswerIsTheSameForNewAndExistingAddresses) {
+  Client alice = client();
+  alice.login("alice@example.com");
+  auto shape = [](const http::Response& r) {
+    auto o = boost::json::parse(r.body).as_object();
+    std::string keys;
+    for (const auto& member : o) keys += std::string(member.key()) + ",";
+    for (const auto& member : o.at("invitation").as_object()) keys += std::string(member.key()) + ",";
+    return std::to_string(r.status) + ":" + keys;
+  };
+  auto existing = alice.send("POST", "/api/v1/orgs/" + acme.org_id + "/invitations",
+                             R"({"email":"bob@example.com","role":"viewer"})");
+  auto fresh = alice.send("POST", "/api/v1/orgs/" + acme.org_id + "/invitations",
+                          R"({"email":"nobody@example.com","role":"viewer"})");
+  EXPECT_EQ(existing.status, 201);
+  EXPECT_EQ(shape(existing), shape(fresh));
+  EXPECT_FALSE(world.services->orgs.membership(acme.org_id, beta.owner_user_id)) << "no member without consent";
+}
+
+TEST_F(DispatcherTest, ExpiredInvitationsAreAuditedAndCannotBeAccepted) {
+  Client alice = client();
+  alice.login("alice@example.com");
+  auto invited = alice.send("POST", "/api/v1/orgs/" + acme.org_id + "/invitations",
+                            R"({"email":"late@example.com","role":"viewer"})");
+  ASSERT_EQ(invited.status, 201);
+  world.clock.advance_ms(world.config.invitation_ttl_ms);
+  auto redeemed =
+      client().send("POST", "/api/v1/invitations/redeem",
+                    R"({"token":")" + json_string(invited, "token") + R"(","password":"a long enough one"})");
+  EXPECT_EQ(redeemed.status, 404);
+  EXPECT_EQ(world.services->audit.query({.org_id = acme.org_id, .event = "INVITATION_EXPIRED"}).size(), 1u);
+  EXPECT_FALSE(world.services->users.find_by_email("late@example.com"));
 }
 
 // Codes come from liboath's generator (not the project's code), at the test's clock.
@@ -233,10 +292,6 @@ std::string code_at(const std::string& base32_secret, std::int64_t unix_ms) {
   oath_totp_generate(raw, raw_length, static_cast<time_t>(unix_ms / 1000), 30, 0, 6, otp);
   std::free(raw);
   return otp;
-}
-
-std::string json_string(const http::Response& response, const char* key) {
-  return std::string(boost::json::parse(response.body).at(key).as_string());
 }
 
 struct TwoFactorTest : DispatcherTest {
@@ -357,19 +412,38 @@ TEST_F(TwoFactorTest, ThePasswordStepDoesNotResetTheCountOfWrongCodes) {
   EXPECT_EQ(client().login("alice@example.com").status, 429);
 }
 
-TEST_F(TwoFactorTest, OrganisationPolicySendsMembersToEnrolment) {
+TEST_F(TwoFactorTest, OrganisationPolicyGatesOnlyThatOrganisation) {
+  const std::string gamma_id = world.make_org("Gamma", "carol@example.com").org_id;
+  Client carol = client();
+  carol.login("carol@example.com");
+  invite_new_account(carol, gamma_id, "dual@example.com", "dual password 12");
+  Client dual = client();
+  ASSERT_EQ(dual.login("dual@example.com", "dual password 12").status, 200);
+  // The account joins Acme too, by consent.
   Client alice = client();
   alice.login("alice@example.com");
+  ASSERT_EQ(alice
+                .send("POST", "/api/v1/orgs/" + acme.org_id + "/invitations",
+                      R"({"email":"dual@example.com","role":"viewer"})")
+                .status,
+            201);
+  const auto mine = boost::json::parse(dual.send("GET", "/api/v1/me/invitations").body).at("invitations").as_array();
+  ASSERT_EQ(mine.size(), 1u);
+  ASSERT_EQ(dual.send("POST", "/api/v1/me/invitations/" + std::string(mine[0].at("id").as_string()) + "/accept").status,
+            200);
+
   ASSERT_EQ(alice.send("PATCH", "/api/v1/orgs/" + acme.org_id, R"({"require_2fa":true})").status, 200);
   EXPECT_EQ(world.services->audit.query({.event = "ORG_POLICY_CHANGED"}).front().details,
             "require_2fa_before=false, require_2fa_after=true");
-  Client again = client();
-  auto first = again.login("alice@example.com");
-  EXPECT_EQ(json_string(first, "stage"), "totp_enrolment_required");
-  EXPECT_EQ(again.send("GET", "/api/v1/orgs/" + acme.org_id).status, 403);
-  enrol(again);
-  EXPECT_EQ(world.services->audit.query({.event = "LOGIN"}).front().details,
-            "auth_method=password+totp, username=alice@example.com");
+  auto first = dual.login("dual@example.com", "dual password 12");
+  EXPECT_EQ(json_string(first, "stage"), "full");
+  auto refused = dual.send("GET", "/api/v1/orgs/" + acme.org_id);
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_EQ(json_string(refused, "error"), "org_requires_2fa");
+  EXPECT_EQ(dual.send("GET", "/api/v1/orgs/" + gamma_id).status, 200) << "another organisation is not gated";
+  EXPECT_EQ(dual.send("GET", "/api/v1/me/sessions").status, 200) << "own account pages are not gated";
+  enrol(dual);
+  EXPECT_EQ(dual.send("GET", "/api/v1/orgs/" + acme.org_id).status, 200);
 }
 
 TEST_F(DispatcherTest, MetricsNeedOperatorUnlessLoopback) {
