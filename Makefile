@@ -5,7 +5,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 15
 JOBS       ?= $(shell nproc)
 
-.PHONY: all build setup test unit demo bench test-asan fuzz fuzz-build format lint clean
+.PHONY: all build setup test unit demo bench test-asan fuzz fuzz-build format lint clean fresh-check
 
 all: build
 
@@ -25,6 +25,11 @@ test: setup build
 
 demo: setup build
 	scripts/demo
+
+# Both commands on a fresh Debian 12 root (mmdebstrap minbase, as root, about 25 minutes):
+# `make demo` (DEMO_SECONDS=1) and `make test` in a clone of HEAD. KEEP=1 keeps the root.
+fresh-check:
+	scripts/fresh-check
 
 # The benchmarks that docs/PERFORMANCE.md records (S7 reads against the snap7 server).
 bench: setup build
