@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "agent/collect/value.hpp"
@@ -49,6 +50,9 @@ struct PlanLimits {
   // Elements (registers, or bits for coils/di) a request may read across between two tags to
   // save a request. 0: only adjacent or overlapping tags share a request.
   std::size_t max_gap = 0;
+  // Addresses no request reads across: a request holding tags before one of them ends before
+  // it (what a device taught by refusing such a request; agent/modbus/modbus_refusals.hpp).
+  std::vector<std::pair<Table, std::uint16_t>> cuts;
 };
 
 struct ReadRequest {
@@ -72,7 +76,8 @@ struct ReadPlan {
 // Coalesces tags of the same table into requests: a tag joins the current request when the
 // gap to it is at most max_gap and the request then stays within the limit; otherwise it opens
 // the next request. A tag wider than max_registers (a FLOAT64 with max_registers below 4) gets
-// a request of its own width, so it is always read in one piece. Deterministic: the same tags
+// a request of its own width, so it is always read in one piece. A request never reads across
+// one of limits.cuts (unless a tag itself spans it). Deterministic: the same tags
 // give the same requests whatever their order. Limits are clamped to 1..the protocol limit.
 ReadPlan plan_reads(std::span<const Address> tags, const PlanLimits& limits);
 
