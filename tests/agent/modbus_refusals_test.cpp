@@ -112,7 +112,7 @@ TEST(ModbusRefusals, RequestForCoversItsTags) {
 
 TEST(ModbusRefusals, SkippedTagsAreNotReadAndCutsAreNotReadAcross) {
   const std::vector<Address> tags{tag("hr:0"), tag("hr:5"), tag("hr:10"), tag("hr:300")};
-  PlanLimits limits{125, kMaxReadBits, 20, {}};
+  const PlanLimits limits{125, kMaxReadBits, 20};
   ReadPlan plain = plan_reads(tags, limits);
   ASSERT_EQ(plain.requests.size(), 2u);
 
@@ -124,15 +124,15 @@ TEST(ModbusRefusals, SkippedTagsAreNotReadAndCutsAreNotReadAcross) {
   EXPECT_EQ(skipped.placements[2].offset, 10u);
   EXPECT_EQ(skipped.bytes, 22u);
 
-  limits.cuts = {{Table::holding_registers, 5}};
-  const ReadPlan cut = plan_with_lessons(tags, skip, limits);
+  const std::vector<Cut> hr5{{Table::holding_registers, 5}};
+  const ReadPlan cut = plan_with_lessons(tags, skip, limits, hr5);
   ASSERT_EQ(cut.requests.size(), 2u);
   EXPECT_EQ(cut.requests[0].count, 1);
   EXPECT_EQ(cut.requests[1].start, 5);
   EXPECT_EQ(cut.requests[1].tags, (std::vector<std::size_t>{1, 2}));
 
-  limits.cuts = {{Table::input_registers, 5}};
-  EXPECT_EQ(plan_with_lessons(tags, skip, limits).requests.size(), 1u) << "a cut belongs to its table";
+  const std::vector<Cut> ir5{{Table::input_registers, 5}};
+  EXPECT_EQ(plan_with_lessons(tags, skip, limits, ir5).requests.size(), 1u) << "a cut belongs to its table";
 }
 
 TEST(ModbusRefusals, OnlyExceptionsAboutTheMapSplit) {

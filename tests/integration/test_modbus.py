@@ -323,7 +323,7 @@ class RefusedRequestTest(ModbusTestCase):
     tags the device does not have are bad, and the refused request is not sent again."""
 
     def test_a_tag_past_the_end_of_the_map_is_the_only_bad_tag(self):
-        expected = raw_registers(self.server.port, 0, 200)
+        expected = raw_registers(self.server.port, 0, 100) + raw_registers(self.server.port, 100, 100)
         with ModbusRelay(self.server.port) as relay:
             result = self.read(self.config(SPLIT_TAGS, port=relay.port, max_gap=124))
         self.assertEqual(result.returncode, 2, result.describe())
@@ -371,25 +371,18 @@ class RefusedRequestTest(ModbusTestCase):
 
 
 class UnitIdTest(ModbusTestCase):
-    """A unit id the device does not have: pymodbus answers exception 11 by default (as a
-    gateway does), or stays silent with ignore_missing_slaves (as many devices do). Either way
-    the agent says to check unit_id."""
-
-    def test_exception_11_for_an_unknown_unit_names_the_unit_id(self):
-        result = self.read(self.config([tag_table("x", "hr:0")], unit_id=5))
-        self.assertEqual(result.returncode, 2, result.describe())
-        self.assertEqual(result.row("x")["status"],
-                         "Modbus exception 11 (gateway target device failed to respond); check unit_id (5): a gateway "
-                         "answers so when no device with that unit id answers behind it", result.describe())
+    """A unit id the device does not have. pymodbus 3.0 (with several unit contexts) drops such
+    a request in its framer and stays silent, as many devices do; ignore_missing_slaves does
+    not change that (a gateway's exception 10/11 is covered by the unit tests of the text)."""
 
     def test_silence_for_an_unknown_unit_names_the_unit_id(self):
-        silent = plc.start_modbus_server(cleanup=self.addCleanup, silent_unknown_units=True)
-        result = self.read(self.config([tag_table("x", "hr:0")], port=silent.port, unit_id=5, timeout="1s"))
+        result = self.read(self.config([tag_table("x", "hr:0")], unit_id=5, timeout="1s"))
         self.assertEqual(result.returncode, 1, result.describe())
-        self.assertIn("no answer within 1000 ms although the TCP connection stands; check unit_id (5)",
+        self.assertIn("reading hr:0 failed: no answer within 1000 ms although the TCP connection stands; check "
+                      "unit_id (5): many devices and gateways stay silent for a unit id that is not theirs",
                       result.row("x")["status"], result.describe())
-        # Unit 1 on the same server answers: the hint is about the unit id, not the device.
-        good = self.read(self.config([tag_table("x", "hr:51")], port=silent.port, timeout="1s"))
+        # Unit 1 of the same server answers: the hint is about the unit id, not the device.
+        good = self.read(self.config([tag_table("x", "hr:51")], timeout="1s"))
         self.assert_good(good, "x", 4660)
 
 

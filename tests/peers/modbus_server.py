@@ -4,9 +4,7 @@ with /usr/bin/python3), listening on 127.0.0.1.
 
     /usr/bin/python3 tests/peers/modbus_server.py --port 0 --ready-file /tmp/ready
 
---port 0 picks a free port; --silent-unknown-units makes it ignore requests for unit ids other
-than 1 and 2 (pymodbus' ignore_missing_slaves) instead of answering them with exception 11
-(gateway target device failed to respond), pymodbus' default; the port is written to --ready-file (followed by a newline) once the
+--port 0 picks a free port; the port is written to --ready-file (followed by a newline) once the
 server listens. SIGTERM or SIGINT stops it (exit 0).
 
 Addresses below are the 0-based protocol addresses on the wire (what the agent's hr:N means).
@@ -132,10 +130,9 @@ def unit2_context() -> ModbusSlaveContext:
                               zero_mode=True)
 
 
-async def serve(port: int, ready_file: str | None, silent_unknown_units: bool = False) -> None:
+async def serve(port: int, ready_file: str | None) -> None:
     context = ModbusServerContext(slaves={1: unit1_context(), 2: unit2_context()}, single=False)
-    server = ModbusTcpServer(context, address=("127.0.0.1", port), allow_reuse_address=True,
-                             ignore_missing_slaves=silent_unknown_units)
+    server = ModbusTcpServer(context, address=("127.0.0.1", port), allow_reuse_address=True)
     task = asyncio.create_task(server.serve_forever())
     await asyncio.wait_for(server.serving, timeout=10)
     bound = server.server.sockets[0].getsockname()[1]
@@ -167,11 +164,9 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0: a free one)")
     parser.add_argument("--ready-file", help="where to write the port once listening")
     parser.add_argument("--verbose", action="store_true", help="log every request")
-    parser.add_argument("--silent-unknown-units", action="store_true",
-                        help="do not answer requests for unit ids other than 1 and 2")
     args = parser.parse_args()
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.ERROR, stream=sys.stdout)
-    asyncio.run(serve(args.port, args.ready_file, args.silent_unknown_units))
+    asyncio.run(serve(args.port, args.ready_file))
     return 0
 
 

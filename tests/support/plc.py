@@ -492,16 +492,11 @@ class AgentProcess:
 MODBUS_PYTHON = "/usr/bin/python3"  # Debian's interpreter, which has python3-pymodbus
 
 
-def start_modbus_server(port: int = 0, cleanup=None, silent_unknown_units: bool = False) -> PeerProcess:
-    """The pymodbus server (unit ids 1 and 2) on 127.0.0.1:`port` (0: a free one); with
-    `silent_unknown_units` it does not answer requests for other unit ids (pymodbus'
-    ignore_missing_slaves) instead of answering exception 11. `cleanup` (e.g. a TestCase's
-    addCleanup) receives the stop function."""
+def start_modbus_server(port: int = 0, cleanup=None) -> PeerProcess:
+    """The pymodbus server (unit ids 1 and 2) on 127.0.0.1:`port` (0: a free one).
+    `cleanup` (e.g. a TestCase's addCleanup) receives the stop function."""
     script = os.path.join(PEERS_DIR, "modbus_server.py")
-    command = [MODBUS_PYTHON, script, "--port", str(port)]
-    if silent_unknown_units:
-        command.append("--silent-unknown-units")
-    return _start_peer(command, "the pymodbus server", cleanup)
+    return _start_peer([MODBUS_PYTHON, script, "--port", str(port)], "the pymodbus server", cleanup)
 
 
 def modbus_plc(name: str, port: int, **settings) -> dict:

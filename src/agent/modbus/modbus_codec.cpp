@@ -274,14 +274,14 @@ std::string describe_exception(unsigned code) {
 namespace {
 
 // Whether a request starting at `from` would read across a cut by taking a tag that starts at `to`.
-bool crosses_cut(const PlanLimits& limits, Table table, std::size_t from, std::size_t to) {
-  return std::any_of(limits.cuts.begin(), limits.cuts.end(),
+bool crosses_cut(std::span<const Cut> cuts, Table table, std::size_t from, std::size_t to) {
+  return std::any_of(cuts.begin(), cuts.end(),
                      [&](const auto& cut) { return cut.first == table && from < cut.second && cut.second <= to; });
 }
 
 }  // namespace
 
-ReadPlan plan_reads(std::span<const Address> tags, const PlanLimits& limits) {
+ReadPlan plan_reads(std::span<const Address> tags, const PlanLimits& limits, std::span<const Cut> cuts) {
   ReadPlan plan;
   plan.placements.resize(tags.size());
 
@@ -314,7 +314,7 @@ ReadPlan plan_reads(std::span<const Address> tags, const PlanLimits& limits) {
       const bool contained = current.table == tag.table && start >= current.start && end <= request_end;
       joins =
           contained || (current.table == tag.table && (start <= request_end || start - request_end <= limits.max_gap) &&
-                        merged_end - current.start <= limit && !crosses_cut(limits, tag.table, current.start, start));
+                        merged_end - current.start <= limit && !crosses_cut(cuts, tag.table, current.start, start));
     }
     if (!joins) {
       ReadRequest request;

@@ -50,10 +50,11 @@ struct PlanLimits {
   // Elements (registers, or bits for coils/di) a request may read across between two tags to
   // save a request. 0: only adjacent or overlapping tags share a request.
   std::size_t max_gap = 0;
-  // Addresses no request reads across: a request holding tags before one of them ends before
-  // it (what a device taught by refusing such a request; agent/modbus/modbus_refusals.hpp).
-  std::vector<std::pair<Table, std::uint16_t>> cuts;
 };
+
+// An address no request reads across: a request holding tags before it ends before it (what a
+// device taught by refusing such a request; agent/modbus/modbus_refusals.hpp).
+using Cut = std::pair<Table, std::uint16_t>;
 
 struct ReadRequest {
   Table table = Table::holding_registers;
@@ -77,8 +78,8 @@ struct ReadPlan {
 // gap to it is at most max_gap and the request then stays within the limit; otherwise it opens
 // the next request. A tag wider than max_registers (a FLOAT64 with max_registers below 4) gets
 // a request of its own width, so it is always read in one piece. A request never reads across
-// one of limits.cuts (unless a tag itself spans it). Deterministic: the same tags
+// one of `cuts` (unless a tag itself spans it). Deterministic: the same tags
 // give the same requests whatever their order. Limits are clamped to 1..the protocol limit.
-ReadPlan plan_reads(std::span<const Address> tags, const PlanLimits& limits);
+ReadPlan plan_reads(std::span<const Address> tags, const PlanLimits& limits, std::span<const Cut> cuts = {});
 
 }  // namespace logbot::agent::modbus

@@ -150,9 +150,9 @@ class ModbusDriver final : public collect::PlcDriver {
     if (learned_at_ && Clock::now() - *learned_at_ >= kRelearnInterval) forget_lessons();
     std::vector<unsigned> skip(tags.size(), 0);
     for (std::size_t i = 0; i < tags.size(); ++i) skip[i] = skip_[tags[i]];
-    PlanLimits limits{connection_.max_registers, kMaxReadBits, connection_.max_gap, {}};
-    limits.cuts.assign(cuts_.begin(), cuts_.end());
-    const ReadPlan plan = plan_with_lessons(addresses, skip, limits);
+    const std::vector<Cut> cuts(cuts_.begin(), cuts_.end());
+    const ReadPlan plan = plan_with_lessons(
+        addresses, skip, PlanLimits{connection_.max_registers, kMaxReadBits, connection_.max_gap}, cuts);
 
     if (auto connected = connect(); !connected) return connected;
 
@@ -511,7 +511,7 @@ class ModbusDriver final : public collect::PlcDriver {
   // Lessons from refused requests (agent/modbus/modbus_refusals.hpp): per driver tag the
   // exception that makes it skipped (0: read it), and where no request may read across.
   std::vector<unsigned> skip_ = std::vector<unsigned>(tags_.size(), 0U);
-  std::set<std::pair<Table, std::uint16_t>> cuts_;
+  std::set<Cut> cuts_;
   std::optional<Clock::time_point> learned_at_;
 };
 

@@ -63,15 +63,16 @@ std::optional<Split> split_request(std::span<const Address> tags, std::span<cons
   return split;
 }
 
-ReadPlan plan_with_lessons(std::span<const Address> tags, std::span<const unsigned> skip, const PlanLimits& limits) {
+ReadPlan plan_with_lessons(std::span<const Address> tags, std::span<const unsigned> skip, const PlanLimits& limits,
+                           std::span<const Cut> cuts) {
   std::vector<std::size_t> read;
   for (std::size_t i = 0; i < tags.size(); ++i)
     if (i >= skip.size() || skip[i] == 0) read.push_back(i);
-  if (read.size() == tags.size()) return plan_reads(tags, limits);
+  if (read.size() == tags.size()) return plan_reads(tags, limits, cuts);
   std::vector<Address> subset;
   subset.reserve(read.size());
   for (const std::size_t i : read) subset.push_back(tags[i]);
-  ReadPlan partial = plan_reads(subset, limits);
+  ReadPlan partial = plan_reads(subset, limits, cuts);
   ReadPlan plan;
   plan.bytes = partial.bytes;
   plan.requests = std::move(partial.requests);

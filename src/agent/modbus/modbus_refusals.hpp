@@ -51,7 +51,8 @@ std::optional<Split> split_request(std::span<const Address> tags, std::span<cons
 
 // plan_reads for the tags whose `skip` entry is 0 (the others are not read; their placement
 // names request SIZE_MAX). skip.size() == tags.size().
-ReadPlan plan_with_lessons(std::span<const Address> tags, std::span<const unsigned> skip, const PlanLimits& limits);
+ReadPlan plan_with_lessons(std::span<const Address> tags, std::span<const unsigned> skip, const PlanLimits& limits,
+                           std::span<const Cut> cuts = {});
 
 // ---- texts ----
 
