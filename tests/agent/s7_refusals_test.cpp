@@ -191,7 +191,7 @@ TEST(S7Refusals, APassingRefusalReadsTheTagAloneFromThenOn) {
 }
 
 TEST(S7Refusals, WhenOnlyTheMergeIsRefusedNoTagIsMergedAgain) {
-  const std::vector<Address> tags{tag("DB10.DBW0"), tag("DB10.DBW100")};
+  const std::vector<Address> tags{tag("DB10.DBW0"), tag("DB10.DBW4")};
   const PduLimits limits{480, 20};
   const ReadPlan plan = plan_reads(tags, limits, 960);
   ASSERT_EQ(items_of(plan), 1u);
@@ -211,13 +211,13 @@ TEST(S7Refusals, WhenOnlyTheMergeIsRefusedNoTagIsMergedAgain) {
 
 TEST(S7Refusals, TagsOfTheSameBytesShareOneRetryItem) {
   std::vector<Address> tags;
-  for (int bit = 0; bit < 8; ++bit) tags.push_back(tag("DB10.DBX600." + std::to_string(bit)));
-  tags.push_back(tag("DB10.DBW0"));
+  for (int bit = 0; bit < 8; ++bit) tags.push_back(tag("DB10.DBX512." + std::to_string(bit)));
+  tags.push_back(tag("DB10.DBW508"));
   const PduLimits limits{960, 20};
   const ReadPlan plan = plan_reads(tags, limits, 960);
   const ItemCodes codes = answer(plan, db10_of(512));
   const ReadPlan retry = plan_retry(tags, plan, codes, limits);
-  EXPECT_EQ(items_of(retry), 2u) << "one item for the eight bits of byte 600, one for the word";
+  EXPECT_EQ(items_of(retry), 2u) << "one item for the eight bits of byte 512, one for the word";
   std::vector<TagLesson> lessons(tags.size());
   learn(lessons, tags, plan, codes, retry, answer(retry, db10_of(512)));
   for (std::size_t i = 0; i < 8; ++i) EXPECT_EQ(lessons[i].lesson, Lesson::skip);

@@ -371,7 +371,11 @@ class TcpRelay:
                 continue
             except OSError:
                 return
-            server = socket.create_connection(("127.0.0.1", self.target_port), timeout=5)
+            try:
+                server = socket.create_connection(("127.0.0.1", self.target_port), timeout=5)
+            except OSError:
+                client.close()  # the peer is down: refuse this connection, keep relaying later ones
+                continue
             client.settimeout(None)
             server.settimeout(None)
             self._sockets += [client, server]
