@@ -319,9 +319,7 @@ class ModbusDriver final : public collect::PlcDriver {
     learned_at_.reset();
   }
 
-  std::string exception_status(unsigned code) const {
-    return describe_refusal(code, connection_.unit_id);
-  }
+  std::string exception_status(unsigned code) const { return describe_refusal(code, connection_.unit_id); }
 
   // Coils: function 5. One register: function 6; several: function 16. A register bit is
   // read-modify-write (functions 3 then 6) rather than mask write (function 22), which many

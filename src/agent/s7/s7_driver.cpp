@@ -7,8 +7,8 @@
 
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
-#include <chrono>
 #include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <exception>
 #include <map>
 #include <optional>
@@ -126,7 +126,8 @@ class S7Driver final : public collect::PlcDriver {
     auto return_code = run(client_.write(address, *bytes));
     if (!return_code) return failure("cannot write " + to_string(address) + ": " + return_code.error());
     if (*return_code != kReturnCodeSuccess)
-      return failure("the PLC refused the write of " + to_string(address) + ": " + describe_refusal(*return_code, address));
+      return failure("the PLC refused the write of " + to_string(address) + ": " +
+                     describe_refusal(*return_code, address));
     return {};
   }
 

@@ -546,8 +546,9 @@ std::string describe_refusal(std::uint8_t return_code, const Address& address) {
             std::to_string(std::size_t{address.offset} + address.size() - 1) + "), or";
   else
     text += ": " + db + " does not exist in the PLC, or";
-  return text + " it has \"Optimized block access\" on (S7-1200/1500): absolute addresses need it off in the "
-                "DB's properties (Attributes), then download the DB";
+  return text +
+         " it has \"Optimized block access\" on (S7-1200/1500): absolute addresses need it off in the "
+         "DB's properties (Attributes), then download the DB";
 }
 
 std::string describe_item(const PlannedItem& item) {

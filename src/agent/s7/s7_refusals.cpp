@@ -111,8 +111,8 @@ bool refusal_is_lasting(std::uint8_t return_code) noexcept {
   }
 }
 
-ReadPlan plan_with_lessons(std::span<const Address> tags, std::span<const TagLesson> lessons,
-                           const PduLimits& limits, std::size_t max_gap) {
+ReadPlan plan_with_lessons(std::span<const Address> tags, std::span<const TagLesson> lessons, const PduLimits& limits,
+                           std::size_t max_gap) {
   std::vector<std::size_t> merged;
   std::set<std::size_t> alone;
   for (std::size_t i = 0; i < tags.size(); ++i) {
@@ -152,8 +152,8 @@ ReadPlan plan_retry(std::span<const Address> tags, const ReadPlan& plan, const I
   return retry;
 }
 
-bool learn(std::vector<TagLesson>& lessons, std::span<const Address> tags, const ReadPlan& plan,
-           const ItemCodes& codes, const ReadPlan& retry, const ItemCodes& retry_codes) {
+bool learn(std::vector<TagLesson>& lessons, std::span<const Address> tags, const ReadPlan& plan, const ItemCodes& codes,
+           const ReadPlan& retry, const ItemCodes& retry_codes) {
   lessons.resize(tags.size());
   bool changed = false;
   const auto teach = [&](std::size_t tag, TagLesson lesson) {
@@ -191,7 +191,8 @@ bool learn(std::vector<TagLesson>& lessons, std::span<const Address> tags, const
         continue;
       }
       // Every tag read well alone: the PLC refused the merge itself, so none is merged again.
-      const bool all_retried = std::all_of(members.begin(), members.end(), [&](std::size_t t) { return retried.count(t) != 0; });
+      const bool all_retried =
+          std::all_of(members.begin(), members.end(), [&](std::size_t t) { return retried.count(t) != 0; });
       const bool none_refused =
           std::none_of(members.begin(), members.end(), [&](std::size_t t) { return refused_alone.count(t) != 0; });
       if (all_retried && none_refused)

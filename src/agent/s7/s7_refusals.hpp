@@ -47,8 +47,8 @@ using ItemCodes = std::vector<std::vector<std::uint8_t>>;
 // plan_reads for the tags whose lesson is merge, plus an item for each span of the tags whose
 // lesson is alone, packed into the same PDUs where they fit; tags to skip are not read.
 // lessons.size() == tags.size(); slices name indexes into `tags`.
-ReadPlan plan_with_lessons(std::span<const Address> tags, std::span<const TagLesson> lessons,
-                           const PduLimits& limits, std::size_t max_gap);
+ReadPlan plan_with_lessons(std::span<const Address> tags, std::span<const TagLesson> lessons, const PduLimits& limits,
+                           std::size_t max_gap);
 
 // The retry of the refused items of `plan` that hold more than one span: one span per item
 // (a span longer than one item's payload in several). Empty when nothing needs it. Slices name
@@ -58,7 +58,7 @@ ReadPlan plan_retry(std::span<const Address> tags, const ReadPlan& plan, const I
 
 // Updates `lessons` (one per tag) from a cycle's answers: `codes` answer `plan`, `retry_codes`
 // answer `retry` (plan_retry of the same). True when a lesson changed.
-bool learn(std::vector<TagLesson>& lessons, std::span<const Address> tags, const ReadPlan& plan,
-           const ItemCodes& codes, const ReadPlan& retry, const ItemCodes& retry_codes);
+bool learn(std::vector<TagLesson>& lessons, std::span<const Address> tags, const ReadPlan& plan, const ItemCodes& codes,
+           const ReadPlan& retry, const ItemCodes& retry_codes);
 
 }  // namespace logbot::agent::s7
