@@ -43,26 +43,46 @@ int fail(std::ostream& err, const std::string& message) {
 
 // Where the poll scheduler's readings go. For now the agent logs them (debug level: run with
 // SPDLOG_LEVEL=debug to see them); shipping them to the cloud is another sink behind the same
-// interface. Connection changes are logged by the scheduler itself.
+// interface. Connection changes are logged by the scheduler itself. A tag turning bad for a
+// reason of its own (the PLC's return code or exception, with its hint) is a warning, once per
+// change of its status (a group with report = "always" passes every reading on). Tags made bad
+// by a lost connection are not repeated: the scheduler has logged the disconnection.
 class LoggingSink final : public collect::ReadingSink {
  public:
-  explicit LoggingSink(const collect::CollectConfig& config) : config_(config) {}
+  explicit LoggingSink(const collect::CollectConfig& config)
+      : config_(config), connection_failure_(config.plcs.size()), warned_(config.tags.size()) {}
 
   void on_readings(std::span<const collect::TagReading> readings) override {
-    if (!spdlog::should_log(spdlog::level::debug)) return;
     for (const auto& [tag, reading] : readings) {
-      if (reading.quality == collect::Quality::good)
-        spdlog::debug("tag {} = {} at {}", config_.tags[tag].name, collect::format_value(reading.value),
-                      format_iso8601_ms(reading.time_ms));
-      else
+      if (tag >= warned_.size()) continue;
+      if (reading.quality == collect::Quality::good) {
+        warned_[tag].clear();
+        if (spdlog::should_log(spdlog::level::debug))
+          spdlog::debug("tag {} = {} at {}", config_.tags[tag].name, collect::format_value(reading.value),
+                        format_iso8601_ms(reading.time_ms));
+        continue;
+      }
+      const std::size_t plc = config_.tags[tag].plc;
+      if (reading.status == warned_[tag] ||
+          (plc < connection_failure_.size() && reading.status == connection_failure_[plc])) {
         spdlog::debug("tag {} is bad: {}", config_.tags[tag].name, reading.status);
+        continue;
+      }
+      warned_[tag] = reading.status;
+      spdlog::warn("tag {} ({}) is bad: {}", config_.tags[tag].name, config_.tags[tag].address_text, reading.status);
     }
   }
 
-  void on_connection_state(std::size_t, bool, const std::string&) override {}
+  // Each PLC's calls come from its own worker thread, so each entry (per PLC, per tag) has one
+  // writer and reader.
+  void on_connection_state(std::size_t plc, bool connected, const std::string& message) override {
+    if (plc < connection_failure_.size()) connection_failure_[plc] = connected ? std::string() : message;
+  }
 
  private:
   const collect::CollectConfig& config_;
+  std::vector<std::string> connection_failure_;  // per PLC: the message its tags carry while down
+  std::vector<std::string> warned_;              // per tag: the bad status last warned of
 };
 
 // "poll group fast: 600 cycles, 2 round trips/cycle (minimum 1), jitter mean 0.4 ms p99 2.1 ms

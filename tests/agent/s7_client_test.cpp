@@ -657,7 +657,9 @@ TEST(S7Driver, ReadsTagsAndMarksRefusedItemsBad) {
   EXPECT_EQ(readings[1].value, collect::Value(std::uint64_t{0x1234}));
   EXPECT_EQ(readings[2].value, collect::Value(21.5));
   EXPECT_EQ(readings[3].quality, collect::Quality::bad);
-  EXPECT_EQ(readings[3].status, "PLC return code 0x0A (object does not exist)");
+  EXPECT_EQ(readings[3].status.rfind("PLC return code 0x0A (object does not exist): DB99 does not exist in the PLC", 0),
+            0u)
+      << readings[3].status;
   EXPECT_TRUE(std::holds_alternative<std::monostate>(readings[3].value));
   for (const auto& reading : readings) EXPECT_GT(reading.time_ms, 1'600'000'000'000);
   EXPECT_EQ(stats.round_trips, 1u);
@@ -732,7 +734,8 @@ TEST(S7Driver, ATagSplitAcrossItemsIsJoinedAndABadPartMakesItBad) {
       EXPECT_EQ(readings[0].value, collect::Value(std::string("hello")));
     } else {
       EXPECT_EQ(readings[0].quality, collect::Quality::bad);
-      EXPECT_EQ(readings[0].status, "PLC return code 0x0A (object does not exist)");
+      EXPECT_EQ(readings[0].status.rfind("PLC return code 0x0A (object does not exist): DB10 does not exist", 0), 0u)
+          << readings[0].status;
       EXPECT_TRUE(std::holds_alternative<std::monostate>(readings[0].value));
     }
   }

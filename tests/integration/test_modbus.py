@@ -21,6 +21,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import cloud  # noqa: E402
 import plc  # noqa: E402
 
 TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
@@ -305,6 +306,84 @@ class ReadTest(ModbusTestCase):
         self.assertEqual(text.returncode, 0, plc.describe(text))
         self.assertIn("pause 20 ms between requests", text.stdout)
         self.assertIn("closed after each poll", text.stdout)
+
+
+# hr:0..190 every 10 registers (unit 1 has hr:0..199) and hr:205, which it does not have. With
+# max_gap 124 the requests are 0..120 and 130..205; the second is refused with exception 2.
+SPLIT_TAGS = [tag_table(f"r{n}", f"hr:{n}") for n in range(0, 191, 10)] + [tag_table("beyond", "hr:205")]
+
+
+def reaches_past(reads: list, end: int) -> list:
+    """The read requests (ModbusRelay.reads()) for holding registers reaching past `end`."""
+    return [r for r in reads if r[2] == 3 and r[3] + r[4] > end]
+
+
+class RefusedRequestTest(ModbusTestCase):
+    """A coalesced request the device refuses with an exception is split so that only the
+    tags the device does not have are bad, and the refused request is not sent again."""
+
+    def test_a_tag_past_the_end_of_the_map_is_the_only_bad_tag(self):
+        expected = raw_registers(self.server.port, 0, 100) + raw_registers(self.server.port, 100, 100)
+        with ModbusRelay(self.server.port) as relay:
+            result = self.read(self.config(SPLIT_TAGS, port=relay.port, max_gap=124))
+        self.assertEqual(result.returncode, 2, result.describe())
+        for n in range(0, 191, 10):
+            self.assert_good(result, f"r{n}", expected[n])
+        bad = result.row("beyond")
+        self.assertEqual(bad["quality"], "bad", bad)
+        self.assertEqual(bad["status"], "Modbus exception 2 (illegal data address)", bad)
+        # 0..120, then 130..205 (refused), split at the widest gap: 130..190 and 205.
+        self.assertEqual([r[3:] for r in relay.reads()], [(0, 121), (130, 76), (130, 61), (205, 1)])
+        self.assertEqual(result.plcs["modbus"]["round_trips"], 4)
+
+    def test_run_does_not_send_the_refused_request_again(self):
+        server = cloud.CloudServer(["--device-listen", "127.0.0.1:0"])
+        server.__enter__()
+        self.addCleanup(server.__exit__, None, None, None)
+        server.start()
+        org = server.create_org("acme", "alice@example.com")
+        alice = server.login("alice@example.com")
+        resp = alice.post(f"/api/v1/orgs/{org.id}/devices", {"name": "line 1", "site": "plant 1"})
+        self.assertEqual(resp.status, 201, str(resp))
+        state = os.path.join(self.tmp, "state")
+        enrol = plc.run_agent("enroll", "--token", resp.json()["enrolment_token"], "--state-dir", state)
+        self.assertEqual(enrol.returncode, 0, plc.describe(enrol))
+        with ModbusRelay(self.server.port) as relay:
+            config = plc.write_agent_config(
+                self.tmp, [plc.modbus_plc("modbus", relay.port, max_gap=124)],
+                [dict(t, group="fast") for t in SPLIT_TAGS],
+                poll_groups={"fast": {"interval": "100ms", "report": "always"}})
+            agent = plc.AgentProcess("--state-dir", state, "--config", config, "--statistics-interval", "1",
+                                     log_dir=self.tmp)
+            self.addCleanup(agent.stop)
+            bad_line = r"tag beyond \(hr:205\) is bad: Modbus exception 2 \(illegal data address\)"
+            deadline = time.monotonic() + 20
+            while len(relay.reads()) < 30:
+                self.assertTrue(agent.running, agent.describe())
+                self.assertLess(time.monotonic(), deadline, agent.describe())
+                time.sleep(0.1)
+            reads = relay.reads()
+            self.assertEqual(agent.stop(), 0, agent.describe())
+        # The first cycle sends 130..205 and, splitting it, 205 alone; later cycles neither.
+        self.assertEqual([r[3:] for r in reaches_past(reads, 200)], [(130, 76), (205, 1)], reads[:8])
+        self.assertEqual([r[3:] for r in reads[4:8]], [(0, 121), (130, 61)] * 2, reads[:8])
+        self.assertEqual(len(re.findall(bad_line, agent.log_text())), 1, agent.describe())
+
+
+class UnitIdTest(ModbusTestCase):
+    """A unit id the device does not have. pymodbus 3.0 (with several unit contexts) drops such
+    a request in its framer and stays silent, as many devices do; ignore_missing_slaves does
+    not change that (a gateway's exception 10/11 is covered by the unit tests of the text)."""
+
+    def test_silence_for_an_unknown_unit_names_the_unit_id(self):
+        result = self.read(self.config([tag_table("x", "hr:0")], unit_id=5, timeout="1s"))
+        self.assertEqual(result.returncode, 1, result.describe())
+        self.assertIn("reading hr:0 failed: no answer within 1000 ms although the TCP connection stands; check "
+                      "unit_id (5): many devices and gateways stay silent for a unit id that is not theirs",
+                      result.row("x")["status"], result.describe())
+        # Unit 1 of the same server answers: the hint is about the unit id, not the device.
+        good = self.read(self.config([tag_table("x", "hr:51")], timeout="1s"))
+        self.assert_good(good, "x", 4660)
 
 
 class BindAddressTest(ModbusTestCase):

@@ -443,6 +443,59 @@ class S7ScatteredTagsTest(S7TestCase):
         self.assertLess(summary["items"], self.TAG_COUNT, "close tags share items")
 
 
+# The plant engineer's trial (tests/peers/s7_server.mjs, fill "trial": DB10 of 512 bytes, the word
+# at offset n holds n): 22 good words DBW0..504 and DBW530, past the end of the data block.
+TRIAL_TAGS = [(f"trial.w{offset}", f"DB10.DBW{offset}", "", offset) for offset in range(0, 505, 24)]
+PAST_THE_END = ("trial.w530", "DB10.DBW530", "", 530)
+PAST_THE_END_STATUS = (r"^PLC return code 0x05 \(address out of range\): DB10 may be shorter than this address "
+                       r"\(its last byte is 531\), or it has \"Optimized block access\" on \(S7-1200/1500\)")
+
+
+def reaches_past(items: list, length: int) -> list:
+    """The items of one Read Var request (S7RequestCounter) reaching past byte `length` of DB10."""
+    return [item for item in items if item[0] == 0x84 and item[1] == 10 and item[2] + item[3] > length]
+
+
+class S7RefusedItemTest(S7TestCase):
+    """A CPU refuses a whole item that reaches past the end of a data block: the refused item is
+    split so that only the tag past the end is bad, and the plan does not send it again."""
+
+    def test_one_tag_past_the_end_of_a_data_block_is_the_only_bad_tag(self):
+        self.assertEqual(len(TRIAL_TAGS), 22)
+        peer = self.start_server("trial")
+        with plc.S7RequestCounter(peer.port) as counter:
+            result = plc.read_tags(self.config(counter.port, TRIAL_TAGS + [PAST_THE_END]))
+            time.sleep(0.2)
+        self.assertEqual(result.returncode, 2, result.describe())
+        for name, _, _, expected in TRIAL_TAGS:
+            self.assert_good(result, name, expected)
+        bad = result.row("trial.w530")
+        self.assertEqual(bad["quality"], "bad", bad)
+        self.assertIsNone(bad["value"], bad)
+        self.assertRegex(bad["status"], PAST_THE_END_STATUS, bad)
+        assert_time_is_now(self, bad["time"])
+        # The retry's round trips are counted like the others.
+        summary = result.plcs["press"]
+        self.assertEqual(summary["round_trips"], counter.read_requests, summary)
+        self.assertEqual(summary["items"], counter.read_items, summary)
+        # At the default PDU of 960 bytes (snap7 grants it) all 23 words share one item, which the
+        # server refuses; each tag was then read again in an item of its own, and no more.
+        self.assertEqual(counter.read_item_lists[0], [(0x84, 10, 0, 532)], counter.read_item_lists)
+        self.assertEqual(sum(len(items) for items in counter.read_item_lists[1:]), 23, counter.read_item_lists)
+        refused = [items for items in counter.read_item_lists if reaches_past(items, 512)]
+        self.assertEqual(len(refused), 2, counter.read_item_lists)  # the merged item, then DBW530 alone
+        self.assertEqual(reaches_past(refused[1], 512), [(0x84, 10, 530, 2)], counter.read_item_lists)
+
+    def test_the_status_of_a_missing_data_block_names_optimized_block_access(self):
+        peer = self.start_server("trial")
+        result = plc.read_tags(self.config(peer.port, [("missing", "DB11.DBW0", ""), TRIAL_TAGS[1]]))
+        self.assertEqual(result.returncode, 2, result.describe())
+        self.assertRegex(result.row("missing")["status"],
+                         r"^PLC return code 0x0A \(object does not exist\): DB11 does not exist in the PLC, or it has "
+                         r"\"Optimized block access\" on", result.describe())
+        self.assert_good(result, TRIAL_TAGS[1][0], TRIAL_TAGS[1][3])
+
+
 class S7DownTest(S7TestCase):
     def test_refused_connection_exits_1_with_a_clear_message(self):
         port = cloud.free_port()
@@ -685,9 +738,11 @@ class S7RunTest(S7TestCase):
     """`logbot-agent run` polls the PLC: connection events and poll statistics in its log, a
     disconnection when the PLC goes away and a reconnection when it is back on the same port."""
 
-    def enrolled_agent(self, port: int, **plc_settings) -> plc.AgentProcess:
-        """Enrols an agent at a fresh cloud and starts `logbot-agent run` polling two tags of
-        an S7 PLC at 127.0.0.1:port every 100 ms, with statistics every second."""
+    def enrolled_agent(self, port: int, tags: list | None = None, env: dict | None = None,
+                       **plc_settings) -> plc.AgentProcess:
+        """Enrols an agent at a fresh cloud and starts `logbot-agent run` polling two tags (or
+        `tags`, rows of (name, address, type, ...)) of an S7 PLC at 127.0.0.1:port every 100 ms,
+        with statistics every second."""
         server = cloud.CloudServer(["--device-listen", "127.0.0.1:0"])
         server.__enter__()
         self.addCleanup(server.__exit__, None, None, None)
@@ -703,10 +758,12 @@ class S7RunTest(S7TestCase):
         config = plc.write_agent_config(
             self.tmp, [plc.s7_plc("press", port, timeout="1s", reconnect_min="200ms", reconnect_max="1s", **plc_settings)],
             [{"name": "press.real", "plc": "press", "address": "DB10.DBD20", "type": "REAL", "group": "fast"},
-             {"name": "press.flag", "plc": "press", "address": "M0.7", "group": "fast"}],
+             {"name": "press.flag", "plc": "press", "address": "M0.7", "group": "fast"}] if tags is None else
+            [dict({"name": name, "plc": "press", "address": address, "group": "fast"}, **({"type": t} if t else {}))
+             for name, address, t, *_ in tags],
             poll_groups={"fast": {"interval": "100ms", "report": "always"}})
         agent = plc.AgentProcess("--state-dir", state, "--config", config, "--statistics-interval", "1",
-                                 log_dir=self.tmp)
+                                 log_dir=self.tmp, env=env)
         self.addCleanup(agent.stop)
         return agent
 
@@ -758,6 +815,38 @@ class S7RunTest(S7TestCase):
                                    r"0x0200, PDU \d+ bytes, \d+ parallel jobs?\)")
         self.wait_log(agent, r"poll group fast: \d+ cycles, 1 round trips/cycle \(minimum 1\)")
         self.assertNotIn(" connection, PDU", log, agent.describe())
+
+    def test_run_does_not_send_a_refused_item_again_and_relearns_after_a_reconnect(self):
+        peer = self.start_server("trial")
+        with plc.S7RequestCounter(peer.port) as counter:
+            agent = self.enrolled_agent(counter.port, TRIAL_TAGS + [PAST_THE_END], env={"SPDLOG_LEVEL": "debug"})
+            bad_line = r"tag trial\.w530 \(DB10\.DBW530\) is bad: PLC return code 0x05 \(address out of range\): DB10"
+            self.wait_log(agent, bad_line)
+            self.wait_log(agent, r"tag trial\.w504 = 504 at ", count=10)  # ten cycles with the good tags
+            time.sleep(0.3)
+            with counter._lock:
+                lists = list(counter.read_item_lists)
+            self.assertGreaterEqual(len(lists), 10, lists)
+            refused = [i for i, items in enumerate(lists) if reaches_past(items, 512)]
+            # The merged item once (the first request), DBW530 alone once in the retry of the same
+            # cycle (one of the next two requests: 23 items, 20 a request), never again.
+            self.assertEqual(len(refused), 2, lists[:5])
+            self.assertEqual(refused[0], 0, lists[:5])
+            self.assertLessEqual(refused[1], 2, lists[:5])
+            self.assertEqual(reaches_past(lists[refused[1]], 512), [(0x84, 10, 530, 2)], lists[:5])
+            log = agent.log_text()
+            self.assertEqual(len(re.findall(bad_line, log)), 1, "the bad tag is logged once, with its hint")
+            self.assertNotRegex(log, r"tag trial\.w(?!530)\d+ \(DB10\.DBW\d+\) is bad", agent.describe())
+
+            # The data block is downloaded again with 1,024 bytes; after the reconnect the agent
+            # tries the whole plan again and DBW530 reads.
+            port = peer.port
+            peer.proc.kill()
+            peer.proc.wait(timeout=10)
+            self.wait_log(agent, r"PLC press: disconnected", timeout=10)
+            plc.start_s7_peer("trial", port=port, cleanup=self.addCleanup, db_bytes=1024)
+            self.wait_log(agent, r"PLC press: connected", count=2, timeout=15)
+            self.wait_log(agent, r"tag trial\.w530 = 530 at ", timeout=10)
         self.assertEqual(agent.stop(), 0, agent.describe())
 
     def test_run_keeps_trying_a_plc_that_is_unreachable_at_start(self):

@@ -1,7 +1,7 @@
 // The snap7 S7 server (npm node-snap7) as a test peer for the S7 integration tests, the
 // benchmark and the demo: a simulated S7 CPU on 127.0.0.1 whose memory areas hold known bytes.
 //
-//   node s7_server.mjs --port P --ready-file F [--fill known|bench|demo]
+//   node s7_server.mjs --port P --ready-file F [--fill known|bench|demo|trial] [--db-bytes N]
 //
 // --port 0 picks a free port. The port is written to the ready file (atomically) once the
 // server listens. SIGTERM / SIGINT stop it. The server accepts any rack/slot, TSAPs and
@@ -68,6 +68,10 @@
 // read the same either way. There is no DB2..DB9, DB11..DB14 or DB17+: reading one answers
 // "object does not exist" (return code 0x0A).
 //
+// Fill "trial" (a plant engineer's trial: tags past the end of a data block): DB10 of 512
+// bytes (--db-bytes N for another length), where the word at every even offset n holds n
+// (DB10.DBW504 = 504). No other data block.
+//
 // Fill "bench": DB1..DB20 of 2,000 bytes each, byte i of DBn = (n * 31 + i * 7) mod 256.
 //
 // Fill "demo": a bottle-filling line, updated every 100 ms:
@@ -84,7 +88,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import snap7 from 'node-snap7';
 
 function parse_arguments(argv) {
-  const options = { port: null, readyFile: null, fill: 'known' };
+  const options = { port: null, readyFile: null, fill: 'known', dbBytes: 512 };
   for (let i = 0; i < argv.length; i += 1) {
     const name = argv[i];
     const value = argv[i + 1];
@@ -92,6 +96,7 @@ function parse_arguments(argv) {
     if (name === '--port') options.port = Number(value);
     else if (name === '--ready-file') options.readyFile = value;
     else if (name === '--fill') options.fill = value;
+    else if (name === '--db-bytes') options.dbBytes = Number(value);
     else throw new Error(`unknown option ${name}`);
     i += 1;
   }
@@ -99,7 +104,12 @@ function parse_arguments(argv) {
     throw new Error('--port must be a TCP port number (0 picks a free one)');
   }
   if (!options.readyFile) throw new Error('--ready-file is required');
-  if (!['known', 'bench', 'demo'].includes(options.fill)) throw new Error('--fill must be known, bench or demo');
+  if (!['known', 'bench', 'demo', 'trial'].includes(options.fill)) {
+    throw new Error('--fill must be known, bench, demo or trial');
+  }
+  if (!Number.isInteger(options.dbBytes) || options.dbBytes < 2 || options.dbBytes > 65536 || options.dbBytes % 2) {
+    throw new Error('--db-bytes must be an even number of bytes, 2 to 65536');
+  }
   return options;
 }
 
@@ -246,6 +256,13 @@ function write_demo_db(db, state) {
   db.writeFloatBE(state.level, 30);
 }
 
+function trial_areas(bytes) {
+  const db10 = Buffer.alloc(bytes);
+  for (let offset = 0; offset + 1 < bytes; offset += 2) db10.writeUInt16BE(offset & 0xffff, offset);
+  return { dbs: new Map([[10, db10]]), flags: Buffer.alloc(256), inputs: Buffer.alloc(64),
+           outputs: Buffer.alloc(64), timers: Buffer.alloc(512), counters: Buffer.alloc(512) };
+}
+
 function demo_areas() {
   const db1 = Buffer.alloc(64);
   return { dbs: new Map([[1, db1]]), flags: Buffer.alloc(256), inputs: Buffer.alloc(64),
@@ -281,7 +298,8 @@ async function start(server, requestedPort) {
 async function main() {
   const options = parse_arguments(process.argv.slice(2));
   const server = new snap7.S7Server();
-  const areas = options.fill === 'known' ? known_areas() : options.fill === 'bench' ? bench_areas() : demo_areas();
+  const fills = { known: known_areas, bench: bench_areas, demo: demo_areas, trial: () => trial_areas(options.dbBytes) };
+  const areas = fills[options.fill]();
   register(server, areas);
 
   let simulation = null;

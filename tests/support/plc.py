@@ -121,20 +121,24 @@ def _start_peer(command: list, what: str, cleanup=None, env: dict | None = None)
 # The snap7 S7 server
 # --------------------------------------------------------------------------------------------
 
-def s7_server_command(fill: str = "known", port: int = 0) -> list:
+def s7_server_command(fill: str = "known", port: int = 0, db_bytes: int | None = None) -> list:
     addon = os.path.join(PEERS_DIR, "node_modules", "node-snap7", "build", "Release", "node_snap7.node")
     if not os.path.exists(addon):
         raise AssertionError(f"{addon} is missing: run scripts/setup (installs and builds node-snap7)")
     node = shutil.which("node")
     if node is None:
         raise AssertionError("node is not on PATH: run scripts/setup")
-    return [node, os.path.join(PEERS_DIR, "s7_server.mjs"), "--port", str(port), "--fill", fill]
+    command = [node, os.path.join(PEERS_DIR, "s7_server.mjs"), "--port", str(port), "--fill", fill]
+    if db_bytes is not None:
+        command += ["--db-bytes", str(db_bytes)]
+    return command
 
 
-def start_s7_peer(fill: str = "known", port: int = 0, cleanup=None) -> PeerProcess:
-    """The snap7 server with memory `fill` ("known", "bench", "demo") on 127.0.0.1:`port`
-    (0: a free one). `cleanup` (e.g. a TestCase's addCleanup) receives the stop function."""
-    return _start_peer(s7_server_command(fill, port), f"the snap7 server (fill {fill})", cleanup)
+def start_s7_peer(fill: str = "known", port: int = 0, cleanup=None, db_bytes: int | None = None) -> PeerProcess:
+    """The snap7 server with memory `fill` ("known", "bench", "demo", "trial") on 127.0.0.1:`port`
+    (0: a free one); `db_bytes`: the length of the trial fill's DB10. `cleanup` (e.g. a
+    TestCase's addCleanup) receives the stop function."""
+    return _start_peer(s7_server_command(fill, port, db_bytes), f"the snap7 server (fill {fill})", cleanup)
 
 
 def start_s7_server(fill: str = "known", port: int = 0, cleanup=None) -> tuple:
@@ -367,7 +371,11 @@ class TcpRelay:
                 continue
             except OSError:
                 return
-            server = socket.create_connection(("127.0.0.1", self.target_port), timeout=5)
+            try:
+                server = socket.create_connection(("127.0.0.1", self.target_port), timeout=5)
+            except OSError:
+                client.close()  # the peer is down: refuse this connection, keep relaying later ones
+                continue
             client.settimeout(None)
             server.settimeout(None)
             self._sockets += [client, server]
@@ -411,6 +419,8 @@ class S7RequestCounter(TcpRelay):
         self.read_requests = 0
         self.read_items = 0
         self.write_requests = 0
+        # Per Read Var request: its items as (area, db, start byte, count) in the order sent.
+        self.read_item_lists = []
 
     def inspect(self, buffer: bytes) -> bytes:
         return self._count_frames(buffer)
@@ -433,19 +443,35 @@ class S7RequestCounter(TcpRelay):
                     if function == 0x04:
                         self.read_requests += 1
                         self.read_items += items
+                        self.read_item_lists.append(self._items(s7[12:], items))
                     elif function == 0x05:
                         self.write_requests += 1
         return buffer
 
 
+    @staticmethod
+    def _items(specs: bytes, count: int) -> list:
+        # Each 12 bytes: 12 0A 10, transport size, count(2), DB(2), area, bit address(3).
+        items = []
+        for i in range(count):
+            spec = specs[12 * i:12 * i + 12]
+            if len(spec) < 12:
+                break
+            items.append((spec[8], int.from_bytes(spec[6:8], "big"), int.from_bytes(spec[9:12], "big") >> 3,
+                          int.from_bytes(spec[4:6], "big")))
+        return items
+
+
 class AgentProcess:
     """`logbot-agent run ARGS...` as a process with its log in a file; stop() sends SIGTERM (bounded)."""
 
-    def __init__(self, *args, log_dir: str):
+    def __init__(self, *args, log_dir: str, env: dict | None = None):
         self.log_path = os.path.join(log_dir, f"agent-{time.monotonic_ns()}.log")
+        full_env = dict(os.environ)
+        full_env.update(env or {})
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen([agent_binary(), "run", *args], stdout=log, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL)
+                                         stdin=subprocess.DEVNULL, env=full_env)
         atexit.register(stop_process, self.proc)
 
     @property

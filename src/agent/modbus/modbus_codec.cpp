@@ -271,7 +271,17 @@ std::string describe_exception(unsigned code) {
   return "Modbus exception " + std::to_string(code) + " (" + std::string(meaning) + ")";
 }
 
-ReadPlan plan_reads(std::span<const Address> tags, const PlanLimits& limits) {
+namespace {
+
+// Whether a request starting at `from` would read across a cut by taking a tag that starts at `to`.
+bool crosses_cut(std::span<const Cut> cuts, Table table, std::size_t from, std::size_t to) {
+  return std::any_of(cuts.begin(), cuts.end(),
+                     [&](const auto& cut) { return cut.first == table && from < cut.second && cut.second <= to; });
+}
+
+}  // namespace
+
+ReadPlan plan_reads(std::span<const Address> tags, const PlanLimits& limits, std::span<const Cut> cuts) {
   ReadPlan plan;
   plan.placements.resize(tags.size());
 
@@ -304,7 +314,7 @@ ReadPlan plan_reads(std::span<const Address> tags, const PlanLimits& limits) {
       const bool contained = current.table == tag.table && start >= current.start && end <= request_end;
       joins =
           contained || (current.table == tag.table && (start <= request_end || start - request_end <= limits.max_gap) &&
-                        merged_end - current.start <= limit);
+                        merged_end - current.start <= limit && !crosses_cut(cuts, tag.table, current.start, start));
     }
     if (!joins) {
       ReadRequest request;

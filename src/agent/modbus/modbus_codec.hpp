@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "agent/collect/value.hpp"
@@ -51,6 +52,10 @@ struct PlanLimits {
   std::size_t max_gap = 0;
 };
 
+// An address no request reads across: a request holding tags before it ends before it (what a
+// device taught by refusing such a request; agent/modbus/modbus_refusals.hpp).
+using Cut = std::pair<Table, std::uint16_t>;
+
 struct ReadRequest {
   Table table = Table::holding_registers;
   std::uint16_t start = 0;        // first protocol address
@@ -72,8 +77,9 @@ struct ReadPlan {
 // Coalesces tags of the same table into requests: a tag joins the current request when the
 // gap to it is at most max_gap and the request then stays within the limit; otherwise it opens
 // the next request. A tag wider than max_registers (a FLOAT64 with max_registers below 4) gets
-// a request of its own width, so it is always read in one piece. Deterministic: the same tags
+// a request of its own width, so it is always read in one piece. A request never reads across
+// one of `cuts` (unless a tag itself spans it). Deterministic: the same tags
 // give the same requests whatever their order. Limits are clamped to 1..the protocol limit.
-ReadPlan plan_reads(std::span<const Address> tags, const PlanLimits& limits);
+ReadPlan plan_reads(std::span<const Address> tags, const PlanLimits& limits, std::span<const Cut> cuts = {});
 
 }  // namespace logbot::agent::modbus

@@ -7,7 +7,9 @@
 // libmodbus, which then frames requests and checks responses (transaction id, unit id,
 // function, counts).
 //
-// A Modbus exception answers one request: its tags turn bad and the connection stays. Any
+// A Modbus exception answers one request: its tags turn bad and the connection stays; a
+// coalesced request refused with exception 1, 2 or 3 is split so that only the tags the device
+// refuses turn bad, and the driver remembers them (agent/modbus/modbus_refusals.hpp). Any
 // other failure (timeout, reset, a malformed or mismatched response) leaves the connection in
 // an unknown state, so the driver closes it and reports a DriverError; the next call connects
 // afresh. Scale and offset are applied by the scheduler, not here.
@@ -27,10 +29,13 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <optional>
+#include <set>
 #include <thread>
 #include <utility>
 
 #include "agent/modbus/modbus_codec.hpp"
+#include "agent/modbus/modbus_refusals.hpp"
 
 namespace logbot::agent::modbus {
 namespace {
@@ -142,66 +147,28 @@ class ModbusDriver final : public collect::PlcDriver {
       if (tag >= tags_.size()) return fail_plain(fmt::format("tag index {} is not one of this PLC's tags", tag));
       addresses.push_back(tags_[tag]);
     }
-    const ReadPlan plan =
-        plan_reads(addresses, PlanLimits{connection_.max_registers, kMaxReadBits, connection_.max_gap});
+    if (learned_at_ && Clock::now() - *learned_at_ >= kRelearnInterval) forget_lessons();
+    std::vector<unsigned> skip(tags.size(), 0);
+    for (std::size_t i = 0; i < tags.size(); ++i) skip[i] = skip_[tags[i]];
+    const std::vector<Cut> cuts(cuts_.begin(), cuts_.end());
+    const ReadPlan plan = plan_with_lessons(
+        addresses, skip, PlanLimits{connection_.max_registers, kMaxReadBits, connection_.max_gap}, cuts);
 
     if (auto connected = connect(); !connected) return connected;
 
-    std::vector<std::uint16_t> registers;
-    std::vector<std::uint8_t> bits;
-    for (std::size_t r = 0; r < plan.requests.size(); ++r) {
-      const ReadRequest& request = plan.requests[r];
-      pace();
-      int received = -1;
-      if (is_bit_table(request.table)) {
-        bits.assign(request.count, 0);
-        received = request.table == Table::coils
-                       ? modbus_read_bits(context_.get(), request.start, request.count, bits.data())
-                       : modbus_read_input_bits(context_.get(), request.start, request.count, bits.data());
-      } else {
-        registers.assign(request.count, 0);
-        received = request.table == Table::holding_registers
-                       ? modbus_read_registers(context_.get(), request.start, request.count, registers.data())
-                       : modbus_read_input_registers(context_.get(), request.start, request.count, registers.data());
-      }
-      const int error = errno;
-      last_request_end_ = Clock::now();
-      ++stats.round_trips;
-      ++stats.items;
-      const std::int64_t time_ms = now_utc_ms();
-
-      if (received < 0 && is_modbus_exception(error)) {
-        const std::string status = describe_exception(static_cast<unsigned>(error - MODBUS_ENOBASE));
-        for (const std::size_t i : request.tags) out[i] = Reading{{}, Quality::bad, status, time_ms};
-        continue;
-      }
-      if (received < 0) {
-        return fail_connection(fmt::format("reading {}", request_text(request.table, request.start, request.count)),
-                               error);
-      }
-      if (received != request.count) {
-        disconnect();
-        return fail_plain(fmt::format("the device answered the read of {} with {} {} instead of {}; disconnected",
-                                      request_text(request.table, request.start, request.count), received,
-                                      element_name(request.table), request.count));
-      }
-      stats.bytes += is_bit_table(request.table) ? (request.count + 7U) / 8U : 2U * request.count;
-
-      for (const std::size_t i : request.tags) {
-        const std::size_t at = plan.placements[i].offset;
-        const Address& address = addresses[i];
-        if (is_bit_table(address.table)) {
-          out[i] = Reading{collect::Value{bits[at] != 0}, Quality::good, {}, time_ms};
-          continue;
-        }
-        auto value = decode_registers(address, std::span<const std::uint16_t>(registers).subspan(at, address.count()));
-        if (value) {
-          out[i] = Reading{std::move(*value), Quality::good, {}, time_ms};
-        } else {
-          out[i] = Reading{{}, Quality::bad, value.error(), time_ms};
-        }
-      }
+    Cycle cycle{tags, addresses, out, stats};
+    std::vector<std::size_t> offsets;
+    for (const ReadRequest& request : plan.requests) {
+      offsets.clear();
+      for (const std::size_t i : request.tags) offsets.push_back(plan.placements[i].offset);
+      auto refused = exchange(cycle, request, offsets);
+      if (!refused) return refused.error();
+      if (!*refused) continue;
+      if (auto settled = settle_refused(cycle, request.tags, **refused); !settled) return settled.error();
     }
+    const std::int64_t now = now_utc_ms();
+    for (std::size_t i = 0; i < tags.size(); ++i)
+      if (skip[i] != 0) out[i] = Reading{{}, Quality::bad, exception_status(skip[i]), now};
     if (connection_.close_after_poll) disconnect();
     return {};
   }
@@ -240,6 +207,120 @@ class ModbusDriver final : public collect::PlcDriver {
   }
 
  private:
+  // What one read() works on: its tags (driver indexes), their addresses, results, figures.
+  struct Cycle {
+    std::span<const std::size_t> tags;
+    const std::vector<Address>& addresses;
+    std::span<Reading> out;
+    collect::ReadStats& stats;
+  };
+
+  // Sends one read request. Success fills out[] for request.tags (offsets[k]: where tag k of
+  // the request starts in it) and gives nothing; a Modbus exception gives its code (the tags
+  // are left to the caller); anything else is a failure of the connection.
+  DriverResult<std::optional<unsigned>> exchange(Cycle& cycle, const ReadRequest& request,
+                                                 std::span<const std::size_t> offsets) {
+    pace();
+    std::vector<std::uint16_t> registers;
+    std::vector<std::uint8_t> bits;
+    int received = -1;
+    if (is_bit_table(request.table)) {
+      bits.assign(request.count, 0);
+      received = request.table == Table::coils
+                     ? modbus_read_bits(context_.get(), request.start, request.count, bits.data())
+                     : modbus_read_input_bits(context_.get(), request.start, request.count, bits.data());
+    } else {
+      registers.assign(request.count, 0);
+      received = request.table == Table::holding_registers
+                     ? modbus_read_registers(context_.get(), request.start, request.count, registers.data())
+                     : modbus_read_input_registers(context_.get(), request.start, request.count, registers.data());
+    }
+    const int error = errno;
+    last_request_end_ = Clock::now();
+    ++cycle.stats.round_trips;
+    ++cycle.stats.items;
+    const std::int64_t time_ms = now_utc_ms();
+
+    if (received < 0 && is_modbus_exception(error)) return std::optional<unsigned>(error - MODBUS_ENOBASE);
+    if (received < 0) {
+      return fail_connection(fmt::format("reading {}", request_text(request.table, request.start, request.count)),
+                             error);
+    }
+    if (received != request.count) {
+      disconnect();
+      return fail_plain(fmt::format("the device answered the read of {} with {} {} instead of {}; disconnected",
+                                    request_text(request.table, request.start, request.count), received,
+                                    element_name(request.table), request.count));
+    }
+    cycle.stats.bytes += is_bit_table(request.table) ? (request.count + 7U) / 8U : 2U * request.count;
+
+    for (std::size_t k = 0; k < request.tags.size(); ++k) {
+      const std::size_t i = request.tags[k];
+      const std::size_t at = offsets[k];
+      const Address& address = cycle.addresses[i];
+      if (is_bit_table(address.table)) {
+        cycle.out[i] = Reading{collect::Value{bits[at] != 0}, Quality::good, {}, time_ms};
+        continue;
+      }
+      auto value = decode_registers(address, std::span<const std::uint16_t>(registers).subspan(at, address.count()));
+      if (value) {
+        cycle.out[i] = Reading{std::move(*value), Quality::good, {}, time_ms};
+      } else {
+        cycle.out[i] = Reading{{}, Quality::bad, value.error(), time_ms};
+      }
+    }
+    return std::optional<unsigned>();
+  }
+
+  // The tags `members` were refused together with exception `code`: split them and read the
+  // halves (agent/modbus/modbus_refusals.hpp), learning which tags are bad and where the
+  // device does not let a request reach across. True when some tag ended bad.
+  DriverResult<bool> settle_refused(Cycle& cycle, std::span<const std::size_t> members, unsigned code) {
+    const std::optional<Split> split =
+        exception_splits(code) ? split_request(cycle.addresses, members) : std::optional<Split>();
+    if (!split) {
+      const std::int64_t time_ms = now_utc_ms();
+      for (const std::size_t i : members) {
+        cycle.out[i] = Reading{{}, Quality::bad, exception_status(code), time_ms};
+        if (exception_splits(code)) learn_skip(cycle.tags[i], code);
+      }
+      return true;
+    }
+    bool bad = false;
+    std::vector<std::size_t> offsets;
+    for (const std::vector<std::size_t>* half : {&split->first, &split->second}) {
+      const ReadRequest request = request_for(cycle.addresses, *half, offsets);
+      auto refused = exchange(cycle, request, offsets);
+      if (!refused) return refused.error();
+      if (!*refused) continue;
+      auto settled = settle_refused(cycle, request.tags, **refused);
+      if (!settled) return settled.error();
+      bad = bad || *settled;
+    }
+    // Both halves read well: the device refuses reading across this point itself.
+    if (!bad && cuts_.emplace(cycle.addresses[members.front()].table, split->cut).second) note_lesson();
+    return bad;
+  }
+
+  void learn_skip(std::size_t tag, unsigned code) {
+    if (skip_[tag] == code) return;
+    skip_[tag] = code;
+    note_lesson();
+  }
+
+  void note_lesson() {
+    if (!learned_at_) learned_at_ = Clock::now();
+  }
+
+  // After a lost connection and every kRelearnInterval: the device's map may have changed.
+  void forget_lessons() {
+    std::fill(skip_.begin(), skip_.end(), 0U);
+    cuts_.clear();
+    learned_at_.reset();
+  }
+
+  std::string exception_status(unsigned code) const { return describe_refusal(code, connection_.unit_id); }
+
   // Coils: function 5. One register: function 6; several: function 16. A register bit is
   // read-modify-write (functions 3 then 6) rather than mask write (function 22), which many
   // devices do not implement; the PLC program must not change the register's other bits in
@@ -302,9 +383,12 @@ class ModbusDriver final : public collect::PlcDriver {
   // A failure of the connection itself: close it so the next call starts afresh.
   DriverError fail_connection(const std::string& action, int error) {
     disconnect();
+    forget_lessons();
     std::string reason;
     if (error == ETIMEDOUT || error == EAGAIN) {
-      reason = fmt::format("no answer within {} ms", timeout_.count());
+      // The TCP connection stands, so the device (or gateway) is there but ignores the request:
+      // most often the unit id is not the device's.
+      reason = describe_silence(timeout_.count(), connection_.unit_id);
     } else if (error == EMBBADDATA || error == EMBMDATA || error == EMBBADEXC || error == EMBUNKEXC ||
                error == EMBBADSLAVE || error == EMBBADCRC) {
       reason = fmt::format("invalid response ({})", modbus_strerror(error));
@@ -422,6 +506,11 @@ class ModbusDriver final : public collect::PlcDriver {
   std::string bind_address_;
   Context context_;
   Clock::time_point last_request_end_{};
+  // Lessons from refused requests (agent/modbus/modbus_refusals.hpp): per driver tag the
+  // exception that makes it skipped (0: read it), and where no request may read across.
+  std::vector<unsigned> skip_ = std::vector<unsigned>(tags_.size(), 0U);
+  std::set<Cut> cuts_;
+  std::optional<Clock::time_point> learned_at_;
 };
 
 }  // namespace

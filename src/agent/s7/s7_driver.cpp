@@ -1,18 +1,21 @@
 // The S7comm driver: the poll scheduler's view of one S7 PLC. It owns an io_context and an
 // S7Client and runs each client coroutine to completion on the caller's thread (the
 // scheduler gives each PLC its own thread). Read plans are made once per tag set and
-// remade after each connect, since the negotiated PDU size may have changed.
+// remade after each connect, since the negotiated PDU size may have changed; a plan also
+// learns from the items the PLC refuses (agent/s7/s7_refusals.hpp).
 #include "agent/s7/s7_driver.hpp"
 
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <exception>
 #include <map>
 #include <optional>
 
 #include "agent/s7/s7_client.hpp"
 #include "agent/s7/s7_plan.hpp"
+#include "agent/s7/s7_refusals.hpp"
 #include "agent/s7/s7_value.hpp"
 #include "common/clock.hpp"
 
@@ -84,15 +87,30 @@ class S7Driver final : public collect::PlcDriver {
     for (const std::size_t tag : tags)
       if (tag >= tags_.size()) return failure("internal error: tag index " + std::to_string(tag) + " out of range");
     if (auto connected = connect(); !connected) return connected;
-    const ReadPlan& plan = plan_for(tags);
-    auto answers = run(client_.read(plan));
+    GroupPlan& group = plan_for(tags);
+    auto answers = run(client_.read(group.plan));
     if (!answers) return failure(answers.error());
-    assemble(plan, *answers, tags, out);
-    stats.round_trips = static_cast<unsigned>(plan.pdus.size());
+    // A refused item holding several tags is read again one span per item, in this cycle, so
+    // that only the bad tags end bad (agent/s7/s7_refusals.hpp).
+    const ItemCodes codes = codes_of(*answers);
+    const ReadPlan retry = plan_retry(group.addresses, group.plan, codes, limits());
+    std::vector<PduResult> retried;
+    if (!retry.pdus.empty()) {
+      auto again = run(client_.read(retry));
+      if (!again) return failure(again.error());
+      retried = std::move(*again);
+    }
+    assemble(group, *answers, retry, retried, tags, out);
+    stats.round_trips = static_cast<unsigned>(group.plan.pdus.size() + retry.pdus.size());
     stats.items = 0;
-    for (const PlannedPdu& pdu : plan.pdus) stats.items += static_cast<unsigned>(pdu.items.size());
-    stats.bytes = plan.bytes;
-    stats.minimum_round_trips = static_cast<unsigned>(plan.minimum_pdus);
+    for (const ReadPlan* plan : {static_cast<const ReadPlan*>(&group.plan), &retry})
+      for (const PlannedPdu& pdu : plan->pdus) stats.items += static_cast<unsigned>(pdu.items.size());
+    stats.bytes = group.plan.bytes + retry.bytes;
+    stats.minimum_round_trips = static_cast<unsigned>(group.plan.minimum_pdus);
+    if (learn(group.lessons, group.addresses, group.plan, codes, retry, codes_of(retried))) {
+      if (!group.learned_at) group.learned_at = std::chrono::steady_clock::now();
+      group.plan = plan_with_lessons(group.addresses, group.lessons, limits(), connection_.max_gap);
+    }
     return {};
   }
 
@@ -108,7 +126,8 @@ class S7Driver final : public collect::PlcDriver {
     auto return_code = run(client_.write(address, *bytes));
     if (!return_code) return failure("cannot write " + to_string(address) + ": " + return_code.error());
     if (*return_code != kReturnCodeSuccess)
-      return failure("the PLC refused the write of " + to_string(address) + ": " + describe_return_code(*return_code));
+      return failure("the PLC refused the write of " + to_string(address) + ": " +
+                     describe_refusal(*return_code, address));
     return {};
   }
 
@@ -198,20 +217,55 @@ class S7Driver final : public collect::PlcDriver {
     return "internal error in the S7 client: " + thrown;
   }
 
-  const ReadPlan& plan_for(std::span<const std::size_t> tags) {
-    std::vector<std::size_t> key(tags.begin(), tags.end());
-    if (auto found = plans_.find(key); found != plans_.end()) return found->second;
-    std::vector<Address> addresses;
-    addresses.reserve(tags.size());
-    for (const std::size_t tag : tags) addresses.push_back(tags_[tag]);
+  // One poll group's plan and what the PLC's refusals taught it.
+  struct GroupPlan {
+    std::vector<Address> addresses;  // the group's tags; plan slices index into these
+    std::vector<TagLesson> lessons;  // one per address
+    ReadPlan plan;
+    std::optional<std::chrono::steady_clock::time_point> learned_at;  // the first lesson since the plan was made
+  };
+
+  PduLimits limits() const {
     PduLimits limits;
     limits.pdu_size = session_ ? session_->pdu_size : connection_.pdu_size;
     limits.max_items = kMaxItemsPerRequest;
-    return plans_.emplace(std::move(key), plan_reads(addresses, limits, connection_.max_gap)).first->second;
+    return limits;
+  }
+
+  static ItemCodes codes_of(const std::vector<PduResult>& answers) {
+    ItemCodes codes(answers.size());
+    for (std::size_t p = 0; p < answers.size(); ++p)
+      for (const ItemResult& item : answers[p].items) codes[p].push_back(item.return_code);
+    return codes;
+  }
+
+  // Plans are made once per tag set and connection (connect() drops them). Lessons are
+  // forgotten after kRelearnInterval: the full plan is tried again, since a data block may
+  // have been downloaded again with another length.
+  GroupPlan& plan_for(std::span<const std::size_t> tags) {
+    std::vector<std::size_t> key(tags.begin(), tags.end());
+    auto found = plans_.find(key);
+    if (found == plans_.end()) {
+      GroupPlan group;
+      group.addresses.reserve(tags.size());
+      for (const std::size_t tag : tags) group.addresses.push_back(tags_[tag]);
+      found = plans_.emplace(std::move(key), std::move(group)).first;
+    } else if (!found->second.learned_at ||
+               std::chrono::steady_clock::now() - *found->second.learned_at < kRelearnInterval) {
+      return found->second;
+    }
+    GroupPlan& group = found->second;
+    group.lessons.assign(group.addresses.size(), TagLesson{});
+    group.learned_at.reset();
+    group.plan = plan_reads(group.addresses, limits(), connection_.max_gap);
+    return group;
   }
 
   // Copies each slice of each answered item into its tag's bytes, then decodes every tag.
-  void assemble(const ReadPlan& plan, const std::vector<PduResult>& answers, std::span<const std::size_t> tags,
+  // A tag read again (`retry`) takes its bytes and time from the retry alone; a tag the
+  // lessons skip is bad with the return code the PLC gave it when it was read alone.
+  void assemble(const GroupPlan& group, const std::vector<PduResult>& answers, const ReadPlan& retry,
+                const std::vector<PduResult>& retried, std::span<const std::size_t> tags,
                 std::span<collect::Reading> out) const {
     const std::size_t count = tags.size();
     std::vector<Bytes> values(count);
@@ -219,31 +273,43 @@ class S7Driver final : public collect::PlcDriver {
     std::vector<std::string> problems(count);
     std::vector<std::int64_t> times(count, 0);
     for (std::size_t k = 0; k < count; ++k) values[k].assign(tags_[tags[k]].size(), 0);
+    std::vector<bool> in_retry(count, false);
+    for (const PlannedPdu& pdu : retry.pdus)
+      for (const PlannedItem& item : pdu.items)
+        for (const Slice& slice : item.slices)
+          if (slice.tag < count) in_retry[slice.tag] = true;
 
-    for (std::size_t p = 0; p < plan.pdus.size() && p < answers.size(); ++p) {
-      const PduResult& answer = answers[p];
-      const auto& items = plan.pdus[p].items;
-      for (std::size_t i = 0; i < items.size() && i < answer.items.size(); ++i) {
-        const ItemResult& got = answer.items[i];
-        for (const Slice& slice : items[i].slices) {
-          if (slice.tag >= count) continue;
-          times[slice.tag] = std::max(times[slice.tag], answer.arrived_ms);
-          std::string& problem = problems[slice.tag];
-          if (got.return_code != kReturnCodeSuccess) {
-            if (problem.empty()) problem = describe_return_code(got.return_code);
-            continue;
+    const auto take = [&](const ReadPlan& plan, const std::vector<PduResult>& got_pdus, bool retrying) {
+      for (std::size_t p = 0; p < plan.pdus.size() && p < got_pdus.size(); ++p) {
+        const PduResult& answer = got_pdus[p];
+        const auto& items = plan.pdus[p].items;
+        for (std::size_t i = 0; i < items.size() && i < answer.items.size(); ++i) {
+          const ItemResult& got = answer.items[i];
+          for (const Slice& slice : items[i].slices) {
+            if (slice.tag >= count || in_retry[slice.tag] != retrying) continue;
+            times[slice.tag] = std::max(times[slice.tag], answer.arrived_ms);
+            std::string& problem = problems[slice.tag];
+            if (got.return_code != kReturnCodeSuccess) {
+              if (problem.empty()) problem = describe_refusal(got.return_code, tags_[tags[slice.tag]]);
+              continue;
+            }
+            Bytes& value = values[slice.tag];
+            if (slice.item_offset + slice.length > got.data.size() || slice.tag_offset + slice.length > value.size()) {
+              if (problem.empty()) problem = "internal error: the read plan's slice lies outside the item or the tag";
+              continue;
+            }
+            std::copy_n(got.data.begin() + static_cast<std::ptrdiff_t>(slice.item_offset), slice.length,
+                        value.begin() + static_cast<std::ptrdiff_t>(slice.tag_offset));
+            filled[slice.tag] += slice.length;
           }
-          Bytes& value = values[slice.tag];
-          if (slice.item_offset + slice.length > got.data.size() || slice.tag_offset + slice.length > value.size()) {
-            if (problem.empty()) problem = "internal error: the read plan's slice lies outside the item or the tag";
-            continue;
-          }
-          std::copy_n(got.data.begin() + static_cast<std::ptrdiff_t>(slice.item_offset), slice.length,
-                      value.begin() + static_cast<std::ptrdiff_t>(slice.tag_offset));
-          filled[slice.tag] += slice.length;
         }
       }
-    }
+    };
+    take(group.plan, answers, false);
+    take(retry, retried, true);
+    for (std::size_t k = 0; k < count && k < group.lessons.size(); ++k)
+      if (group.lessons[k].lesson == Lesson::skip)
+        problems[k] = describe_refusal(group.lessons[k].return_code, tags_[tags[k]]);
 
     for (std::size_t k = 0; k < count; ++k) {
       collect::Reading& reading = out[k];
@@ -278,7 +344,7 @@ class S7Driver final : public collect::PlcDriver {
   asio::io_context io_{1};
   S7Client client_;
   std::optional<Session> session_;
-  std::map<std::vector<std::size_t>, ReadPlan> plans_;
+  std::map<std::vector<std::size_t>, GroupPlan> plans_;
 };
 
 }  // namespace

@@ -176,7 +176,11 @@ std::string_view error_class_text(std::uint8_t error_class) noexcept {
 std::string_view error_detail_text(std::uint8_t error_class, std::uint8_t error_code) noexcept {
   const unsigned both = (static_cast<unsigned>(error_class) << 8) | error_code;
   switch (both) {
-    case 0x8104: return "the PLC does not support this function or context";
+    // What an S7-1200/1500 answers to Read/Write Var while PUT/GET access is off (its default).
+    case 0x8104:
+      return "the PLC does not support this function or context; on an S7-1200/1500, enable \"Permit access with "
+             "PUT/GET communication from remote partner\" in the CPU's protection settings (Properties > "
+             "Protection & Security > Connection mechanisms) and download the hardware configuration";
     case 0x8500: return "the request is longer than the PDU size";
     case 0x8304: return "the PLC has no resources for this job (too many parallel jobs?)";
     case 0xD602: return "access denied by the PLC's protection level";
@@ -531,6 +535,20 @@ std::string_view return_code_text(std::uint8_t return_code) noexcept {
 
 std::string describe_return_code(std::uint8_t return_code) {
   return "PLC return code " + hex2(return_code) + " (" + std::string(return_code_text(return_code)) + ")";
+}
+
+std::string describe_refusal(std::uint8_t return_code, const Address& address) {
+  std::string text = describe_return_code(return_code);
+  if (address.area != Area::data_block || (return_code != 0x05 && return_code != 0x0A)) return text;
+  const std::string db = "DB" + std::to_string(address.db);
+  if (return_code == 0x05)
+    text += ": " + db + " may be shorter than this address (its last byte is " +
+            std::to_string(std::size_t{address.offset} + address.size() - 1) + "), or";
+  else
+    text += ": " + db + " does not exist in the PLC, or";
+  return text +
+         " it has \"Optimized block access\" on (S7-1200/1500): absolute addresses need it off in the "
+         "DB's properties (Attributes), then download the DB";
 }
 
 std::string describe_item(const PlannedItem& item) {

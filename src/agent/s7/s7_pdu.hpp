@@ -149,6 +149,9 @@ WireResult<std::uint8_t> parse_write_response(ByteView pdu, std::uint16_t pdu_re
 std::string_view return_code_text(std::uint8_t return_code) noexcept;
 // "PLC return code 0x0A (object does not exist)"
 std::string describe_return_code(std::uint8_t return_code);
+// describe_return_code, and for 0x05/0x0A on a data block what usually causes it: the DB is
+// shorter than the address (0x05), does not exist (0x0A), or has optimized block access on.
+std::string describe_refusal(std::uint8_t return_code, const Address& address);
 // "DB10 bytes 4..11", "M bytes 0..1", "T 3..4": an item in a message.
 std::string describe_item(const PlannedItem& item);
 
