@@ -34,6 +34,8 @@ constexpr CodeName kCodeNames[] = {
     {AuditCode::kEnrollError, "ENROLL_ERROR"},
     {AuditCode::kEnrolmentTokenIssued, "ENROLMENT_TOKEN_ISSUED"},
     {AuditCode::kDeviceCertRenewed, "DEVICE_CERT_RENEWED"},
+    {AuditCode::kLoginIncomplete, "LOGIN_INCOMPLETE"},
+    {AuditCode::kAccessDenied, "ACCESS_DENIED"},
 };
 
 void append_field(std::string& out, std::string_view field) {

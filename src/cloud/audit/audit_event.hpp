@@ -35,6 +35,8 @@ enum class AuditCode {
   kEnrollError,
   kEnrolmentTokenIssued,
   kDeviceCertRenewed,
+  kLoginIncomplete,  // the password was accepted, the second factor never completed
+  kAccessDenied,     // an organisation route refused the caller (rate-limited)
 };
 
 enum class ActorType { kUser, kDevice, kSystem };
