@@ -68,8 +68,8 @@ std::optional<std::string> parse_line(std::string_view line, std::string_view ke
 }  // namespace
 
 std::string format_anchor_line(const AnchorHead& head, std::string_view key) {
-  return std::string(kVersion) + " " + std::to_string(head.seq) + " " + std::to_string(head.time_ms) + " " +
-         head.hash + " " + crypto::hmac_sha256_hex(key, mac_input(head)) + "\n";
+  return std::string(kVersion) + " " + std::to_string(head.seq) + " " + std::to_string(head.time_ms) + " " + head.hash +
+         " " + crypto::hmac_sha256_hex(key, mac_input(head)) + "\n";
 }
 
 AnchorFile parse_anchor_file(std::string_view text, std::string_view key) {
@@ -80,8 +80,8 @@ AnchorFile parse_anchor_file(std::string_view text, std::string_view key) {
     const auto newline = text.find('\n');
     if (newline == std::string_view::npos) {
       // The server died in the middle of a write: the line never became a claim.
-      out.warnings.push_back("line " + std::to_string(line_number) + " is incomplete (" +
-                             std::to_string(text.size()) + " bytes without a newline, a torn write); ignored");
+      out.warnings.push_back("line " + std::to_string(line_number) + " is incomplete (" + std::to_string(text.size()) +
+                             " bytes without a newline, a torn write); ignored");
       break;
     }
     const std::string_view line = text.substr(0, newline);

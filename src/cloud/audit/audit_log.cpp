@@ -65,9 +65,8 @@ AuditEntry AuditLog::append(const AuditRecord& record) {
   if (anchor_) {
     // After the outermost commit, never before: the anchor must not claim an entry that a
     // rollback took back (that would be a false alarm of truncation).
-    db_.after_commit([this, line = format_anchor_line({e.seq, e.time_ms, e.hash}, chain_key_)] {
-      anchor_->append(line);
-    });
+    db_.after_commit(
+        [this, line = format_anchor_line({e.seq, e.time_ms, e.hash}, chain_key_)] { anchor_->append(line); });
   }
   tx.commit();
   appended_ += 1;
@@ -167,9 +166,9 @@ AuditVerification AuditLog::verify(const AnchorFile* anchor) {
   const std::int64_t last_stored = expected_seq - 1;
   if (result.anchored_last_seq > last_stored) {
     broken(last_stored + 1, "entries " + std::to_string(last_stored + 1) + " to " +
+                                std::to_string(result.anchored_last_seq) + " are missing: the database ends at seq " +
+                                std::to_string(last_stored) + " but the anchor recorded seq " +
                                 std::to_string(result.anchored_last_seq) +
-                                " are missing: the database ends at seq " + std::to_string(last_stored) +
-                                " but the anchor recorded seq " + std::to_string(result.anchored_last_seq) +
                                 (last_stored == 0 ? " (the log was wiped)" : " (the newest entries were deleted)"));
     return result;
   }

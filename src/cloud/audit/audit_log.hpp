@@ -31,7 +31,7 @@ struct AuditVerification {
   bool intact = true;
   std::int64_t entries = 0;
   std::int64_t first_broken_seq = 0;
-  std::string problem;  // what is wrong with that entry
+  std::string problem;                 // what is wrong with that entry
   std::int64_t anchored_heads = 0;     // heads of the anchor file checked (0: none given)
   std::int64_t anchored_last_seq = 0;  // the highest seq the anchor records
 };

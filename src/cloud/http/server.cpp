@@ -281,7 +281,8 @@ int run_server(Services& services, const ServerOptions& options) {
   });
   asio::co_spawn(io, accept_loop(acceptor, tls, services, workers, registry, options.max_body_bytes), asio::detached);
   asio::co_spawn(io,
-                 sweep_loop(sweep_timer, services, workers, registry, std::chrono::milliseconds(options.session_sweep_interval_ms)),
+                 sweep_loop(sweep_timer, services, workers, registry,
+                            std::chrono::milliseconds(options.session_sweep_interval_ms)),
                  asio::detached);
 
   spdlog::info("listening on {}", url);

@@ -348,9 +348,9 @@ TEST_F(TwoFactorTest, AnAbandonedSecondStepIsRecordedOnceWhicheverWayItEnds) {
   Client finisher = client();
   finisher.login("alice@example.com");
   world.clock.advance_ms(30'000);
-  ASSERT_EQ(finisher.send("POST", "/api/v1/auth/totp", R"({"code":")" + code_at(secret, world.clock.now_ms()) + "\"}")
-                .status,
-            200);
+  ASSERT_EQ(
+      finisher.send("POST", "/api/v1/auth/totp", R"({"code":")" + code_at(secret, world.clock.now_ms()) + "\"}").status,
+      200);
   world.clock.advance_ms(world.config.session.second_factor_timeout_ms);
   EXPECT_EQ(api::sweep_abandoned_logins(*world.services), 0);
   EXPECT_EQ(incomplete().size(), 3u);
@@ -396,8 +396,10 @@ TEST_F(DispatcherTest, RefusalsOnOrganisationRoutesAreRecordedRateLimited) {
   auto bobs = denied(beta.owner_user_id);
   ASSERT_EQ(bobs.size(), 1u);
   EXPECT_FALSE(bobs[0].org_id);
-  EXPECT_EQ(bobs[0].details, "username=bob@example.com, route=GET /api/v1/orgs/{org_id}/members, reason=not_found, "
-                             "requested_org=" + acme.org_id);
+  EXPECT_EQ(bobs[0].details,
+            "username=bob@example.com, route=GET /api/v1/orgs/{org_id}/members, reason=not_found, "
+            "requested_org=" +
+                acme.org_id);
   EXPECT_TRUE(world.services->audit.query({.org_id = acme.org_id, .event = "ACCESS_DENIED"}).empty());
   // Another route is another key; after the window the count of suppressed ones comes along.
   EXPECT_EQ(bob.send("GET", "/api/v1/orgs/" + acme.org_id + "/audit").status, 404);

@@ -40,7 +40,10 @@ TEST(AuditAnchor, AnEditedLineIsNamed) {
   const AnchorFile parsed = parse_anchor_file(format_anchor_line({1, 1000, kHash}, kKey) + second, kKey);
   ASSERT_TRUE(parsed.error);
   EXPECT_NE(parsed.error->find("line 2"), std::string::npos) << *parsed.error;
-  for (const char* junk : {"v1 1 2 3\n", "v2 1 1000 " "x\n", "\n", "v1 01 1000 a b\n"}) {
+  for (const char* junk : {"v1 1 2 3\n",
+                           "v2 1 1000 "
+                           "x\n",
+                           "\n", "v1 01 1000 a b\n"}) {
     const AnchorFile bad = parse_anchor_file(junk, kKey);
     EXPECT_TRUE(bad.error) << junk;
   }
