@@ -4,7 +4,9 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "cloud/admin/admin_commands.hpp"
 #include "cloud/api/routes.hpp"
@@ -46,6 +48,7 @@ struct CommonOptions {
   std::string config_file;
   std::string data_dir;
   std::string key_dir;
+  std::string audit_anchor;
 };
 
 CloudConfig load_config(const CommonOptions& common) {
@@ -54,7 +57,49 @@ CloudConfig load_config(const CommonOptions& common) {
   apply_environment(config, env);
   if (!common.data_dir.empty()) config.data_dir = common.data_dir;
   if (!common.key_dir.empty()) config.key_dir = common.key_dir;
+  if (!common.audit_anchor.empty()) config.audit_anchor = common.audit_anchor;
   return config;
+}
+
+// `audit verify`: the chain, and the anchor (--anchor FILE, else the configured file if it
+// exists). Exit 0 only when both agree; every problem is named.
+int verify_audit_log(Services& services, const CloudConfig& config, const std::string& anchor_option) {
+  const std::filesystem::path anchor_path =
+      anchor_option.empty() ? config.audit_anchor_file() : std::filesystem::path(anchor_option);
+  std::optional<AnchorFile> anchor;
+  std::error_code ec;
+  if (!anchor_option.empty() || std::filesystem::exists(anchor_path, ec)) {
+    std::ifstream in(anchor_path, std::ios::binary);
+    if (!in) {
+      std::cerr << "logbot-cloud: cannot read the audit anchor " << anchor_path.string() << "\n";
+      return 1;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    anchor = parse_anchor_file(text.str(), services.audit.chain_key());
+    for (const std::string& warning : anchor->warnings)
+      std::cerr << "warning: audit anchor " << anchor_path.string() << ": " << warning << "\n";
+    if (anchor->error) {
+      std::cout << "audit log BROKEN: the audit anchor " << anchor_path.string() << " cannot be trusted: "
+                << *anchor->error << "\n";
+      return 1;
+    }
+  } else {
+    std::cerr << "note: no audit anchor at " << anchor_path.string()
+              << ": only the chain is checked (deleting the newest entries would go unnoticed)\n";
+  }
+  const AuditVerification result = services.audit.verify(anchor ? &*anchor : nullptr);
+  if (result.intact) {
+    std::cout << "audit log intact: " << result.entries << " entries";
+    if (anchor)
+      std::cout << " (anchor " << anchor_path.string() << ": " << result.anchored_heads << " heads up to seq "
+                << result.anchored_last_seq << ", all present)";
+    std::cout << "\n";
+    return 0;
+  }
+  std::cout << "audit log BROKEN: first broken entry: seq " << result.first_broken_seq << ": " << result.problem
+            << "\n";
+  return 1;
 }
 
 }  // namespace
@@ -68,13 +113,15 @@ int main(int argc, char** argv) {
     command->add_option("--config", common.config_file, "TOML configuration file")->check(CLI::ExistingFile);
     command->add_option("--data-dir", common.data_dir, "Data directory (database, TLS key and certificate)");
     command->add_option("--key-dir", common.key_dir, "Directory of the server keys (default: DATA_DIR/keys)");
+    command->add_option("--audit-anchor", common.audit_anchor,
+                        "File the audit chain head is appended to (default: KEY_DIR/audit-anchor.log)");
   };
 
   // serve
   CLI::App* serve = app.add_subcommand("serve", "Run the HTTPS server");
   add_common(serve);
   std::string listen, tls_cert, tls_key, web_dir, ready_file, log_level;
-  std::optional<std::int64_t> idle_s, absolute_s, second_factor_s, lockout_wait_s;
+  std::optional<std::int64_t> idle_s, absolute_s, second_factor_s, lockout_wait_s, sweep_s;
   std::optional<int> lockout_failures, lockout_ip_failures, workers, device_cert_days;
   std::optional<std::int64_t> enrolment_token_ttl_s, invitation_ttl_s;
   std::string public_url, device_listen, device_public_url;
@@ -91,6 +138,8 @@ int main(int argc, char** argv) {
   serve->add_option("--session-absolute-s", absolute_s, "Session absolute timeout in seconds (default 43200)");
   serve->add_option("--second-factor-timeout-s", second_factor_s,
                     "Time to enter the one-time code after the password, in seconds (default 300)");
+  serve->add_option("--session-sweep-s", sweep_s,
+                    "How often expired half-finished logins are recorded and removed, in seconds (default 60)");
   serve->add_option("--lockout-failures", lockout_failures, "Failed logins per account before a lockout (default 5)");
   serve->add_option("--lockout-ip-failures", lockout_ip_failures,
                     "Failed logins per source IP before a lockout (default 20)");
@@ -134,6 +183,9 @@ int main(int argc, char** argv) {
   audit->require_subcommand(1);
   CLI::App* verify = audit->add_subcommand("verify", "Check the audit hash chain; names the first broken entry");
   add_common(verify);
+  std::string anchor_file;
+  verify->add_option("--anchor", anchor_file,
+                     "Audit anchor file to check against (default: the configured one, if it exists)");
 
   // routes
   CLI::App* routes = app.add_subcommand("routes", "Print the HTTP route table");
@@ -160,6 +212,7 @@ int main(int argc, char** argv) {
       if (idle_s) config.session.idle_timeout_ms = *idle_s * 1000;
       if (absolute_s) config.session.absolute_timeout_ms = *absolute_s * 1000;
       if (second_factor_s) config.session.second_factor_timeout_ms = *second_factor_s * 1000;
+      if (sweep_s) config.session.sweep_interval_ms = *sweep_s * 1000;
       if (lockout_failures) config.lockout.account_failure_factor = *lockout_failures;
       if (lockout_ip_failures) config.lockout.ip_failure_factor = *lockout_ip_failures;
       if (lockout_wait_s) config.lockout.wait_increment_ms = *lockout_wait_s * 1000;
@@ -198,6 +251,7 @@ int main(int argc, char** argv) {
       options.worker_threads = config.worker_threads;
       options.max_body_bytes = config.max_body_bytes;
       options.ready_file = ready_file;
+      options.session_sweep_interval_ms = config.session.sweep_interval_ms;
       spdlog::info("logbot-cloud {} data directory {}", kVersion, config.data_dir.string());
       return http::run_server(*services, options);
     }
@@ -237,16 +291,7 @@ int main(int argc, char** argv) {
                 << " session(s) ended; the next login must enrol a new authenticator\n";
       return 0;
     }
-    if (verify->parsed()) {
-      const AuditVerification result = services->audit.verify();
-      if (result.intact) {
-        std::cout << "audit log intact: " << result.entries << " entries\n";
-        return 0;
-      }
-      std::cout << "audit log BROKEN: first broken entry: seq " << result.first_broken_seq << ": " << result.problem
-                << "\n";
-      return 1;
-    }
+    if (verify->parsed()) return verify_audit_log(*services, config, anchor_file);
   } catch (const ConfigError& error) {
     std::cerr << "logbot-cloud: configuration error: " << error.what() << "\n";
     return 2;

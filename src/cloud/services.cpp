@@ -6,7 +6,7 @@
 namespace logbot::cloud {
 
 Services::Services(const CloudConfig& config_in, std::unique_ptr<Database> database, const Clock& clock_in,
-                   const ServiceKeys& keys)
+                   const ServiceKeys& keys, const std::filesystem::path& audit_anchor)
     : config(config_in),
       clock(clock_in),
       db(std::move(database)),
@@ -18,7 +18,8 @@ Services::Services(const CloudConfig& config_in, std::unique_ptr<Database> datab
       totp(*db, clock_in, keys.secrets),
       devices(*db, clock_in),
       throttle(clock_in, config_in.lockout),
-      audit(*db, clock_in, keys.audit_chain),
+      audit(*db, clock_in, keys.audit_chain, audit_anchor),
+      access_denials(clock_in),
       metrics(clock_in.now_ms()),
       web(config_in.web_dir) {}
 
@@ -51,7 +52,7 @@ std::unique_ptr<Services> open_services(const CloudConfig& config, const Clock& 
   // Offline tools (audit verify) need no secrets key; every other command loads or creates it.
   if (key_mode == KeyMode::kCreateIfMissing)
     keys.secrets = has_totp ? load_key(config.secrets_key_file()) : load_or_create_key(config.secrets_key_file());
-  auto services = std::make_unique<Services>(config, std::move(db), clock, keys);
+  auto services = std::make_unique<Services>(config, std::move(db), clock, keys, config.audit_anchor_file());
   if (key_mode == KeyMode::kCreateIfMissing)
     services->device_ca = DeviceCa::load_or_create(*services->db, keys.secrets, clock);
   return services;

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "cloud/audit/audit_log.hpp"
+#include "cloud/audit/audit_rate_limit.hpp"
 #include "cloud/auth/login_throttle.hpp"
 #include "cloud/auth/password_hasher.hpp"
 #include "cloud/auth/session_store.hpp"
@@ -30,8 +31,9 @@ struct ServiceKeys {
 };
 
 struct Services {
+  // `audit_anchor`: the audit anchor file (empty: none, as in unit tests).
   Services(const CloudConfig& config, std::unique_ptr<Database> database, const Clock& clock,
-           const ServiceKeys& keys);
+           const ServiceKeys& keys, const std::filesystem::path& audit_anchor = {});
 
   const CloudConfig& config;
   const Clock& clock;
@@ -47,6 +49,7 @@ struct Services {
   std::unique_ptr<DeviceCa> device_ca;  // absent in offline tools
   LoginThrottle throttle;
   AuditLog audit;
+  AuditRateLimit access_denials;  // ACCESS_DENIED entries per (actor, route, reason)
   Metrics metrics;
   http::StaticFiles web;
 

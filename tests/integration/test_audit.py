@@ -1,6 +1,8 @@
 """Integration tests of the audit log: hash-chain verification (`logbot-cloud audit verify`) against
-real tampering with the sqlite3 CLI, append-only triggers, the account log API and its exports,
-and the organisation audit with its filters.
+real tampering with the sqlite3 CLI, append-only triggers, the anchor file that catches truncation
+and wipes, the account log API and its exports, the organisation audit with its filters, and the
+events that record what half-succeeded or was refused (LOGIN_INCOMPLETE, ACCESS_DENIED, the
+address lockout's count).
 
 Run: /usr/bin/python3 -m unittest -v tests/integration/test_audit.py   (from the repository root)
 """
@@ -20,6 +22,8 @@ import tempfile
 import time
 import unittest
 import urllib.parse
+
+import pyotp
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import cloud  # noqa: E402
@@ -233,6 +237,101 @@ class VerifyTest(unittest.TestCase):
         self.assert_intact(self.verify(d), self.row_count(d))
 
 
+    # -- the anchor: the chain head outside the database ---------------------------------------
+    def anchor_path(self, data_dir):
+        return os.path.join(data_dir, "keys", "audit-anchor.log")
+
+    def test_every_entry_is_anchored_next_to_the_key(self):
+        path = self.anchor_path(self.pristine)
+        self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
+        with open(path) as f:
+            lines = f.read().splitlines()
+        with sqlite3.connect(os.path.join(self.pristine, "logbot.db")) as db:
+            rows = db.execute("SELECT seq, hash FROM audit_events ORDER BY seq").fetchall()
+        self.assertEqual(len(lines), len(rows))
+        with open(os.path.join(self.pristine, "keys", "audit-chain.key")) as f:
+            key = bytes.fromhex(f.read().strip())
+        for line, (seq, h) in zip(lines, rows):
+            version, a_seq, a_time, a_hash, mac = line.split(" ")
+            self.assertEqual((version, int(a_seq), a_hash), ("v1", seq, h))
+            # Keyed: the MAC is HMAC-SHA-256 under the audit key (checked here independently).
+            expected = hmac.new(key, f"logbot-audit-anchor-v1\n{a_seq}\n{a_time}\n{a_hash}\n".encode(),
+                                hashlib.sha256).hexdigest()
+            self.assertEqual(mac, expected)
+        self.assertRegex(self.verify(self.pristine).stdout, r"anchor .*all present")
+
+    def test_deleted_newest_entries_are_named(self):
+        n = self.row_count(self.pristine)
+        d = self.tamper(f"DROP TRIGGER audit_events_no_delete; DELETE FROM audit_events WHERE seq > {n - 3};")
+        # The chain alone is intact: that is the gap the anchor closes.
+        self.assertEqual(cloud.run_cli(["audit", "verify", "--data-dir", d, "--anchor", os.devnull]).returncode, 0)
+        proc = self.verify(d)
+        self.assert_broken_at(proc, n - 2)
+        self.assertIn(f"ends at seq {n - 3}", proc.stdout)
+        self.assertIn(f"recorded seq {n}", proc.stdout)
+
+    def test_wiped_log_is_named(self):
+        n = self.row_count(self.pristine)
+        d = self.tamper("DROP TRIGGER audit_events_no_delete; DELETE FROM audit_events;")
+        self.assertEqual(self.row_count(d), 0)
+        proc = self.verify(d)
+        self.assert_broken_at(proc, 1)
+        self.assertIn("wiped", proc.stdout)
+        self.assertIn(f"recorded seq {n}", proc.stdout)
+
+    def test_wiped_then_restarted_log_is_named(self):
+        # The server goes on from seq 1 after a wipe: a new, consistent chain that the anchor refutes.
+        d = self.tamper("DROP TRIGGER audit_events_no_delete; DELETE FROM audit_events;")
+        with cloud.CloudServer(data_dir=d) as srv:
+            srv.start()
+            srv.client().login("alice@example.com")
+        proc = self.verify(d)
+        self.assert_broken_at(proc, 1)
+        self.assertIn("differs from the one the anchor recorded", proc.stdout)
+
+    def test_an_anchor_copy_elsewhere_is_used_with_the_flag(self):
+        n = self.row_count(self.pristine)
+        d = self.tamper(f"DROP TRIGGER audit_events_no_delete; DELETE FROM audit_events WHERE seq > {n - 1};")
+        shipped = os.path.join(d, "shipped-anchor.log")
+        shutil.copy(self.anchor_path(d), shipped)
+        os.remove(self.anchor_path(d))  # the attacker also removed the local one
+        proc = self.verify(d)
+        self.assert_intact(proc, n - 1)
+        self.assertIn("no audit anchor", proc.stderr)
+        proc = cloud.run_cli(["audit", "verify", "--data-dir", d, "--anchor", shipped])
+        self.assert_broken_at(proc, n)
+        missing = cloud.run_cli(["audit", "verify", "--data-dir", d, "--anchor", shipped + ".nope"])
+        self.assertEqual(missing.returncode, 1, cloud.describe(missing))
+        self.assertIn("cannot read", missing.stderr)
+
+    def test_torn_last_anchor_line_is_ignored_with_a_warning(self):
+        n = self.row_count(self.pristine)
+        d = self.copy()
+        with open(self.anchor_path(d), "a") as f:
+            f.write(f"v1 {n + 1} 1800000000000 abcdef")  # the server died in the middle of a write
+        proc = self.verify(d)
+        self.assert_intact(proc, n)
+        self.assertRegex(proc.stderr, r"warning: .*line \d+ is incomplete")
+        # A torn line never hides a truncation.
+        sqlite_cli(os.path.join(d, "logbot.db"), f"DROP TRIGGER audit_events_no_delete; DELETE FROM audit_events WHERE seq = {n};")
+        self.assert_broken_at(self.verify(d), n)
+
+    def test_edited_anchor_line_is_named(self):
+        d = self.copy()
+        path = self.anchor_path(d)
+        with open(path) as f:
+            lines = f.readlines()
+        parts = lines[1].split(" ")
+        parts[1] = "999"
+        lines[1] = " ".join(parts)
+        with open(path, "w") as f:
+            f.writelines(lines)
+        proc = self.verify(d)
+        self.assertEqual(proc.returncode, 1, cloud.describe(proc))
+        self.assertIn("cannot be trusted: line 2", proc.stdout)
+        self.assertNotIn("intact", proc.stdout)
+
+
 # How the server reports a deleted row (its verify message): the missing seq itself,
 # "first broken entry: seq 3: entry 3 is missing (deleted); the next stored entry is 4".
 DELETED_ROW_REPORTED_SEQ = 3
@@ -403,6 +502,149 @@ class AccountLogTest(cloud.ServerTestCase):
         proc = self.server.audit_verify()
         self.assertEqual(proc.returncode, 0, cloud.describe(proc))
         self.assertIn("audit log intact", proc.stdout + proc.stderr)
+
+
+def own_server(test, args=()):
+    srv = cloud.CloudServer(list(args))
+    test.addCleanup(srv.__exit__, None, None, None)
+    srv.__enter__()
+    org = srv.create_org("acme", "alice@example.com")
+    srv.start()
+    return srv, org
+
+
+def enable_totp(c):
+    """Enrols an authenticator for the client's account (codes by pyotp, not project code)."""
+    body = {"password": DEFAULT_PASSWORD}
+    r = c.post("/api/v1/me/totp/enrolment", body)
+    assert r.status == 201, str(r)
+    secret = r.json()["secret_base32"]
+    r = c.post("/api/v1/me/totp/enrolment/confirm", {**body, "code": pyotp.TOTP(secret).now()})
+    assert r.status == 200, str(r)
+    return secret
+
+
+def events_of(c, event):
+    return c.get_json(f"/api/v1/me/audit?event={event}&limit=1000")["events"]
+
+
+class AbandonedSecondStepTest(unittest.TestCase):
+    """A correct password followed by no second step shows in the account log."""
+
+    def test_expired_half_session_is_recorded_by_the_sweep(self):
+        srv, _ = own_server(self, ["--second-factor-timeout-s", "1", "--session-sweep-s", "1"])
+        alice = srv.login("alice@example.com")
+        enable_totp(alice)
+        half = srv.client(client_kind="cli")
+        self.assertEqual(half.login("alice@example.com").json()["stage"], "totp_required")
+        # Nobody shows that cookie again; the sweep (every 1 s) records it after the 1-s timeout.
+        cloud.wait_until(lambda: events_of(alice, "LOGIN_INCOMPLETE"), timeout=8, message="LOGIN_INCOMPLETE")
+        [event] = events_of(alice, "LOGIN_INCOMPLETE")
+        self.assertEqual((event["ip"], event["client"], event["username"]), ("127.0.0.1", "cli", "alice@example.com"))
+        details = cloud.parse_details(event["details"])
+        self.assertEqual(details.get("reason"), "second_factor_timeout", event)
+        self.assertEqual(details.get("stage"), "totp_required", event)
+        self.assertIn("password_accepted_at", details)
+        # The half session is gone, and showing it now adds nothing.
+        self.assertEqual(half.get("/api/v1/me").status, 401)
+        time.sleep(1.5)
+        self.assertEqual(len(events_of(alice, "LOGIN_INCOMPLETE")), 1)
+        self.assertEqual(events_of(alice, "SESSION_EXPIRED"), [])
+
+    def test_expiry_seen_at_the_next_request_and_logout_midway(self):
+        # 4 s: time enough for the logout right after the password step on a loaded machine.
+        srv, _ = own_server(self, ["--second-factor-timeout-s", "4", "--session-sweep-s", "3600"])
+        alice = srv.login("alice@example.com")
+        enable_totp(alice)
+        quitter = srv.client()
+        quitter.login("alice@example.com")
+        quitter.logout()
+        late = srv.client()
+        late.login("alice@example.com")
+        time.sleep(4.3)
+        r = late.post("/api/v1/auth/totp", {"code": "000000"})
+        self.assertEqual(r.status, 401, str(r))
+        self.assertEqual(r.json().get("error"), "unauthenticated")
+        reasons = [cloud.parse_details(e["details"]).get("reason") for e in events_of(alice, "LOGIN_INCOMPLETE")]
+        self.assertEqual(reasons, ["second_factor_timeout", "logout"])
+        self.assertEqual(events_of(alice, "LOGOUT"), [])  # it never was a login
+        proc = srv.audit_verify()
+        self.assertEqual(proc.returncode, 0, cloud.describe(proc))
+
+
+class AccessDeniedTest(cloud.ServerTestCase):
+    @classmethod
+    def populate(cls):
+        cls.acme = cls.server.create_org("acme", "alice@example.com")
+        cls.beta = cls.server.create_org("beta", "bob@example.com")
+        cls.server.start()
+        cls.alice = cls.server.login("alice@example.com")
+        cls.alice.add_member(cls.acme.id, "vera@example.com", "viewer")
+        cls.vera = cls.server.login("vera@example.com")
+        cls.bob = cls.server.login("bob@example.com")
+
+    def test_probing_another_tenant_is_recorded_once_in_the_prober_log(self):
+        for _ in range(6):
+            r = self.bob.get(f"/api/v1/orgs/{self.acme.id}/devices")
+            self.assertEqual(r.status, 404, str(r))
+        denied = [e for e in events_of(self.bob, "ACCESS_DENIED")
+                  if "/devices" in e["details"] and e["details"].endswith(self.acme.id)]
+        self.assertEqual(len(denied), 1, denied)  # rate-limited: one entry per minute for the key
+        details = cloud.parse_details(denied[0]["details"])
+        self.assertEqual(details.get("route"), "GET /api/v1/orgs/{org_id}/devices")
+        self.assertEqual(details.get("reason"), "not_found")
+        self.assertEqual(details.get("requested_org"), self.acme.id)
+        self.assertEqual((denied[0]["ip"], denied[0]["username"]), ("127.0.0.1", "bob@example.com"))
+        self.assertFalse(denied[0]["org_id"])
+        # Not written into the probed organisation's log.
+        org_log = self.alice.get_json(f"/api/v1/orgs/{self.acme.id}/audit?event=ACCESS_DENIED&limit=1000")["events"]
+        self.assertFalse([e for e in org_log if e["username"] == "bob@example.com"], org_log)
+
+    def test_a_member_without_the_permission_shows_in_the_org_log(self):
+        r = self.vera.get(f"/api/v1/orgs/{self.acme.id}/audit")
+        self.assertEqual(r.status, 403, str(r))
+        org_log = self.alice.get_json(f"/api/v1/orgs/{self.acme.id}/audit?event=ACCESS_DENIED&limit=1000")["events"]
+        mine = [e for e in org_log if e["username"] == "vera@example.com"]
+        self.assertTrue(mine, org_log)
+        details = cloud.parse_details(mine[0]["details"])
+        self.assertEqual(details.get("route"), "GET /api/v1/orgs/{org_id}/audit")
+        self.assertEqual(details.get("reason"), "forbidden")
+        self.assertEqual(mine[0]["org_id"], self.acme.id)
+        self.assertTrue(events_of(self.vera, "ACCESS_DENIED"))
+
+    def test_another_tenants_object_inside_ones_own_org_is_recorded(self):
+        bob_id = self.bob.me()["user"]["id"]
+        r = self.alice.delete(f"/api/v1/orgs/{self.acme.id}/members/{bob_id}")
+        self.assertEqual(r.status, 404, str(r))
+        denied = [cloud.parse_details(e["details"]) for e in events_of(self.alice, "ACCESS_DENIED")]
+        self.assertIn(("DELETE /api/v1/orgs/{org_id}/members/{user_id}", "not_found"),
+                      [(d.get("route"), d.get("reason")) for d in denied])
+
+
+class AddressLockoutTest(unittest.TestCase):
+    def test_address_lockout_records_the_address_count(self):
+        srv, _ = own_server(self, ["--lockout-ip-failures", "3", "--lockout-failures", "1000",
+                                   "--lockout-wait-s", "1"])
+        # Three failures from one address, spread over three accounts (the last one real).
+        for email in ("ghost-1@example.com", "ghost-2@example.com", "alice@example.com"):
+            srv.client().login(email, "not the password", expect=None)
+        time.sleep(1.2)
+        alice = None
+        deadline = time.monotonic() + 5
+        while alice is None:
+            c = srv.client()
+            if c.login("alice@example.com", expect=None).status == 200:
+                alice = c
+            elif time.monotonic() > deadline:
+                self.fail("login after the address lockout")
+            else:
+                time.sleep(0.2)
+        [lockout] = events_of(alice, "LOCKOUT")
+        details = cloud.parse_details(lockout["details"])
+        self.assertEqual(details.get("locked"), "ip", lockout)
+        self.assertEqual(details.get("failures"), "3", lockout)  # the address's count, not alice's 1
+        self.assertEqual(details.get("ip_failures"), "3", lockout)
+        self.assertEqual(details.get("account_failures"), "1", lockout)
 
 
 if __name__ == "__main__":

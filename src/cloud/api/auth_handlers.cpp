@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "cloud/api/abandoned_logins.hpp"
 #include "cloud/api/handlers.hpp"
 #include "cloud/api/json_body.hpp"
 #include "cloud/auth/password_policy.hpp"
@@ -50,9 +51,14 @@ void record_password_failure(RequestContext& context, AuditRecord record, const 
   AuditRecord lockout = record;
   lockout.code = AuditCode::kLockout;
   lockout.actor_type = ActorType::kSystem;
+  // `failures` counts what was locked: an address locked by failures spread over many
+  // accounts must show the address's count, not the last account's.
+  const int failures = outcome.account_locked ? outcome.account_failures : outcome.ip_failures;
   lockout.details = {{"username", account},
                      {"locked", outcome.account_locked ? (outcome.ip_locked ? "account+ip" : "account") : "ip"},
-                     {"failures", std::to_string(outcome.account_failures)},
+                     {"failures", std::to_string(failures)},
+                     {"account_failures", std::to_string(outcome.account_failures)},
+                     {"ip_failures", std::to_string(outcome.ip_failures)},
                      {"wait_s", std::to_string(*outcome.locked_for_ms / 1000)}};
   services.audit.append(lockout);
 }
@@ -124,10 +130,12 @@ http::Response session_established(RequestContext& context, const User& user, co
 }
 
 http::Response logout(RequestContext& context) {
-  context.services.sessions.revoke(context.user->id, context.session->id);
-  // An abandoned half login wrote no LOGIN, so it writes no LOGOUT either (its failures,
-  // if any, are LOGIN_ERROR entries already).
-  if (context.session->stage == SessionStage::kFull) {
+  const bool revoked = context.services.sessions.revoke(context.user->id, context.session->id);
+  // An abandoned half login wrote no LOGIN, so it writes no LOGOUT: it ends as LOGIN_INCOMPLETE
+  // (unless the sweep took it meanwhile and recorded it).
+  if (context.session->stage != SessionStage::kFull) {
+    if (revoked) record_login_incomplete(context.services, *context.session, "logout");
+  } else {
     AuditRecord record = audit_record(context, AuditCode::kLogout);
     record.details = {{"username", context.user->email}, {"session", context.session->id}};
     context.services.audit.append(record);

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "cloud/api/abandoned_logins.hpp"
 #include "cloud/api/routes.hpp"
 #include "cloud/http/cookies.hpp"
 #include "cloud/http/security_headers.hpp"
@@ -58,6 +59,30 @@ http::Response serve_static(Services& services, const http::Request& request) {
   return http::error_response(404, "not_found", "no such page");
 }
 
+// A refusal on an organisation route, as ACCESS_DENIED in the actor's account log, at most
+// one entry per (actor, route, reason) a minute with the count of those not written.
+// `inside_org`: the actor is a member, so the entry belongs to that organisation's log too;
+// a non-member's probe stays out of the organisation's log (it names only an id the prober
+// already had, and an outsider must not be able to write into another tenant's log).
+void record_access_denied(RequestContext& context, const Route& route, std::string_view reason, bool inside_org,
+                          const std::string& detail = {}) {
+  const std::string route_name = std::string(route.method) + " " + std::string(route.path);
+  const auto admitted =
+      context.services.access_denials.admit(context.user->id + "\n" + route_name + "\n" + std::string(reason));
+  if (!admitted) return;
+  AuditRecord record = audit_record(context, AuditCode::kAccessDenied);
+  const std::string& org_id = context.param("org_id");
+  if (inside_org) record.org_id = org_id;
+  record.details = {{"username", context.user->email},
+                    {"route", route_name},
+                    {"reason", std::string(reason)},
+                    {"requested_org", org_id}};
+  if (!detail.empty()) record.details.emplace_back("detail", detail);
+  if (admitted->suppressed > 0) record.details.emplace_back("suppressed", std::to_string(admitted->suppressed));
+  if (admitted->overflow > 0) record.details.emplace_back("suppressed_other", std::to_string(admitted->overflow));
+  context.services.audit.append(record);
+}
+
 // Authentication, CSRF, tenancy and permissions. Returns an error response, or nullopt
 // when the handler may run.
 std::optional<http::Response> authorise(RequestContext& context, const Route& route) {
@@ -74,7 +99,11 @@ std::optional<http::Response> authorise(RequestContext& context, const Route& ro
   const auto token = http::find_cookie(request.header("cookie"), http::kSessionCookie);
   Session session;
   const SessionLookup lookup = token ? services.sessions.find(*token, session) : SessionLookup::kUnknown;
-  if (lookup == SessionLookup::kIdleExpired || lookup == SessionLookup::kAbsoluteExpired) {
+  if ((lookup == SessionLookup::kIdleExpired || lookup == SessionLookup::kAbsoluteExpired) &&
+      session.stage != SessionStage::kFull) {
+    // Never a login: the password was accepted and the second step never came.
+    record_login_incomplete(services, session, expiry_reason(session.stage));
+  } else if (lookup == SessionLookup::kIdleExpired || lookup == SessionLookup::kAbsoluteExpired) {
     AuditRecord record = audit_record(context, AuditCode::kSessionExpired);
     record.user_id = session.user_id;
     if (auto user = services.users.find_by_id(session.user_id)) record.username = user->email;
@@ -109,18 +138,27 @@ std::optional<http::Response> authorise(RequestContext& context, const Route& ro
   if (route.access == Access::kOrg) {
     // Not a member, or no such organisation: the same 404, so ids of other tenants are not confirmed.
     context.membership = services.orgs.membership(context.param("org_id"), context.user->id);
-    if (!context.membership) return http::error_response(404, "not_found", "no such organisation");
+    if (!context.membership) {
+      record_access_denied(context, route, "not_found", false);
+      return http::error_response(404, "not_found", "no such organisation");
+    }
     // The organisation's 2FA policy gates this organisation only: the member's account pages
     // and other organisations stay open, and the account page is where they enrol.
-    if (context.membership->org_requires_2fa && !context.membership->totp_enabled)
+    if (context.membership->org_requires_2fa && !context.membership->totp_enabled) {
+      record_access_denied(context, route, "org_requires_2fa", true);
       return http::error_response(403, "org_requires_2fa",
                                   "the organisation '" + context.membership->org_name +
                                       "' requires two-factor authentication: set up an authenticator on your "
                                       "account page, then try again");
-    if (route.permission && !allows(context.membership->role, *route.permission))
+    }
+    if (route.permission && !allows(context.membership->role, *route.permission)) {
+      record_access_denied(context, route, "forbidden", true,
+                           "role " + std::string(to_string(context.membership->role)) + " lacks " +
+                               std::string(to_string(*route.permission)));
       return http::error_response(403, "forbidden",
                                   "your role '" + std::string(to_string(context.membership->role)) +
                                       "' does not allow " + std::string(to_string(*route.permission)));
+    }
   }
   return std::nullopt;
 }
@@ -138,7 +176,12 @@ http::Response run(Services& services, const http::Request& request) {
 
   RequestContext context{services, request, std::move(found.params), client_kind(request), {}, {}, {}};
   if (auto refusal = authorise(context, *found.route)) return *refusal;
-  return found.route->handler(context);
+  http::Response response = found.route->handler(context);
+  // Inside an organisation the handler decides about its objects: a 404 there is what a
+  // member sees for another tenant's device or member id, a 403 a refusal of its own.
+  if (found.route->access == Access::kOrg && (response.status == 404 || response.status == 403))
+    record_access_denied(context, *found.route, response.status == 404 ? "not_found" : "forbidden", true);
+  return response;
 }
 
 }  // namespace

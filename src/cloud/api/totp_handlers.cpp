@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "cloud/api/abandoned_logins.hpp"
 #include "cloud/api/handlers.hpp"
 #include "cloud/api/json_body.hpp"
 #include "cloud/auth/password_policy.hpp"
@@ -114,6 +115,7 @@ http::Response second_factor(RequestContext& context) {
   if (!accepted) {
     record_password_failure(context, failure, user.email, "invalid_totp", replayed ? "replayed" : "");
     const bool may_retry = services.sessions.count_second_factor_failure(session);
+    if (!may_retry) record_login_incomplete(services, session, "too_many_wrong_codes");
     http::Response response = http::error_response(401, "invalid_totp",
                                                    may_retry ? "the one-time code is not correct or was used already"
                                                              : "too many wrong codes: log in again with your password");

@@ -41,6 +41,8 @@ constexpr CodeName kCodeNames[] = {
     {AuditCode::kInvitationDeclined, "INVITATION_DECLINED"},
     {AuditCode::kInvitationRevoked, "INVITATION_REVOKED"},
     {AuditCode::kInvitationExpired, "INVITATION_EXPIRED"},
+    {AuditCode::kLoginIncomplete, "LOGIN_INCOMPLETE"},
+    {AuditCode::kAccessDenied, "ACCESS_DENIED"},
 };
 
 void append_field(std::string& out, std::string_view field) {

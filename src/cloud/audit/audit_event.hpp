@@ -42,6 +42,8 @@ enum class AuditCode {
   kInvitationDeclined,
   kInvitationRevoked,
   kInvitationExpired,
+  kLoginIncomplete,  // the password was accepted, the second factor never completed
+  kAccessDenied,     // an organisation route refused the caller (rate-limited)
 };
 
 enum class ActorType { kUser, kDevice, kSystem };

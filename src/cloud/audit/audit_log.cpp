@@ -1,5 +1,8 @@
 #include "cloud/audit/audit_log.hpp"
 
+#include <algorithm>
+#include <map>
+
 #include "cloud/db/database.hpp"
 
 namespace logbot::cloud {
@@ -32,6 +35,11 @@ SqlValue optional_value(const std::optional<std::string>& value) {
 
 }  // namespace
 
+AuditLog::AuditLog(Database& db, const Clock& clock, std::string chain_key, std::filesystem::path anchor_file)
+    : db_(db), clock_(clock), chain_key_(std::move(chain_key)) {
+  if (!anchor_file.empty()) anchor_ = std::make_unique<AnchorWriter>(std::move(anchor_file));
+}
+
 AuditEntry AuditLog::append(const AuditRecord& record) {
   Transaction tx(db_);
   AuditEntry e;
@@ -54,6 +62,12 @@ AuditEntry AuditLog::append(const AuditRecord& record) {
   db_.execute(std::string("INSERT INTO audit_events (") + kColumns + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
               {e.seq, e.time_ms, e.event, e.actor_type, optional_value(e.user_id), optional_value(e.username),
                optional_value(e.org_id), e.ip, e.client, e.details, e.prev_hash, e.hash});
+  if (anchor_) {
+    // After the outermost commit, never before: the anchor must not claim an entry that a
+    // rollback took back (that would be a false alarm of truncation).
+    db_.after_commit(
+        [this, line = format_anchor_line({e.seq, e.time_ms, e.hash}, chain_key_)] { anchor_->append(line); });
+  }
   tx.commit();
   appended_ += 1;
   return e;
@@ -100,19 +114,30 @@ std::vector<AuditEntry> AuditLog::query(const AuditQuery& q) {
   return out;
 }
 
-AuditVerification AuditLog::verify() {
+AuditVerification AuditLog::verify(const AnchorFile* anchor) {
   AuditVerification result;
+  auto broken = [&](std::int64_t seq, std::string problem) {
+    result.intact = false;
+    result.first_broken_seq = seq;
+    result.problem = std::move(problem);
+  };
+  // seq -> anchored hash. Two different hashes for one seq: the log was started over.
+  std::map<std::int64_t, std::string> anchored;
+  std::optional<std::int64_t> conflicting_seq;
+  if (anchor != nullptr) {
+    for (const AnchorHead& head : anchor->heads) {
+      auto [it, inserted] = anchored.emplace(head.seq, head.hash);
+      if (!inserted && it->second != head.hash && !conflicting_seq) conflicting_seq = head.seq;
+      result.anchored_last_seq = std::max(result.anchored_last_seq, head.seq);
+    }
+    result.anchored_heads = static_cast<std::int64_t>(anchor->heads.size());
+  }
   std::int64_t expected_seq = 1;
   std::string expected_prev = kAuditGenesisHash;
   db_.query(std::string("SELECT ") + kColumns + " FROM audit_events ORDER BY seq", {}, [&](const Row& row) {
     if (!result.intact) return;
     const AuditEntry e = entry_from(row);
     ++result.entries;
-    auto broken = [&](std::int64_t seq, std::string problem) {
-      result.intact = false;
-      result.first_broken_seq = seq;
-      result.problem = std::move(problem);
-    };
     if (e.seq != expected_seq) {
       broken(expected_seq, "entry " + std::to_string(expected_seq) +
                                " is missing (deleted); the next stored entry is " + std::to_string(e.seq));
@@ -126,9 +151,27 @@ AuditVerification AuditLog::verify() {
       broken(e.seq, "does not link to the previous entry (an entry before it was replaced or reordered)");
       return;
     }
+    if (const auto it = anchored.find(e.seq); it != anchored.end() && it->second != e.hash) {
+      broken(e.seq, "its hash differs from the one the anchor recorded for seq " + std::to_string(e.seq) +
+                        " (the history from here on was replaced)");
+      return;
+    }
     expected_prev = e.hash;
     ++expected_seq;
   });
+  if (!result.intact || anchor == nullptr) return result;
+  const std::int64_t last_stored = expected_seq - 1;
+  if (result.anchored_last_seq > last_stored) {
+    broken(last_stored + 1, "entries " + std::to_string(last_stored + 1) + " to " +
+                                std::to_string(result.anchored_last_seq) + " are missing: the database ends at seq " +
+                                std::to_string(last_stored) + " but the anchor recorded seq " +
+                                std::to_string(result.anchored_last_seq) +
+                                (last_stored == 0 ? " (the log was wiped)" : " (the newest entries were deleted)"));
+    return result;
+  }
+  if (conflicting_seq)
+    broken(*conflicting_seq, "the anchor recorded two different hashes for seq " + std::to_string(*conflicting_seq) +
+                                 " (the log was started over after a wipe)");
   return result;
 }
 

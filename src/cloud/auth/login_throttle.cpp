@@ -51,12 +51,11 @@ LoginThrottle::FailureOutcome LoginThrottle::record_failure(const std::string& a
   std::lock_guard lock(mutex_);
   evict_if_full(clock_.now_ms());
   FailureOutcome outcome;
-  int ip_failures = 0;
   if (auto wait = bump(account_key(account), policy_.account_failure_factor, outcome.account_failures)) {
     outcome.locked_for_ms = wait;
     outcome.account_locked = true;
   }
-  if (auto wait = bump(ip_key(ip), policy_.ip_failure_factor, ip_failures)) {
+  if (auto wait = bump(ip_key(ip), policy_.ip_failure_factor, outcome.ip_failures)) {
     outcome.locked_for_ms = std::max(outcome.locked_for_ms.value_or(0), *wait);
     outcome.ip_locked = true;
   }

@@ -34,7 +34,8 @@ class LoginThrottle {
     std::optional<std::int64_t> locked_for_ms;
     bool account_locked = false;
     bool ip_locked = false;
-    int account_failures = 0;
+    int account_failures = 0;  // the account's count, including this failure
+    int ip_failures = 0;       // the source address's count, including this failure
   };
   FailureOutcome record_failure(const std::string& account, const std::string& ip);
   void record_success(const std::string& account);

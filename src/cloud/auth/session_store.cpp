@@ -103,12 +103,25 @@ SessionLookup SessionStore::find(const std::string& token, Session& out) {
   else if (now - found->last_seen_ms >= policy_.idle_timeout_ms)
     verdict = SessionLookup::kIdleExpired;
   if (verdict != SessionLookup::kValid) {
-    db_.execute("DELETE FROM sessions WHERE id = ?", {found->id});
+    // The sweep may have taken it between the SELECT and here: only one of us reports it.
+    if (db_.execute("DELETE FROM sessions WHERE id = ?", {found->id}) == 0) return SessionLookup::kUnknown;
     return verdict;
   }
   db_.execute("UPDATE sessions SET last_seen_ms = ? WHERE id = ?", {now, found->id});
   out.last_seen_ms = now;
   return SessionLookup::kValid;
+}
+
+std::vector<Session> SessionStore::take_expired_half_sessions() {
+  const std::int64_t now = clock_.now_ms();
+  std::vector<Session> out;
+  // One statement, so a concurrent find() of the same session either sees it valid or finds
+  // nothing to delete (and then reports nothing).
+  db_.query(std::string("DELETE FROM sessions WHERE stage <> 'full' AND (absolute_expiry_ms <= ? OR last_seen_ms <= ?) "
+                        "RETURNING ") +
+                kColumns,
+            {now, now - policy_.idle_timeout_ms}, [&](const Row& row) { out.push_back(session_from(row)); });
+  return out;
 }
 
 std::vector<Session> SessionStore::list_for_user(const std::string& user_id) {

@@ -20,6 +20,8 @@ struct SessionPolicy {
   // A session that must enrol an authenticator (its second factor was reset) before anything else.
   std::int64_t enrolment_timeout_ms = std::int64_t{15} * 60'000;
   int second_factor_attempts = 5;
+  // How often the server looks for expired half sessions to record them (LOGIN_INCOMPLETE).
+  std::int64_t sweep_interval_ms = 60'000;
 };
 
 // How far a login has come. Only kFull may use the product; the others may call only the
@@ -60,8 +62,13 @@ class SessionStore {
   // the session may try again.
   bool count_second_factor_failure(const Session& session);
   // Finds the session of a cookie token and refreshes its idle timer. An expired session is
-  // deleted and reported as such (with the session, for the audit entry).
+  // deleted and reported as such (with the session, for the audit entry). Whoever deletes an
+  // expired session reports it, so a session the sweep took meanwhile is kUnknown here.
   SessionLookup find(const std::string& token, Session& out);
+  // Deletes and returns the half-finished logins (password accepted, second factor or
+  // enrolment pending) that have expired: nobody may touch them again, and without this an
+  // abandoned second step would leave no trace (see api/abandoned_logins.hpp).
+  std::vector<Session> take_expired_half_sessions();
   std::vector<Session> list_for_user(const std::string& user_id);
   // Deletes the session if it belongs to the user; false when it does not exist for them.
   bool revoke(const std::string& user_id, const std::string& session_id);

@@ -63,7 +63,7 @@ void apply_toml_file(CloudConfig& config, const std::filesystem::path& file) {
   }
   reject_unknown(
       root,
-      {"listen", "data_dir", "key_dir", "web_dir", "log_level", "worker_threads", "max_body_bytes", "public_url", "device_listen", "tls", "session", "lockout", "devices", "invitations"},
+      {"listen", "data_dir", "key_dir", "web_dir", "log_level", "worker_threads", "max_body_bytes", "public_url", "device_listen", "tls", "session", "lockout", "devices", "invitations", "audit"},
       file, "");
   read(root, "listen", config.listen, file);
   read(root, "data_dir", config.data_dir, file);
@@ -86,7 +86,7 @@ void apply_toml_file(CloudConfig& config, const std::filesystem::path& file) {
     reject_unknown(*invitations, {"ttl_s"}, file, "invitations.");
     read_seconds(*invitations, "ttl_s", config.invitation_ttl_ms, file);
   }
-  for (const char* section : {"tls", "session", "lockout", "devices", "invitations"})
+  for (const char* section : {"tls", "session", "lockout", "devices", "invitations", "audit"})
     if (const toml::node* node = root.get(section); node != nullptr && !node->is_table())
       throw ConfigError(where(file, node->source()) + ": '" + section + "' must be a table ([" + section + "])");
   if (const toml::table* tls = root["tls"].as_table()) {
@@ -95,10 +95,16 @@ void apply_toml_file(CloudConfig& config, const std::filesystem::path& file) {
     read(*tls, "key", config.tls_key, file);
   }
   if (const toml::table* session = root["session"].as_table()) {
-    reject_unknown(*session, {"idle_timeout_s", "absolute_timeout_s", "second_factor_timeout_s"}, file, "session.");
+    reject_unknown(*session, {"idle_timeout_s", "absolute_timeout_s", "second_factor_timeout_s", "sweep_interval_s"},
+                   file, "session.");
+    read_seconds(*session, "sweep_interval_s", config.session.sweep_interval_ms, file);
     read_seconds(*session, "idle_timeout_s", config.session.idle_timeout_ms, file);
     read_seconds(*session, "absolute_timeout_s", config.session.absolute_timeout_ms, file);
     read_seconds(*session, "second_factor_timeout_s", config.session.second_factor_timeout_ms, file);
+  }
+  if (const toml::table* audit = root["audit"].as_table()) {
+    reject_unknown(*audit, {"anchor_file"}, file, "audit.");
+    read(*audit, "anchor_file", config.audit_anchor, file);
   }
   if (const toml::table* lockout = root["lockout"].as_table()) {
     reject_unknown(*lockout, {"account_failures", "ip_failures", "wait_s", "max_wait_s", "failure_reset_s"}, file,
@@ -148,6 +154,8 @@ void validate(const CloudConfig& config) {
   if (config.session.idle_timeout_ms <= 0 || config.session.absolute_timeout_ms <= 0 ||
       config.session.second_factor_timeout_ms <= 0)
     throw ConfigError("session timeouts must be positive");
+  if (config.session.sweep_interval_ms < 1000 || config.session.sweep_interval_ms > 3600'000)
+    throw ConfigError("session.sweep_interval_s must be between 1 and 3600");
   if (config.lockout.account_failure_factor < 1 || config.lockout.ip_failure_factor < 1)
     throw ConfigError("lockout failure counts must be at least 1");
   if (config.max_body_bytes < 1024) throw ConfigError("max_body_bytes must be at least 1024");

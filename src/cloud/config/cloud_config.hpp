@@ -25,6 +25,7 @@ struct CloudConfig {
   std::filesystem::path tls_key;
   std::filesystem::path web_dir;  // empty: found next to the executable
   std::filesystem::path key_dir;  // empty: DATA_DIR/keys
+  std::filesystem::path audit_anchor;  // empty: KEY_DIR/audit-anchor.log (see audit_anchor_file())
   std::string log_level = "info";
   int worker_threads = 2;
   std::size_t max_body_bytes = std::size_t{1024} * 1024;
@@ -51,6 +52,11 @@ struct CloudConfig {
   std::filesystem::path effective_key_dir() const { return key_dir.empty() ? data_dir / "keys" : key_dir; }
   std::filesystem::path audit_key_file() const { return effective_key_dir() / "audit-chain.key"; }
   std::filesystem::path secrets_key_file() const { return effective_key_dir() / "secrets.key"; }
+  // Next to the audit key by default: whoever can rewrite the database but not the key
+  // directory can then not shorten the anchor either (docs/SECURITY.md).
+  std::filesystem::path audit_anchor_file() const {
+    return audit_anchor.empty() ? effective_key_dir() / "audit-anchor.log" : audit_anchor;
+  }
 };
 
 // Throws ConfigError naming the file, line and column of the first problem.

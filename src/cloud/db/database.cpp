@@ -133,8 +133,19 @@ Transaction::Transaction(Database& db) : db_(db), lock_(db.mutex()) {
   }
 }
 
+void Database::after_commit(std::function<void()> action) {
+  std::lock_guard lock(mutex_);
+  if (transaction_depth_ == 0) {
+    action();
+    return;
+  }
+  after_commit_.push_back({transaction_depth_, std::move(action)});
+}
+
 Transaction::~Transaction() {
   if (!done_) {
+    // What this transaction (or savepoint) promised to do after commit no longer applies.
+    std::erase_if(db_.after_commit_, [&](const Database::PendingAction& p) { return p.depth >= depth_; });
     try {
       if (depth_ == 1)
         db_.execute_script("ROLLBACK");
@@ -151,6 +162,15 @@ Transaction::~Transaction() {
 void Transaction::commit() {
   db_.execute_script(depth_ == 1 ? std::string("COMMIT") : "RELEASE nested_" + std::to_string(depth_));
   done_ = true;
+  if (depth_ > 1) {
+    // A released savepoint's actions now belong to the enclosing transaction.
+    for (auto& pending : db_.after_commit_)
+      if (pending.depth >= depth_) pending.depth = depth_ - 1;
+    return;
+  }
+  auto actions = std::move(db_.after_commit_);
+  db_.after_commit_.clear();
+  for (auto& pending : actions) pending.action();
 }
 
 }  // namespace logbot::cloud

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -69,6 +70,12 @@ class Database {
   // Nesting depth of open Transactions (read and written with the mutex held).
   int& transaction_depth() { return transaction_depth_; }
 
+  // Runs `action` once the current thread's outermost Transaction has committed (still under
+  // the connection's mutex, so actions run in commit order), or at once outside a
+  // transaction; dropped if the change is rolled back. For what must never claim more than
+  // the database holds (the audit anchor). Actions must not throw.
+  void after_commit(std::function<void()> action);
+
  private:
   explicit Database(sqlite3* connection) : connection_(connection) {}
   class Statement {
@@ -84,9 +91,16 @@ class Database {
   };
   [[noreturn]] void fail(std::string_view context, int code);
 
+  friend class Transaction;
+  struct PendingAction {
+    int depth;  // of the Transaction (or savepoint) it belongs to
+    std::function<void()> action;
+  };
+
   sqlite3* connection_;
   std::recursive_mutex mutex_;
   int transaction_depth_ = 0;
+  std::vector<PendingAction> after_commit_;
 };
 
 // BEGIN IMMEDIATE ... COMMIT; rolls back when destroyed without commit(). A Transaction

@@ -25,6 +25,7 @@
 #include <list>
 #include <memory>
 
+#include "cloud/api/abandoned_logins.hpp"
 #include "cloud/api/dispatcher.hpp"
 #include "cloud/http/request_target.hpp"
 #include "cloud/http/security_headers.hpp"
@@ -187,6 +188,29 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, asio::ssl::context& t
   }
 }
 
+// Records (and removes) the half-finished logins nobody came back to: without this an
+// abandoned second step is recorded only if its cookie is presented again.
+asio::awaitable<void> sweep_loop(asio::steady_timer& timer, Services& services, asio::thread_pool& workers,
+                                 const Registry& registry, std::chrono::milliseconds interval) {
+  while (!registry.stopping) {
+    timer.expires_after(interval);
+    auto [error] = co_await timer.async_wait(kUseTuple);
+    if (error) co_return;  // cancelled: shutting down
+    co_await asio::co_spawn(
+        workers,
+        [&]() -> asio::awaitable<void> {
+          try {
+            if (const int recorded = api::sweep_abandoned_logins(services))
+              spdlog::info("recorded {} abandoned login(s) (LOGIN_INCOMPLETE)", recorded);
+          } catch (const std::exception& e) {
+            spdlog::error("session sweep failed (retried next interval): {}", e.what());
+          }
+          co_return;
+        },
+        asio::use_awaitable);
+  }
+}
+
 void write_ready_file(const std::filesystem::path& file, const std::string& url) {
   const auto temporary = file.string() + ".tmp";
   {
@@ -244,16 +268,22 @@ int run_server(Services& services, const ServerOptions& options) {
   services.set_identity(
       {options.public_url.empty() ? url : options.public_url, options.certificate_fingerprint, uplink_url});
   Registry registry;
+  asio::steady_timer sweep_timer(io);
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& error, int signal_number) {
     if (error) return;
     spdlog::info("signal {} received: shutting down", signal_number);
     registry.stopping = true;
     acceptor.close();
+    sweep_timer.cancel();
     devices.stop();
     for (TlsStream* stream : registry.streams) beast::get_lowest_layer(*stream).cancel();
   });
   asio::co_spawn(io, accept_loop(acceptor, tls, services, workers, registry, options.max_body_bytes), asio::detached);
+  asio::co_spawn(io,
+                 sweep_loop(sweep_timer, services, workers, registry,
+                            std::chrono::milliseconds(options.session_sweep_interval_ms)),
+                 asio::detached);
 
   spdlog::info("listening on {}", url);
   if (!uplink_url.empty()) spdlog::info("listening for devices on {}", uplink_url);

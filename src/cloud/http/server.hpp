@@ -3,6 +3,7 @@
 // pool and writes the answers. Stops cleanly on SIGINT/SIGTERM.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -24,6 +25,7 @@ struct ServerOptions {
   std::string device_listen;         // the devices' mTLS uplink listener; empty: none
   std::string device_public_url;     // wss://... announced to agents; empty: the address bound
   int device_heartbeat_s = 10;
+  std::int64_t session_sweep_interval_ms = 60'000;  // api::sweep_abandoned_logins
 };
 
 // Blocks until a termination signal; returns the process exit code.

@@ -9,6 +9,7 @@
 #include <boost/json/parse.hpp>
 #include <cstdlib>
 
+#include "cloud/api/abandoned_logins.hpp"
 #include "cloud/api/routes.hpp"
 #include "cloud/http/request_target.hpp"
 #include "tests/support/test_services.hpp"
@@ -398,6 +399,53 @@ TEST_F(TwoFactorTest, HalfSessionExpiresAndWrongCodesEndIt) {
   EXPECT_EQ(client().login("alice@example.com").status, 429);  // the password alone no longer helps
 }
 
+TEST_F(TwoFactorTest, AnAbandonedSecondStepIsRecordedOnceWhicheverWayItEnds) {
+  Client alice = client();
+  alice.login("alice@example.com");
+  enrol(alice);
+  auto incomplete = [&] {
+    return world.services->audit.query({.user_id = acme.owner_user_id, .event = "LOGIN_INCOMPLETE"});
+  };
+  // 1. Expiry noticed by the sweep: the cookie is never shown again.
+  Client swept = client();
+  swept.ip = "203.0.113.5";
+  swept.login("alice@example.com");
+  EXPECT_EQ(api::sweep_abandoned_logins(*world.services), 0);  // not expired yet
+  world.clock.advance_ms(world.config.session.second_factor_timeout_ms);
+  EXPECT_EQ(api::sweep_abandoned_logins(*world.services), 1);
+  ASSERT_EQ(incomplete().size(), 1u);
+  EXPECT_EQ(incomplete()[0].ip, "203.0.113.5");
+  EXPECT_NE(incomplete()[0].details.find("reason=second_factor_timeout"), std::string::npos);
+  EXPECT_NE(incomplete()[0].details.find("stage=totp_required"), std::string::npos);
+  EXPECT_EQ(swept.send("GET", "/api/v1/me").status, 401);
+  EXPECT_EQ(api::sweep_abandoned_logins(*world.services), 0);
+  EXPECT_EQ(incomplete().size(), 1u);  // the later touch writes nothing more
+  // 2. Expiry noticed at the next request, before any sweep.
+  Client touched = client();
+  touched.login("alice@example.com");
+  world.clock.advance_ms(world.config.session.second_factor_timeout_ms);
+  EXPECT_EQ(touched.send("POST", "/api/v1/auth/totp", R"({"code":"123456"})").status, 401);
+  EXPECT_EQ(api::sweep_abandoned_logins(*world.services), 0);
+  ASSERT_EQ(incomplete().size(), 2u);
+  EXPECT_TRUE(world.services->audit.query({.event = "SESSION_EXPIRED"}).empty());  // it never was a login
+  // 3. Logged out in the middle.
+  Client quitter = client();
+  quitter.login("alice@example.com");
+  EXPECT_EQ(quitter.send("POST", "/api/v1/auth/logout").status, 204);
+  ASSERT_EQ(incomplete().size(), 3u);
+  EXPECT_NE(incomplete()[0].details.find("reason=logout"), std::string::npos);
+  // A finished login writes none.
+  Client finisher = client();
+  finisher.login("alice@example.com");
+  world.clock.advance_ms(30'000);
+  ASSERT_EQ(
+      finisher.send("POST", "/api/v1/auth/totp", R"({"code":")" + code_at(secret, world.clock.now_ms()) + "\"}").status,
+      200);
+  world.clock.advance_ms(world.config.session.second_factor_timeout_ms);
+  EXPECT_EQ(api::sweep_abandoned_logins(*world.services), 0);
+  EXPECT_EQ(incomplete().size(), 3u);
+}
+
 TEST_F(TwoFactorTest, ThePasswordStepDoesNotResetTheCountOfWrongCodes) {
   Client alice = client();
   alice.login("alice@example.com");
@@ -444,6 +492,53 @@ TEST_F(TwoFactorTest, OrganisationPolicyGatesOnlyThatOrganisation) {
   EXPECT_EQ(dual.send("GET", "/api/v1/me/sessions").status, 200) << "own account pages are not gated";
   enrol(dual);
   EXPECT_EQ(dual.send("GET", "/api/v1/orgs/" + acme.org_id).status, 200);
+}
+
+TEST_F(DispatcherTest, RefusalsOnOrganisationRoutesAreRecordedRateLimited) {
+  Client bob = client();
+  bob.login("bob@example.com");
+  auto denied = [&](const std::string& user_id) {
+    return world.services->audit.query({.user_id = user_id, .event = "ACCESS_DENIED"});
+  };
+  // A non-member probing another tenant: 404, in bob's own log, not in Acme's.
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(bob.send("GET", "/api/v1/orgs/" + acme.org_id + "/members").status, 404);
+  auto bobs = denied(beta.owner_user_id);
+  ASSERT_EQ(bobs.size(), 1u);
+  EXPECT_FALSE(bobs[0].org_id);
+  EXPECT_EQ(bobs[0].details,
+            "username=bob@example.com, route=GET /api/v1/orgs/{org_id}/members, reason=not_found, "
+            "requested_org=" +
+                acme.org_id);
+  EXPECT_TRUE(world.services->audit.query({.org_id = acme.org_id, .event = "ACCESS_DENIED"}).empty());
+  // Another route is another key; after the window the count of suppressed ones comes along.
+  EXPECT_EQ(bob.send("GET", "/api/v1/orgs/" + acme.org_id + "/audit").status, 404);
+  EXPECT_EQ(denied(beta.owner_user_id).size(), 2u);
+  world.clock.advance_ms(60'000);
+  EXPECT_EQ(bob.send("GET", "/api/v1/orgs/" + acme.org_id + "/members").status, 404);
+  bobs = denied(beta.owner_user_id);
+  ASSERT_EQ(bobs.size(), 3u);
+  EXPECT_NE(bobs[0].details.find("suppressed=4"), std::string::npos) << bobs[0].details;
+
+  // A member without the permission: 403, in the organisation's log too.
+  Client alice = client();
+  alice.login("alice@example.com");
+  const auto vics = world.make_org("Vic", "vic@example.com");
+  world.services->orgs.add_member(acme.org_id, vics.owner_user_id, Role::kViewer);
+  Client vic = client();
+  vic.login("vic@example.com");
+  EXPECT_EQ(vic.send("GET", "/api/v1/orgs/" + acme.org_id + "/audit").status, 403);
+  const auto in_org = world.services->audit.query({.org_id = acme.org_id, .event = "ACCESS_DENIED"});
+  ASSERT_EQ(in_org.size(), 1u);
+  EXPECT_EQ(in_org[0].username, "vic@example.com");
+  EXPECT_NE(in_org[0].details.find("reason=forbidden"), std::string::npos);
+  EXPECT_NE(in_org[0].details.find("detail=role viewer lacks"), std::string::npos) << in_org[0].details;
+  // Another tenant's object inside one's own organisation: the handler's 404 is recorded too.
+  EXPECT_EQ(alice.send("DELETE", "/api/v1/orgs/" + acme.org_id + "/members/" + beta.owner_user_id).status, 404);
+  const auto alices = denied(acme.owner_user_id);
+  ASSERT_EQ(alices.size(), 1u);
+  EXPECT_EQ(alices[0].org_id, acme.org_id);
+  EXPECT_NE(alices[0].details.find("route=DELETE /api/v1/orgs/{org_id}/members/{user_id}"), std::string::npos)
+      << alices[0].details;
 }
 
 TEST_F(DispatcherTest, MetricsNeedOperatorUnlessLoopback) {

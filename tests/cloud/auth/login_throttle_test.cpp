@@ -79,5 +79,17 @@ TEST(LoginThrottle, BoundedMemoryUnderManyKeys) {
   EXPECT_TRUE(throttle.retry_after_ms("target", "10.0.0.3"));
 }
 
+TEST(LoginThrottle, AnAddressLockoutReportsTheAddressCount) {
+  ManualClock clock(0);
+  LoginThrottle throttle(clock, policy());  // an address locks at 10 failures
+  LoginThrottle::FailureOutcome last;
+  for (int i = 0; i < 10; ++i) last = throttle.record_failure("user" + std::to_string(i) + "@example.com", "10.0.0.1");
+  ASSERT_TRUE(last.locked_for_ms);
+  EXPECT_TRUE(last.ip_locked);
+  EXPECT_FALSE(last.account_locked);
+  EXPECT_EQ(last.ip_failures, 10);
+  EXPECT_EQ(last.account_failures, 1);
+}
+
 }  // namespace
 }  // namespace logbot::cloud

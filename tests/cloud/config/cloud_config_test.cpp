@@ -13,6 +13,26 @@ std::filesystem::path write_file(const std::string& name, const std::string& tex
   return path;
 }
 
+TEST(CloudConfig, AuditAnchorAndSweepSettings) {
+  CloudConfig config;
+  config.data_dir = "/var/lib/logbot";
+  EXPECT_EQ(config.audit_anchor_file(), "/var/lib/logbot/keys/audit-anchor.log");  // next to the key
+  config.key_dir = "/etc/logbot/keys";
+  EXPECT_EQ(config.audit_anchor_file(), "/etc/logbot/keys/audit-anchor.log");
+  const auto file = write_file("audit.toml", R"(
+[session]
+sweep_interval_s = 5
+[audit]
+anchor_file = "/srv/anchor.log"
+)");
+  apply_toml_file(config, file);
+  EXPECT_EQ(config.audit_anchor_file(), "/srv/anchor.log");
+  EXPECT_EQ(config.session.sweep_interval_ms, 5000);
+  config.session.sweep_interval_ms = 0;
+  EXPECT_THROW(validate(config), ConfigError);
+  EXPECT_THROW(apply_toml_file(config, write_file("audit-bad.toml", "[audit]\nanchor = \"x\"\n")), ConfigError);
+}
+
 TEST(CloudConfig, ReadsEverySection) {
   const auto file = write_file("full.toml", R"(
 listen = "0.0.0.0:9443"
