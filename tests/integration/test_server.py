@@ -133,6 +133,49 @@ class RunningServerTest(cloud.ServerTestCase):
         self.assert_security_headers(parse_raw_response(data)[1], "413")
         self.assert_healthy()
 
+    def send_raw_until_closed(self, raw: bytes, timeout: float = 3.0) -> tuple[bytes, bool]:
+        sock = cloud.tls_connect(self.server.host, self.server.port)
+        with sock:
+            sock.sendall(raw)
+            return cloud.read_until_closed(sock, timeout=timeout)
+
+    def test_ambiguous_framing_is_400_and_the_smuggled_request_is_not_answered(self):
+        # RFC 9112 §6.3: a body this server would delimit differently from a proxy in front is a
+        # request-smuggling primitive. Each request hides a second one where a reader that
+        # ignores the framing header sees it.
+        smuggled = b"GET /api/v1/me HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        cases = {
+            "xchunked": b"Transfer-Encoding: xchunked\r\n",
+            "chunked, identity": b"Transfer-Encoding: chunked, identity\r\n",
+            "identity": b"Transfer-Encoding: identity\r\n",
+            "gzip": b"Transfer-Encoding: gzip\r\n",
+            "gzip then chunked": b"Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n",
+            "TE and CL": b"Transfer-Encoding: xchunked\r\nContent-Length: 0\r\n",
+            "duplicate CL": b"Content-Length: 0\r\nContent-Length: 0\r\n",
+            "CL list": b"Content-Length: 0, 0\r\n",
+        }
+        for label, framing in cases.items():
+            with self.subTest(label):
+                data, closed = self.send_raw_until_closed(
+                    b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n" + framing + b"\r\n" + smuggled)
+                code, headers = parse_raw_response(data)
+                self.assertEqual(code, 400, f"{label}: {data[:300]!r}")
+                self.assertIn(b"bad_framing", data, f"{label}: {data[:300]!r}")
+                self.assert_security_headers(headers, f"400 for {label}")
+                answers = re.findall(rb"HTTP/1\.1 \d{3} ", data)
+                self.assertEqual(len(answers), 1, f"{label}: the smuggled request was answered: {data!r}")
+                self.assertTrue(closed, f"{label}: the connection stayed open after the refusal")
+        self.assert_healthy()
+
+    def test_chunked_body_is_still_read(self):
+        body = b'{"email":"alice@example.com","password":"wrong password"}'
+        raw = (b"POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+               b"Transfer-Encoding: Chunked\r\nConnection: close\r\n\r\n" +
+               f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n")
+        data, _ = self.send_raw_until_closed(raw, timeout=10)
+        code, _ = parse_raw_response(data)
+        self.assertEqual(code, 401, f"{data[:300]!r}")
+
     def test_non_json_login_body_is_400(self):
         c = self.server.client()
         resp = c.request("POST", "/api/v1/auth/login", body=b"email=alice&password=x",
