@@ -31,6 +31,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import cloud  # noqa: E402
+import socket_options  # noqa: E402
 
 AGENT_TIMEOUT_S = 60.0
 HEARTBEAT_S = 1
@@ -428,6 +429,22 @@ class UplinkTest(UplinkTestCase):
         self.assertEqual(bob.get_json(f"/api/v1/orgs/{org_b.id}/devices")["devices"], [])
         self.assertEqual(bob.get(f"/api/v1/orgs/{org_b.id}/devices/{device_id}").status, 404)
         self.assertIn(f"organisation {org_a.id}", agent.log_text())
+        self.assert_stops_cleanly(agent)
+
+    def test_both_ends_of_the_uplink_have_nodelay(self):
+        # Acknowledgements and heartbeats are small: neither end may hold one back for the
+        # other's delayed ACK (tests/support/socket_options.py reads each process's own socket).
+        server = self.start_server()
+        org = server.create_org("acme", "alice@example.com")
+        alice = server.login("alice@example.com")
+        state, device_id = self.enrolled_agent_state(server, alice, org)
+        agent = self.start_agent(state)
+        self.wait_online(alice, org.id, device_id, agent, server=server)
+        device_port = int(server.uplink_url.split(":")[2].split("/")[0])
+        self.assertEqual(socket_options.tcp_option_of(agent.proc.pid, socket.TCP_NODELAY, remote_port=device_port),
+                         [1])
+        self.assertEqual(socket_options.tcp_option_of(server.proc.pid, socket.TCP_NODELAY, local_port=device_port),
+                         [1])
         self.assert_stops_cleanly(agent)
 
 

@@ -104,6 +104,9 @@ asio::awaitable<void> run_session(tcp::socket socket, asio::ssl::context& tls, S
                                   asio::thread_pool& workers, Registry& registry, std::size_t max_body) {
   boost::system::error_code ignored;
   const std::string peer_ip = socket.remote_endpoint(ignored).address().to_string();
+  // Answers are small and follow the handshake's last flight (and would follow TLS 1.3
+  // tickets): with Nagle's algorithm the first one waits for the client's delayed ACK, 40 ms.
+  socket.set_option(tcp::no_delay(true), ignored);
   TlsStream stream(beast::tcp_stream(std::move(socket)), tls);
   const auto registration = registry.streams.insert(registry.streams.end(), &stream);
   struct Unregister {

@@ -122,6 +122,8 @@ asio::awaitable<void> DeviceListener::State::session(tcp::socket socket) {
   auto self = shared_from_this();
   boost::system::error_code ignored;
   const std::string peer_ip = socket.remote_endpoint(ignored).address().to_string();
+  // Small frames both ways (acknowledgements, heartbeats, refusals): no Nagle delay.
+  socket.set_option(tcp::no_delay(true), ignored);
   WebSocket ws(TlsStream(beast::tcp_stream(std::move(socket)), *tls));
   const auto registration = sockets.insert(sockets.end(), &ws);
   struct Unregister {
