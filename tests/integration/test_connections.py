@@ -40,7 +40,7 @@ class ServerSocketsTest(cloud.ServerTestCase):
         # A bare TCP connection: the server sets the option on accept, before any TLS byte.
         with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
             return socket_options.tcp_option_of(self.server.proc.pid, socket.TCP_NODELAY, local_port=port,
-                                                remote_port=raw.getsockname()[1])
+                                                remote_port=raw.getsockname()[1], expect=1)
 
     def test_https_listener_accepts_with_nodelay(self):
         self.assertEqual(self.accepted_nodelay(self.server.port), [1])
@@ -78,7 +78,7 @@ class CliSocketTest(unittest.TestCase):
                 listener.settimeout(cloud.CLI_TIMEOUT_S)
                 accepted, _ = listener.accept()
                 with accepted:
-                    values = socket_options.tcp_option_of(cli.pid, socket.TCP_NODELAY, remote_port=port)
+                    values = socket_options.tcp_option_of(cli.pid, socket.TCP_NODELAY, remote_port=port, expect=1)
             finally:
                 cli.kill()
                 cli.wait(timeout=10)

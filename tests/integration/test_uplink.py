@@ -447,9 +447,11 @@ class UplinkTest(UplinkTestCase):
         agent = self.start_agent(state)
         self.wait_online(alice, org.id, device_id, agent, server=server)
         device_port = int(server.uplink_url.split(":")[2].split("/")[0])
-        self.assertEqual(socket_options.tcp_option_of(agent.proc.pid, socket.TCP_NODELAY, remote_port=device_port),
+        self.assertEqual(socket_options.tcp_option_of(agent.proc.pid, socket.TCP_NODELAY, remote_port=device_port,
+                                                         expect=1),
                          [1])
-        self.assertEqual(socket_options.tcp_option_of(server.proc.pid, socket.TCP_NODELAY, local_port=device_port),
+        self.assertEqual(socket_options.tcp_option_of(server.proc.pid, socket.TCP_NODELAY, local_port=device_port,
+                                                         expect=1),
                          [1])
         self.assert_stops_cleanly(agent)
 

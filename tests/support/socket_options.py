@@ -36,9 +36,11 @@ def _socket_inodes(pid: int, local_port: int | None, remote_port: int | None) ->
 
 
 def tcp_option_of(pid: int, option: int, *, local_port: int | None = None, remote_port: int | None = None,
-                  level: int = socket.IPPROTO_TCP, timeout: float = 5.0) -> list[int]:
+                  level: int = socket.IPPROTO_TCP, timeout: float = 5.0, expect: int | None = None) -> list[int]:
     """The value of `option` on every connected TCP socket of process `pid` with these ports;
-    waits up to `timeout` for one to appear. Raises AssertionError when none does."""
+    waits up to `timeout` for one to appear (and, with `expect`, for all of them to hold that
+    value: a program sets an option a moment after its connect or accept returns). Raises
+    AssertionError when no such socket appears."""
     deadline = time.monotonic() + timeout
     while True:
         inodes = _socket_inodes(pid, local_port, remote_port)
@@ -64,7 +66,7 @@ def tcp_option_of(pid: int, option: int, *, local_port: int | None = None, remot
                         os.close(fd)
             finally:
                 os.close(pidfd)
-        if values:
+        if values and (expect is None or all(v == expect for v in values) or time.monotonic() > deadline):
             return values
         if time.monotonic() > deadline:
             raise AssertionError(f"process {pid} holds no TCP socket with local port {local_port} and remote port "
