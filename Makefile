@@ -31,9 +31,11 @@ demo: setup build
 fresh-check:
 	scripts/fresh-check
 
-# The benchmarks that docs/PERFORMANCE.md records (S7 reads against the snap7 server).
+# The benchmarks that docs/PERFORMANCE.md records (S7 reads against the snap7 server; first
+# requests on new HTTPS connections against a kept-alive one).
 bench: setup build
 	scripts/bench-s7 $(BUILD)
+	scripts/bench-http $(BUILD)
 
 # The whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer.
 test-asan: setup

@@ -295,23 +295,58 @@ class EnrolmentTest(EnrolmentTestBase):
         proc = self.enroll(registered["enrolment_token"], state)
         self.assertEqual(proc.returncode, 0, cloud.describe(proc))
 
-    def test_uuid_of_another_org_is_refused(self):
+    def state_dir_with_uuid(self, name: str, device_uuid: str) -> str:
+        """A fresh state directory whose device-id is `device_uuid` (as a copied label, a cloned
+        image or a guess would give it)."""
+        state = self.state_dir(name)
+        self.agent_uuid(state)
+        with open(os.path.join(state, "device-id"), "w") as f:
+            f.write(device_uuid + "\n")
+        self.assertEqual(self.agent_uuid(state), device_uuid)
+        return state
+
+    def test_a_uuid_enrolled_in_another_org_neither_blocks_nor_is_revealed(self):
+        # The reviewer's scenario: organisation B enrols the UUID from organisation A's device
+        # label first. A's own enrolment of its device must still succeed, and nothing A is
+        # told may show that the UUID exists elsewhere.
+        state_a = self.state_dir("a")
+        device_uuid = self.agent_uuid(state_a)
+        squatter = self.state_dir_with_uuid("b", device_uuid)
+        registered_b = self.register(self.bob, self.org_b, "lathe (squatted)")
+        proc = self.enroll(registered_b["enrolment_token"], squatter)
+        self.assertEqual(proc.returncode, 0, cloud.describe(proc) + self.server.log_tail())
+
+        registered_a = self.register(self.alice, self.org_a, "lathe", expected_uuid=device_uuid)
+        proc = self.enroll(registered_a["enrolment_token"], state_a)
+        self.assertEqual(proc.returncode, 0, cloud.describe(proc) + self.server.log_tail())
+        self.assertEqual(proc.stdout.strip(), f"enrolled as {device_uuid} in organisation {self.org_a.id}")
+        device_a = self.device(self.alice, self.org_a, registered_a["device"]["id"])
+        device_b = self.device(self.bob, self.org_b, registered_b["device"]["id"])
+        self.assertEqual((device_a["state"], device_a["device_uuid"]), ("enrolled", device_uuid), device_a)
+        self.assertEqual((device_b["state"], device_b["device_uuid"]), ("enrolled", device_uuid), device_b)
+        self.assertNotEqual(device_a["id"], device_b["id"])
+        # A's log holds A's enrolment and no refusal that would hint at B.
+        self.assertEqual([e for e in org_audit(self.alice, self.org_a.id, "ENROLL_ERROR")
+                          if cloud.parse_details(e.get("details", "")).get("uuid") == device_uuid], [])
+        with open(os.path.join(squatter, "cloud.json")) as f:
+            self.assertEqual(json.load(f)["org_id"], self.org_b.id)
+        with open(os.path.join(state_a, "cloud.json")) as f:
+            self.assertEqual(json.load(f)["org_id"], self.org_a.id)
+
+    def test_a_uuid_enrolled_twice_in_one_org_is_refused_without_naming_other_orgs(self):
         state = self.state_dir("state")
-        proc = self.enroll(self.register(self.alice, self.org_a, "lathe")["enrolment_token"], state)
+        proc = self.enroll(self.register(self.alice, self.org_a, "mill")["enrolment_token"], state)
         self.assertEqual(proc.returncode, 0, cloud.describe(proc))
         with open(os.path.join(state, "device.crt")) as f:
             certificate = f.read()
-        registered_b = self.register(self.bob, self.org_b, "lathe (stolen?)")
-        before = len(enroll_errors(self.bob, self.org_b.id, "uuid_in_other_org"))
-        proc = self.enroll(registered_b["enrolment_token"], state, "--force")
-        self.assert_refused(proc, "uuid_in_other_org")
-        self.assertEqual(len(enroll_errors(self.bob, self.org_b.id, "uuid_in_other_org")), before + 1,
-                         org_audit(self.bob, self.org_b.id, "ENROLL_ERROR"))
+        before = len(enroll_errors(self.alice, self.org_a.id, "uuid_in_use"))
+        proc = self.enroll(self.register(self.alice, self.org_a, "mill (again)")["enrolment_token"], state, "--force")
+        self.assert_refused(proc, "uuid_in_use", message_part="this organisation")
+        self.assertNotIn("another organisation", proc.stderr, cloud.describe(proc))
+        self.assertEqual(len(enroll_errors(self.alice, self.org_a.id, "uuid_in_use")), before + 1)
         # The refusal left the existing enrolment in place.
         with open(os.path.join(state, "device.crt")) as f:
             self.assertEqual(f.read(), certificate)
-        with open(os.path.join(state, "cloud.json")) as f:
-            self.assertEqual(json.load(f)["org_id"], self.org_a.id)
 
     def test_revoked_device_cannot_reenrol(self):
         state = self.state_dir("state")

@@ -133,6 +133,49 @@ class RunningServerTest(cloud.ServerTestCase):
         self.assert_security_headers(parse_raw_response(data)[1], "413")
         self.assert_healthy()
 
+    def send_raw_until_closed(self, raw: bytes, timeout: float = 3.0) -> tuple[bytes, bool]:
+        sock = cloud.tls_connect(self.server.host, self.server.port)
+        with sock:
+            sock.sendall(raw)
+            return cloud.read_until_closed(sock, timeout=timeout)
+
+    def test_ambiguous_framing_is_400_and_the_smuggled_request_is_not_answered(self):
+        # RFC 9112 §6.3: a body this server would delimit differently from a proxy in front is a
+        # request-smuggling primitive. Each request hides a second one where a reader that
+        # ignores the framing header sees it.
+        smuggled = b"GET /api/v1/me HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        cases = {
+            "xchunked": b"Transfer-Encoding: xchunked\r\n",
+            "chunked, identity": b"Transfer-Encoding: chunked, identity\r\n",
+            "identity": b"Transfer-Encoding: identity\r\n",
+            "gzip": b"Transfer-Encoding: gzip\r\n",
+            "gzip then chunked": b"Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n",
+            "TE and CL": b"Transfer-Encoding: xchunked\r\nContent-Length: 0\r\n",
+            "duplicate CL": b"Content-Length: 0\r\nContent-Length: 0\r\n",
+            "CL list": b"Content-Length: 0, 0\r\n",
+        }
+        for label, framing in cases.items():
+            with self.subTest(label):
+                data, closed = self.send_raw_until_closed(
+                    b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n" + framing + b"\r\n" + smuggled)
+                code, headers = parse_raw_response(data)
+                self.assertEqual(code, 400, f"{label}: {data[:300]!r}")
+                self.assertIn(b"bad_framing", data, f"{label}: {data[:300]!r}")
+                self.assert_security_headers(headers, f"400 for {label}")
+                answers = re.findall(rb"HTTP/1\.1 \d{3} ", data)
+                self.assertEqual(len(answers), 1, f"{label}: the smuggled request was answered: {data!r}")
+                self.assertTrue(closed, f"{label}: the connection stayed open after the refusal")
+        self.assert_healthy()
+
+    def test_chunked_body_is_still_read(self):
+        body = b'{"email":"alice@example.com","password":"wrong password"}'
+        raw = (b"POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+               b"Transfer-Encoding: Chunked\r\nConnection: close\r\n\r\n" +
+               f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n")
+        data, _ = self.send_raw_until_closed(raw, timeout=10)
+        code, _ = parse_raw_response(data)
+        self.assertEqual(code, 401, f"{data[:300]!r}")
+
     def test_non_json_login_body_is_400(self):
         c = self.server.client()
         resp = c.request("POST", "/api/v1/auth/login", body=b"email=alice&password=x",
@@ -144,6 +187,48 @@ class RunningServerTest(cloud.ServerTestCase):
         resp = c.request("POST", "/api/v1/auth/login", body=b'{"email":"alice@example.com","password":"x"}',
                          headers={"Content-Type": "text/plain"})
         self.assertEqual(resp.status, 415, str(resp))
+
+    def test_duplicate_json_keys_are_400_naming_the_key(self):
+        # Boost.JSON alone keeps the last value; a proxy or log that read the first would see
+        # another request than the handler.
+        c = self.server.client()
+        resp = c.request("POST", "/api/v1/auth/login", headers={"Content-Type": "application/json"},
+                         body=b'{"email":"alice@example.com","password":"x","email":"mallory@example.com"}')
+        self.assertEqual(resp.status, 400, str(resp))
+        self.assertIn("'email'", resp.json()["message"], str(resp))
+        owner = self.server.login("alice@example.com")
+        resp = owner.request("POST", f"/api/v1/orgs/{self.org.id}/members",
+                             headers={"Content-Type": "application/json"},
+                             body=b'{"email":"dora@example.com","role":"viewer","password":"correct horse battery",'
+                                  b'"role":"owner"}')
+        self.assertEqual(resp.status, 400, str(resp))
+        self.assertIn("'role'", resp.json()["message"], str(resp))
+        members = owner.get_json(f"/api/v1/orgs/{self.org.id}/members")["members"]
+        self.assertNotIn("dora@example.com", [m.get("email") for m in members])
+
+    def test_look_alike_email_addresses_are_refused(self):
+        owner = self.server.login("alice@example.com")
+        cases = {
+            "cyrillic a": ("\u0430lice@example.com", "U+0430"),
+            "zero-width space": ("ali\u200bce@example.com", "U+200B"),
+            "right-to-left mark": ("alice@example.com\u200f", "U+200F"),
+            "umlaut domain": ("ops@m\u00fcnchen.de", "xn--"),
+        }
+        for label, (email, expected) in cases.items():
+            with self.subTest(label):
+                resp = owner.post(f"/api/v1/orgs/{self.org.id}/members",
+                                  {"email": email, "role": "viewer", "password": "correct horse battery"})
+                self.assertEqual(resp.status, 400, f"{label}: {resp}")
+                self.assertIn(expected, resp.json()["message"], f"{label}: {resp}")
+                proc = self.server.cli("admin", "create-org", f"org-{len(label)}-{expected}", "--owner", email,
+                                       "--password-stdin", "--data-dir", self.server.data_dir,
+                                       stdin_text="correct horse battery\n")
+                self.assertNotEqual(proc.returncode, 0, cloud.describe(proc))
+                self.assertIn(expected, proc.stderr, cloud.describe(proc))
+        # The IDNA (punycode) form of the same domain is an address like any other.
+        resp = owner.post(f"/api/v1/orgs/{self.org.id}/members",
+                          {"email": "ops@xn--mnchen-3ya.de", "role": "viewer", "password": "correct horse battery"})
+        self.assertEqual(resp.status, 201, str(resp))
 
     def test_garbage_instead_of_tls_handshake(self):
         for garbage in (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", os.urandom(4096), b"\x16\x03\x01\xff\xff" + b"\0" * 100):
@@ -256,6 +341,34 @@ class CommandLineTest(unittest.TestCase):
     def test_unknown_flag_fails(self):
         proc = cloud.run_cli(["serve", "--no-such-flag"], timeout=15)
         self.assertNotEqual(proc.returncode, 0, cloud.describe(proc))
+
+
+class DatabaseFilesTest(unittest.TestCase):
+    """The database and its -wal and -shm files hold password hashes, sessions and sealed
+    secrets: owner only (0600), whatever the umask, also for a database made before."""
+
+    def database_modes(self, srv) -> dict:
+        return {suffix: stat.S_IMODE(os.stat(srv.db_path + suffix).st_mode) for suffix in ("", "-wal", "-shm")}
+
+    def test_database_files_are_private_even_with_an_open_umask(self):
+        previous = os.umask(0)
+        try:
+            with cloud.CloudServer() as srv:
+                srv.create_org("acme", "alice@example.com")  # the admin command creates the database
+                srv.start()
+                srv.login("alice@example.com")  # writes go through the WAL
+                modes = self.database_modes(srv)
+        finally:
+            os.umask(previous)
+        self.assertEqual(modes, {"": 0o600, "-wal": 0o600, "-shm": 0o600})
+
+    def test_an_older_world_readable_database_is_narrowed(self):
+        with cloud.CloudServer() as srv:
+            srv.create_org("acme", "alice@example.com")
+            os.chmod(srv.db_path, 0o644)
+            srv.start()
+            srv.login("alice@example.com")
+            self.assertEqual(self.database_modes(srv), {"": 0o600, "-wal": 0o600, "-shm": 0o600})
 
 
 class CertificateTest(unittest.TestCase):

@@ -31,6 +31,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import cloud  # noqa: E402
+import socket_options  # noqa: E402
 
 AGENT_TIMEOUT_S = 60.0
 HEARTBEAT_S = 1
@@ -138,13 +139,18 @@ class UplinkTestCase(unittest.TestCase):
     def state_dir(self, name: str) -> str:
         return os.path.join(tempfile.mkdtemp(dir=self.tmp), name)
 
-    def enrolled_agent_state(self, server, client, org, name: str = "press 1") -> tuple:
-        """Registers a device in `org`, enrols a fresh state directory with its token; returns
-        (state_dir, device_id)."""
+    def enrolled_agent_state(self, server, client, org, name: str = "press 1", device_uuid: str | None = None) -> tuple:
+        """Registers a device in `org`, enrols a fresh state directory with its token (its
+        device-id set to `device_uuid` when given); returns (state_dir, device_id)."""
         resp = client.post(f"/api/v1/orgs/{org.id}/devices", {"name": name, "site": "plant 1"})
         self.assertEqual(resp.status, 201, str(resp))
         registered = resp.json()
         state = self.state_dir(name.replace(" ", "-"))
+        if device_uuid is not None:
+            proc = run_agent("id", "--state-dir", state)
+            self.assertEqual(proc.returncode, 0, cloud.describe(proc))
+            with open(os.path.join(state, "device-id"), "w") as f:
+                f.write(device_uuid + "\n")
         proc = run_agent("enroll", "--token", registered["enrolment_token"], "--state-dir", state)
         self.assertEqual(proc.returncode, 0, cloud.describe(proc) + server.log_tail())
         with open(os.path.join(state, "cloud.json")) as f:
@@ -429,6 +435,64 @@ class UplinkTest(UplinkTestCase):
         self.assertEqual(bob.get(f"/api/v1/orgs/{org_b.id}/devices/{device_id}").status, 404)
         self.assertIn(f"organisation {org_a.id}", agent.log_text())
         self.assert_stops_cleanly(agent)
+
+
+    def test_both_ends_of_the_uplink_have_nodelay(self):
+        # Acknowledgements and heartbeats are small: neither end may hold one back for the
+        # other's delayed ACK (tests/support/socket_options.py reads each process's own socket).
+        server = self.start_server()
+        org = server.create_org("acme", "alice@example.com")
+        alice = server.login("alice@example.com")
+        state, device_id = self.enrolled_agent_state(server, alice, org)
+        agent = self.start_agent(state)
+        self.wait_online(alice, org.id, device_id, agent, server=server)
+        device_port = int(server.uplink_url.split(":")[2].split("/")[0])
+        self.assertEqual(socket_options.tcp_option_of(agent.proc.pid, socket.TCP_NODELAY, remote_port=device_port,
+                                                         expect=1),
+                         [1])
+        self.assertEqual(socket_options.tcp_option_of(server.proc.pid, socket.TCP_NODELAY, local_port=device_port,
+                                                         expect=1),
+                         [1])
+        self.assert_stops_cleanly(agent)
+
+    def test_the_same_uuid_in_two_orgs_is_two_devices(self):
+        # A UUID is an identity within one organisation: B's device with A's UUID connects as
+        # B's own, A's stays A's, and revoking A's leaves B's online.
+        server = self.start_server()
+        org_a = server.create_org("acme", "alice@example.com")
+        org_b = server.create_org("globex", "bob@example.com")
+        alice = server.login("alice@example.com")
+        bob = server.login("bob@example.com")
+        state_b, device_b = self.enrolled_agent_state(server, bob, org_b, "press b")
+        with open(os.path.join(state_b, "device-id")) as f:
+            shared_uuid = f.read().strip()
+        state_a, device_a = self.enrolled_agent_state(server, alice, org_a, "press a", device_uuid=shared_uuid)
+        self.assertNotEqual(device_a, device_b)
+        agent_a = self.start_agent(state_a)
+        agent_b = self.start_agent(state_b)
+        seen_a = self.wait_online(alice, org_a.id, device_a, agent_a, server=server)
+        seen_b = self.wait_online(bob, org_b.id, device_b, agent_b, server=server)
+        self.assertEqual(seen_a["device_uuid"], shared_uuid)
+        self.assertEqual(seen_b["device_uuid"], shared_uuid)
+        time.sleep(2 * HEARTBEAT_S)
+        # Neither connection superseded the other.
+        self.assertTrue(self.device(alice, org_a.id, device_a)["online"])
+        self.assertTrue(self.device(bob, org_b.id, device_b)["online"])
+        self.assertEqual([d["id"] for d in alice.get_json(f"/api/v1/orgs/{org_a.id}/devices")["devices"]], [device_a])
+        self.assertEqual([d["id"] for d in bob.get_json(f"/api/v1/orgs/{org_b.id}/devices")["devices"]], [device_b])
+        self.assertIn(f"organisation {org_a.id}", agent_a.log_text())
+        self.assertIn(f"organisation {org_b.id}", agent_b.log_text())
+
+        resp = alice.post(f"/api/v1/orgs/{org_a.id}/devices/{device_a}/revoke")
+        self.assertEqual(resp.status, 200, str(resp))
+        self.wait_offline(alice, org_a.id, device_a, timeout=5.0, context=agent_a.describe() + server.log_tail())
+        self.wait_log(agent_a, r"uplink: refused by the cloud \(revoked\)", timeout=5)
+        time.sleep(2 * HEARTBEAT_S)
+        current_b = self.device(bob, org_b.id, device_b)
+        self.assertEqual((current_b["state"], current_b["online"]), ("enrolled", True), current_b)
+        self.assertNotIn("refused", agent_b.log_text())
+        self.assert_stops_cleanly(agent_b)
+        self.assert_stops_cleanly(agent_a)
 
 
 class AgentRunCommandLineTest(unittest.TestCase):

@@ -2,6 +2,7 @@
 
 #include "cloud/auth/password_policy.hpp"
 #include "cloud/identity/invitations.hpp"
+#include "cloud/identity/email_address.hpp"
 #include "cloud/services.hpp"
 
 namespace logbot::cloud {
@@ -54,7 +55,7 @@ std::optional<ProvisionedOrg> provision_org(Services& services, const std::strin
   }
   const auto email = normalize_email(owner_email);
   if (!email) {
-    error = {400, "bad_request", "'" + owner_email + "' is not an e-mail address"};
+    error = {400, "bad_request", email_refusal(owner_email)};
     return std::nullopt;
   }
   if (services.users.find_by_email(*email)) {
@@ -158,7 +159,7 @@ std::optional<std::string> provision_operator(Services& services, const std::str
                                               ProvisionError& error) {
   const auto email = normalize_email(email_in);
   if (!email) {
-    error = {400, "bad_request", "'" + email_in + "' is not an e-mail address"};
+    error = {400, "bad_request", email_refusal(email_in)};
     return std::nullopt;
   }
   if (auto problem = check_new_password(password, *email)) {

@@ -197,10 +197,11 @@ http::Response enroll(RequestContext& context) {
     return refuse(403, "uuid_mismatch", "this token is for a device with another UUID (" + *device.expected_uuid + ")");
   if (device.device_uuid && *device.device_uuid != *uuid)
     return refuse(403, "uuid_mismatch", "this device was enrolled with another UUID");
-  if (auto owner = services.devices.find_by_uuid(*uuid); owner && owner->id != device.id)
-    return refuse(409, owner->org_id != device.org_id ? "uuid_in_other_org" : "uuid_in_use",
-                  "a device with this UUID belongs to " +
-                      std::string(owner->org_id != device.org_id ? "another organisation" : "another registration"));
+  // Only this organisation's devices are consulted: whether another tenant knows this UUID is
+  // none of this one's business, and cannot stand in its way.
+  if (auto owner = services.devices.find_by_uuid(device.org_id, *uuid); owner && owner->id != device.id)
+    return refuse(409, "uuid_in_use", "a device with this UUID is already registered in this organisation (" +
+                                          owner->name + ")");
 
   const auto issued = services.device_ca->issue(*csr, *uuid, device.org_id, services.config.device_certificate_lifetime());
   if (const auto* refusal = std::get_if<CsrRefusal>(&issued))

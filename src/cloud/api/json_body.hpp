@@ -13,7 +13,8 @@ struct BodyError {
 
 class JsonBody {
  public:
-  // Fails unless the text is one JSON object of at most `max_depth` nesting.
+  // Fails unless the text is one JSON object of at most 8 levels of nesting in which no object
+  // names a key twice (the message names the key).
   static std::optional<JsonBody> parse(std::string_view text, BodyError& error);
   // A required string member; sets error when absent, not a string or longer than max_length.
   std::optional<std::string> required_string(std::string_view key, std::size_t max_length, BodyError& error) const;

@@ -7,6 +7,7 @@
 #include "cloud/api/handlers.hpp"
 #include "cloud/api/json_body.hpp"
 #include "cloud/auth/password_policy.hpp"
+#include "cloud/identity/email_address.hpp"
 #include "cloud/services.hpp"
 #include "common/time_format.hpp"
 

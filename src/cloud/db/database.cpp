@@ -1,8 +1,37 @@
 #include "cloud/db/database.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 namespace logbot::cloud {
+namespace {
+
+// The database holds password hashes, sessions and the sealed secrets: owner only, whatever
+// the umask (SQLite would create it 0644). SQLite creates the -wal and -shm files with the
+// database file's mode, so making the database file 0600 before SQLite opens it covers them;
+// an older database (or its leftovers from a crash) is narrowed on the way.
+void make_private(const std::filesystem::path& file) {
+  const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, S_IRUSR | S_IWUSR);
+  if (fd < 0) throw DatabaseError("cannot open database " + file.string() + ": " + std::strerror(errno), SQLITE_CANTOPEN);
+  const int changed = ::fchmod(fd, S_IRUSR | S_IWUSR);
+  const int error = errno;
+  ::close(fd);
+  if (changed != 0)
+    throw DatabaseError("cannot make database " + file.string() + " private (mode 0600): " + std::strerror(error),
+                        SQLITE_PERM);
+  for (const char* suffix : {"-wal", "-shm", "-journal"}) {
+    const std::string companion = file.string() + suffix;
+    if (::chmod(companion.c_str(), S_IRUSR | S_IWUSR) != 0 && errno != ENOENT)
+      throw DatabaseError("cannot make " + companion + " private (mode 0600): " + std::strerror(errno), SQLITE_PERM);
+  }
+}
+
+}  // namespace
 
 bool DatabaseError::is_constraint() const {
   return (code_ & 0xff) == SQLITE_CONSTRAINT;
@@ -29,6 +58,7 @@ bool Row::is_null(int column) const {
 }
 
 std::unique_ptr<Database> Database::open(const std::filesystem::path& file) {
+  make_private(file);
   sqlite3* connection = nullptr;
   const int rc = sqlite3_open_v2(file.c_str(), &connection,
                                  SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);

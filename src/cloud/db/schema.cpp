@@ -9,7 +9,7 @@ namespace logbot::cloud {
 namespace {
 
 // Each entry moves the schema one version up; never edit a released entry, append one.
-constexpr std::array<const char*, 6> kMigrations = {
+constexpr std::array<const char*, 7> kMigrations = {
     R"sql(
 CREATE TABLE users (
   id TEXT PRIMARY KEY,
@@ -162,6 +162,41 @@ CREATE INDEX invitations_by_email ON invitations(email, state);
 CREATE INDEX invitations_by_expiry ON invitations(state, expires_ms);
 DELETE FROM sessions WHERE stage = 'totp_enrolment_required';
 )sql",
+    // 7: a device's UUID is unique within its organisation, not across all of them (one
+    // tenant could otherwise squat another's UUID, and the refusal told that it existed).
+    // SQLite cannot drop a column's UNIQUE constraint: the table is rebuilt (migrate() runs
+    // with foreign keys off, so dropping the old table does not cascade into tokens and
+    // certificates). A certificate serial names at most one device: the uplink finds the
+    // device by it.
+    R"sql(
+CREATE TABLE devices_rebuilt (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  site TEXT NOT NULL DEFAULT '',
+  expected_uuid TEXT,
+  device_uuid TEXT,
+  state TEXT NOT NULL CHECK (state IN ('registered','enrolled','revoked')),
+  certificate_serial TEXT UNIQUE,
+  certificate_not_after_ms INTEGER,
+  enrolled_ms INTEGER,
+  enrolled_ip TEXT,
+  created_ms INTEGER NOT NULL,
+  revoked_ms INTEGER,
+  last_seen_ms INTEGER,
+  agent_version TEXT,
+  last_ip TEXT,
+  UNIQUE (org_id, name),
+  UNIQUE (org_id, device_uuid)
+);
+INSERT INTO devices_rebuilt (id, org_id, name, site, expected_uuid, device_uuid, state, certificate_serial,
+                             certificate_not_after_ms, enrolled_ms, enrolled_ip, created_ms, revoked_ms,
+                             last_seen_ms, agent_version, last_ip)
+  SELECT id, org_id, name, site, expected_uuid, device_uuid, state, certificate_serial, certificate_not_after_ms,
+         enrolled_ms, enrolled_ip, created_ms, revoked_ms, last_seen_ms, agent_version, last_ip FROM devices;
+DROP TABLE devices;
+ALTER TABLE devices_rebuilt RENAME TO devices;
+)sql",
 };
 
 }  // namespace
@@ -171,6 +206,19 @@ int schema_version() {
 }
 
 void migrate(Database& db) {
+  // Foreign keys off while migrating: a migration that rebuilds a table drops the old one,
+  // which would otherwise cascade into the rows that refer to it. The pragma is a no-op inside
+  // a transaction, so it is set before; the references are checked before the commit.
+  db.execute_script("PRAGMA foreign_keys=OFF");
+  struct ForeignKeysBackOn {
+    Database& db;
+    ~ForeignKeysBackOn() {
+      try {
+        db.execute_script("PRAGMA foreign_keys=ON");
+      } catch (...) {  // NOLINT(bugprone-empty-catch): nothing to do in a destructor
+      }
+    }
+  } back_on{db};
   Transaction tx(db);
   const int current = static_cast<int>(db.query_integer("PRAGMA user_version").value_or(0));
   if (current > schema_version())
@@ -182,6 +230,8 @@ void migrate(Database& db) {
     db.execute_script(kMigrations[static_cast<std::size_t>(version)]);
     db.execute_script("PRAGMA user_version = " + std::to_string(version + 1));
   }
+  if (db.query_integer("SELECT COUNT(*) FROM pragma_foreign_key_check").value_or(0) != 0)
+    throw DatabaseError("the database schema migration left rows that refer to nothing; restore a backup", 19);
   tx.commit();
 }
 

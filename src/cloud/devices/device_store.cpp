@@ -102,9 +102,10 @@ std::optional<Device> DeviceStore::find(const std::string& org_id, const std::st
   return out;
 }
 
-std::optional<Device> DeviceStore::find_by_uuid(const std::string& device_uuid) {
+std::optional<Device> DeviceStore::find_by_uuid(const std::string& org_id, const std::string& device_uuid) {
   std::optional<Device> out;
-  db_.query(std::string("SELECT ") + kColumns + " FROM devices WHERE device_uuid = ?", {device_uuid},
+  db_.query(std::string("SELECT ") + kColumns + " FROM devices WHERE org_id = ? AND device_uuid = ?",
+            {org_id, device_uuid},
             [&](const Row& row) { out = device_from(row); });
   return out;
 }
@@ -166,11 +167,12 @@ void DeviceStore::complete_enrolment(const std::string& secret, const std::strin
   tx.commit();
 }
 
-std::optional<Device> DeviceStore::find_by_certificate(const std::string& device_uuid, const std::string& serial) {
+std::optional<Device> DeviceStore::find_by_certificate(const std::string& org_id, const std::string& device_uuid,
+                                                       const std::string& serial) {
   std::optional<Device> out;
   db_.query(std::string("SELECT ") + kColumns +
-                " FROM devices WHERE device_uuid = ? AND certificate_serial = ? AND state = 'enrolled'",
-            {device_uuid, serial}, [&](const Row& row) { out = device_from(row); });
+                " FROM devices WHERE certificate_serial = ? AND org_id = ? AND device_uuid = ? AND state = 'enrolled'",
+            {serial, org_id, device_uuid}, [&](const Row& row) { out = device_from(row); });
   return out;
 }
 

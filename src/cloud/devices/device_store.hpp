@@ -49,7 +49,9 @@ class DeviceStore {
   Device register_device(const std::string& org_id, const std::string& name, const std::string& site,
                          const std::optional<std::string>& expected_uuid);
   std::optional<Device> find(const std::string& org_id, const std::string& device_id);
-  std::optional<Device> find_by_uuid(const std::string& device_uuid);
+  // The device of this organisation that enrolled with this UUID. A UUID is unique within an
+  // organisation only: another tenant's devices are never consulted.
+  std::optional<Device> find_by_uuid(const std::string& org_id, const std::string& device_uuid);
   std::vector<Device> list(const std::string& org_id);
   // A new one-time secret for the device (earlier unused ones stop working); returns the secret.
   std::string issue_token(const std::string& device_id, std::int64_t lifetime_ms);
@@ -59,9 +61,11 @@ class DeviceStore {
   void complete_enrolment(const std::string& secret, const std::string& device_id, const std::string& device_uuid,
                           const std::string& serial, std::int64_t not_after_ms, const std::string& ip);
   void revoke(const std::string& device_id);
-  // The enrolled device whose current certificate has this serial, or nullopt (revoked,
-  // superseded by a renewal, or unknown).
-  std::optional<Device> find_by_certificate(const std::string& device_uuid, const std::string& serial);
+  // The enrolled device whose current certificate has this serial and names this organisation
+  // (O) and UUID (CN), or nullopt (revoked, superseded by a renewal, or unknown). A serial is
+  // unique, so a certificate maps to at most one device whatever other tenants enrolled.
+  std::optional<Device> find_by_certificate(const std::string& org_id, const std::string& device_uuid,
+                                            const std::string& serial);
   void record_contact(const std::string& device_id, const std::string& agent_version, const std::string& ip);
   void record_heartbeat(const std::string& device_id);
   // A renewed certificate becomes the device's current one; the old serial stops working.

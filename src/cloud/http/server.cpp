@@ -24,9 +24,13 @@
 #include <fstream>
 #include <list>
 #include <memory>
+#include <optional>
+#include <string>
+#include <tuple>
 
 #include "cloud/api/abandoned_logins.hpp"
 #include "cloud/api/dispatcher.hpp"
+#include "cloud/http/message_framing.hpp"
 #include "cloud/http/request_target.hpp"
 #include "cloud/http/security_headers.hpp"
 #include "cloud/services.hpp"
@@ -81,6 +85,16 @@ bhttp::response<bhttp::string_body> to_beast(Response&& response, unsigned versi
   return out;
 }
 
+FramingFields framing_fields(const bhttp::request<bhttp::string_body>& message) {
+  FramingFields fields;
+  fields.version = message.version();
+  for (const auto& field : message) {
+    if (field.name() == bhttp::field::transfer_encoding) fields.transfer_encoding.push_back(field.value());
+    if (field.name() == bhttp::field::content_length) fields.content_length.push_back(field.value());
+  }
+  return fields;
+}
+
 Response plain_error(unsigned status, std::string_view code, std::string_view message) {
   Response response = error_response(status, code, message);
   add_security_headers(response);
@@ -91,6 +105,9 @@ asio::awaitable<void> run_session(tcp::socket socket, asio::ssl::context& tls, S
                                   asio::thread_pool& workers, Registry& registry, std::size_t max_body) {
   boost::system::error_code ignored;
   const std::string peer_ip = socket.remote_endpoint(ignored).address().to_string();
+  // Answers are small and follow the handshake's last flight (and would follow TLS 1.3
+  // tickets): with Nagle's algorithm the first one waits for the client's delayed ACK, 40 ms.
+  socket.set_option(tcp::no_delay(true), ignored);
   TlsStream stream(beast::tcp_stream(std::move(socket)), tls);
   const auto registration = registry.streams.insert(registry.streams.end(), &stream);
   struct Unregister {
@@ -112,7 +129,17 @@ asio::awaitable<void> run_session(tcp::socket socket, asio::ssl::context& tls, S
     parser.header_limit(kHeaderLimit);
     parser.body_limit(max_body);
     beast::get_lowest_layer(stream).expires_after(kIdleTimeout);
-    auto [read_error, bytes] = co_await bhttp::async_read(stream, buffer, parser, kUseTuple);
+    // The header first: the body is read only once its framing is known to be unambiguous.
+    auto [read_error, bytes] = co_await bhttp::async_read_header(stream, buffer, parser, kUseTuple);
+    std::optional<std::string> framing_problem;
+    if (!read_error) {
+      framing_problem = framing_refusal(framing_fields(parser.get()));
+      // Beast must have come to the same reading; if it did not, refuse rather than guess.
+      if (!framing_problem && parser.get().count(bhttp::field::transfer_encoding) != 0 && !parser.chunked())
+        framing_problem = "unsupported Transfer-Encoding";
+    }
+    if (!read_error && !framing_problem && !parser.is_done())
+      std::tie(read_error, bytes) = co_await bhttp::async_read(stream, buffer, parser, kUseTuple);
     (void)bytes;
     if (read_error == bhttp::error::end_of_stream || read_error == asio::error::operation_aborted ||
         read_error == beast::error::timeout || read_error == asio::ssl::error::stream_truncated)
@@ -122,7 +149,12 @@ asio::awaitable<void> run_session(tcp::socket socket, asio::ssl::context& tls, S
     bool keep_alive = false;
     unsigned version = 11;
     bool head = false;
-    if (read_error) {
+    if (framing_problem) {
+      // Closed after the answer (keep_alive stays false): the bytes after this header are not
+      // a request this server can find the start of.
+      response = plain_error(400, "bad_framing", *framing_problem);
+      services.metrics.count_request(400);
+    } else if (read_error) {
       if (read_error == bhttp::error::header_limit)
         response = plain_error(431, "headers_too_large", "request headers are larger than 16 KiB");
       else if (read_error == bhttp::error::body_limit)

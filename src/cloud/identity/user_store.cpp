@@ -1,6 +1,7 @@
 #include "cloud/identity/user_store.hpp"
 
 #include "cloud/db/database.hpp"
+#include "cloud/identity/email_address.hpp"
 #include "common/crypto/random.hpp"
 
 namespace logbot::cloud {
@@ -43,18 +44,11 @@ void UserStore::set_password_hash(const std::string& user_id, const std::string&
 }
 
 std::optional<std::string> normalize_email(std::string_view email) {
+  if (email_address_problem(email)) return std::nullopt;
   while (!email.empty() && (email.front() == ' ' || email.front() == '\t')) email.remove_prefix(1);
   while (!email.empty() && (email.back() == ' ' || email.back() == '\t')) email.remove_suffix(1);
-  if (email.size() < 3 || email.size() > 254) return std::nullopt;
-  const auto at = email.find('@');
-  if (at == std::string_view::npos || at == 0 || at + 1 == email.size() || email.find('@', at + 1) != email.npos)
-    return std::nullopt;
   std::string out;
-  for (char c : email) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u == 0x7f || c == ',' || c == '"' || c == '<' || c == '>') return std::nullopt;
-    out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
-  }
+  for (char c : email) out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
   return out;
 }
 

@@ -33,7 +33,7 @@ class UserStore {
   const Clock& clock_;
 };
 
-// Lower-cases and trims an e-mail address; nullopt when it is not plausibly one.
+// Lower-cases and trims an e-mail address; nullopt when email_address_problem() refuses it.
 std::optional<std::string> normalize_email(std::string_view email);
 
 }  // namespace logbot::cloud

@@ -45,8 +45,9 @@ using namespace std::chrono_literals;
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr const char* kPath = "/api/v1/devices/uplink";
 
-// The device a client certificate speaks for: its UUID (CN) and serial.
+// The device a client certificate speaks for: its organisation (O), UUID (CN) and serial.
 struct PeerCertificate {
+  std::string org_id;
   std::string uuid;
   std::string serial;
 };
@@ -55,8 +56,10 @@ std::optional<PeerCertificate> peer_certificate(SSL* ssl) {
   tls::X509Ptr cert(SSL_get1_peer_certificate(ssl));
   if (!cert) return std::nullopt;
   char common_name[128] = {};
-  if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert.get()), NID_commonName, common_name, sizeof common_name) <=
-      0)
+  char organisation[128] = {};
+  X509_NAME* subject = X509_get_subject_name(cert.get());
+  if (X509_NAME_get_text_by_NID(subject, NID_commonName, common_name, sizeof common_name) <= 0 ||
+      X509_NAME_get_text_by_NID(subject, NID_organizationName, organisation, sizeof organisation) <= 0)
     return std::nullopt;
   BIGNUM* number = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert.get()), nullptr);
   char* hex = BN_bn2hex(number);
@@ -66,7 +69,7 @@ std::optional<PeerCertificate> peer_certificate(SSL* ssl) {
   for (char& c : serial) c = static_cast<char>(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);
   // BN_bn2hex drops leading zeros; the CA writes 16-byte serials as 32 hex digits.
   while (serial.size() < 32) serial.insert(serial.begin(), '0');
-  return PeerCertificate{common_name, serial};
+  return PeerCertificate{organisation, common_name, serial};
 }
 
 }  // namespace
@@ -122,6 +125,8 @@ asio::awaitable<void> DeviceListener::State::session(tcp::socket socket) {
   auto self = shared_from_this();
   boost::system::error_code ignored;
   const std::string peer_ip = socket.remote_endpoint(ignored).address().to_string();
+  // Small frames both ways (acknowledgements, heartbeats, refusals): no Nagle delay.
+  socket.set_option(tcp::no_delay(true), ignored);
   WebSocket ws(TlsStream(beast::tcp_stream(std::move(socket)), *tls));
   const auto registration = sockets.insert(sockets.end(), &ws);
   struct Unregister {
@@ -141,7 +146,7 @@ asio::awaitable<void> DeviceListener::State::session(tcp::socket socket) {
   std::optional<Device> device;
   if (certificate)
     device = co_await on_workers(
-        [&] { return services.devices.find_by_certificate(certificate->uuid, certificate->serial); });
+        [&] { return services.devices.find_by_certificate(certificate->org_id, certificate->uuid, certificate->serial); });
   if (!device) {
     // Revoked, superseded by a renewal, or unknown: refused before any WebSocket traffic.
     spdlog::info("device listener: certificate of {} ({}) is not a current device certificate: closed", peer_ip,

@@ -200,6 +200,10 @@ asio::awaitable<UserResult<HttpResponse>> HttpsClient::Impl::exchange(const http
     co_return UserError{"cannot connect to " + origin +
                         ": connection refused (is the server running, is the port right?)"};
   if (connect_ec) co_return UserError{"cannot connect to " + origin + ": " + connect_ec.message()};
+  // Small TLS records each way: Nagle's algorithm would hold one back for the peer's delayed
+  // ACK (40 ms on Linux). Failing to set it costs latency only.
+  boost::system::error_code no_delay_ec;
+  socket.socket().set_option(tcp::no_delay(true), no_delay_ec);
 
   socket.expires_after(timeout);
   auto [handshake_ec] = co_await stream.async_handshake(ssl::stream_base::client, token);

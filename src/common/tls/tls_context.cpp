@@ -25,6 +25,14 @@ void apply_protocol_policy(ssl::context& context) {
   SSL_CTX* native = context.native_handle();
   SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
   SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION);
+  // No session tickets, so no resumption: no Logbot client keeps a session (each CLI call and
+  // agent reconnect builds a fresh context), the device listener wants every certificate
+  // presented anew, and TLS 1.3 sends tickets after the handshake, where they held the first
+  // answer back by a delayed ACK (40 ms) whenever Nagle's algorithm was on. SSL_OP_NO_TICKET
+  // stops TLS 1.2 tickets; TLS 1.3 still sends stateful ones unless their number is 0. A
+  // browser pays a full handshake per new connection (about a millisecond of server time).
+  SSL_CTX_set_options(native, SSL_OP_NO_TICKET);
+  if (SSL_CTX_set_num_tickets(native, 0) != 1) throw std::runtime_error("TLS: cannot turn session tickets off");
   if (SSL_CTX_set_cipher_list(native, kTls12Ciphers) != 1) throw std::runtime_error("TLS: cannot set the cipher list");
   if (SSL_CTX_set1_groups_list(native, "X25519:P-256:P-384") != 1)
     throw std::runtime_error("TLS: cannot set the key-exchange groups");
@@ -89,7 +97,6 @@ ssl::context make_mutual_server_context(const std::filesystem::path& cert_chain_
   // Sessions are not resumed across this listener: every connection presents its certificate,
   // so a revoked one is seen at once.
   SSL_CTX_set_session_cache_mode(context.native_handle(), SSL_SESS_CACHE_OFF);
-  SSL_CTX_set_options(context.native_handle(), SSL_OP_NO_TICKET);
   return context;
 }
 

@@ -1,5 +1,5 @@
 // The one place where Logbot builds a TLS context: TLS 1.2 minimum (1.3 preferred),
-// ECDHE key exchange with AEAD ciphers only, server cipher preference.
+// ECDHE key exchange with AEAD ciphers only, server cipher preference, no session tickets.
 #pragma once
 #include <openssl/x509.h>
 

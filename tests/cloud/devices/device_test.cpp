@@ -103,6 +103,34 @@ TEST(DeviceStore, TokensAreOneTimeAndExpire) {
             0);  // only hashes are stored
 }
 
+// A UUID is an identity within one organisation: another tenant enrolling the same UUID
+// neither blocks nor touches it, and a certificate still maps to exactly one device.
+TEST(DeviceStore, TheSameUuidInTwoOrganisationsIsTwoDevices) {
+  testing::TestWorld world;
+  auto acme = world.make_org("Acme", "alice@example.com");
+  auto globex = world.make_org("Globex", "bob@example.com");
+  DeviceStore& store = world.services->devices;
+  const Device in_acme = store.register_device(acme.org_id, "press-1", "", std::nullopt);
+  const Device in_globex = store.register_device(globex.org_id, "press-1", "", std::nullopt);
+  store.complete_enrolment(store.issue_token(in_globex.id, 60'000), in_globex.id, kUuid, "b1", 1, "127.0.0.1");
+  store.complete_enrolment(store.issue_token(in_acme.id, 60'000), in_acme.id, kUuid, "a1", 1, "127.0.0.1");
+  EXPECT_EQ(store.find_by_uuid(acme.org_id, kUuid)->id, in_acme.id);
+  EXPECT_EQ(store.find_by_uuid(globex.org_id, kUuid)->id, in_globex.id);
+  EXPECT_EQ(store.find_by_certificate(acme.org_id, kUuid, "a1")->id, in_acme.id);
+  EXPECT_EQ(store.find_by_certificate(globex.org_id, kUuid, "b1")->id, in_globex.id);
+  // A certificate of one organisation never stands for the other's device.
+  EXPECT_FALSE(store.find_by_certificate(globex.org_id, kUuid, "a1"));
+  EXPECT_FALSE(store.find_by_certificate(acme.org_id, kUuid, "b1"));
+  // Within one organisation the UUID stays unique.
+  const Device second = store.register_device(acme.org_id, "press-2", "", std::nullopt);
+  EXPECT_THROW(store.complete_enrolment(store.issue_token(second.id, 60'000), second.id, kUuid, "a2", 1, "127.0.0.1"),
+               DatabaseError);
+  // Revocation in one organisation leaves the other's device enrolled.
+  store.revoke(in_acme.id);
+  EXPECT_FALSE(store.find_by_certificate(acme.org_id, kUuid, "a1"));
+  EXPECT_EQ(store.find_by_certificate(globex.org_id, kUuid, "b1")->id, in_globex.id);
+}
+
 TEST(DeviceUuid, CanonicalFormOnly) {
   EXPECT_EQ(normalize_uuid("3F2B8C1E-5D4A-4E6F-9A7B-0C1D2E3F4A5B"), kUuid);
   for (const char* bad : {"", "3f2b8c1e5d4a4e6f9a7b0c1d2e3f4a5b", "3f2b8c1e-5d4a-4e6f-9a7b-0c1d2e3f4a5g",
