@@ -373,10 +373,12 @@ class LockoutTest(unittest.TestCase):
             time.sleep(0.2)
         self.assertEqual(resp.status, 200, f"login after the lockout wait: {resp}")
         c = srv.login("alice@example.com")
-        events = c.get_json(f"/api/v1/orgs/{org.id}/audit?event=LOCKOUT")["events"]
-        self.assertTrue(events, "no LOCKOUT event in the org audit log")
+        events = [e for e in c.get_json("/api/v1/me/audit")["events"] if e["event"] == "LOCKOUT"]
+        self.assertTrue(events, "no LOCKOUT event in the account log")
         self.assertTrue(all(e["event"] == "LOCKOUT" for e in events))
         self.assertIn("alice@example.com", events[0]["username"] + " " + events[0]["details"])
+        # The lockout is the account's, not something that happened in the organisation.
+        self.assertEqual(c.get_json(f"/api/v1/orgs/{org.id}/audit?event=LOCKOUT")["events"], [])
         own = c.get_json("/api/v1/me/audit")["events"]
         errors = [e for e in own if e["event"] == "LOGIN_ERROR"]
         self.assertGreaterEqual(len(errors), 2, f"LOGIN_ERROR events missing from the account log: {own}")

@@ -197,14 +197,13 @@ class RunningServerTest(cloud.ServerTestCase):
         self.assertEqual(resp.status, 400, str(resp))
         self.assertIn("'email'", resp.json()["message"], str(resp))
         owner = self.server.login("alice@example.com")
-        resp = owner.request("POST", f"/api/v1/orgs/{self.org.id}/members",
+        resp = owner.request("POST", f"/api/v1/orgs/{self.org.id}/invitations",
                              headers={"Content-Type": "application/json"},
-                             body=b'{"email":"dora@example.com","role":"viewer","password":"correct horse battery",'
-                                  b'"role":"owner"}')
+                             body=b'{"email":"dora@example.com","role":"viewer","role":"owner"}')
         self.assertEqual(resp.status, 400, str(resp))
         self.assertIn("'role'", resp.json()["message"], str(resp))
-        members = owner.get_json(f"/api/v1/orgs/{self.org.id}/members")["members"]
-        self.assertNotIn("dora@example.com", [m.get("email") for m in members])
+        pending = owner.get_json(f"/api/v1/orgs/{self.org.id}/invitations")["invitations"]
+        self.assertNotIn("dora@example.com", [i.get("email") for i in pending])
 
     def test_look_alike_email_addresses_are_refused(self):
         owner = self.server.login("alice@example.com")
@@ -216,8 +215,7 @@ class RunningServerTest(cloud.ServerTestCase):
         }
         for label, (email, expected) in cases.items():
             with self.subTest(label):
-                resp = owner.post(f"/api/v1/orgs/{self.org.id}/members",
-                                  {"email": email, "role": "viewer", "password": "correct horse battery"})
+                resp = owner.post(f"/api/v1/orgs/{self.org.id}/invitations", {"email": email, "role": "viewer"})
                 self.assertEqual(resp.status, 400, f"{label}: {resp}")
                 self.assertIn(expected, resp.json()["message"], f"{label}: {resp}")
                 proc = self.server.cli("admin", "create-org", f"org-{len(label)}-{expected}", "--owner", email,
@@ -226,8 +224,7 @@ class RunningServerTest(cloud.ServerTestCase):
                 self.assertNotEqual(proc.returncode, 0, cloud.describe(proc))
                 self.assertIn(expected, proc.stderr, cloud.describe(proc))
         # The IDNA (punycode) form of the same domain is an address like any other.
-        resp = owner.post(f"/api/v1/orgs/{self.org.id}/members",
-                          {"email": "ops@xn--mnchen-3ya.de", "role": "viewer", "password": "correct horse battery"})
+        resp = owner.post(f"/api/v1/orgs/{self.org.id}/invitations", {"email": "ops@xn--mnchen-3ya.de", "role": "viewer"})
         self.assertEqual(resp.status, 201, str(resp))
 
     def test_garbage_instead_of_tls_handshake(self):

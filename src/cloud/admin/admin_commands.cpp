@@ -106,7 +106,7 @@ std::optional<InvitedOrg> provision_org_inviting_owner(Services& services, const
   }
   const auto email = normalize_email(owner_email);
   if (!email) {
-    error = {400, "bad_request", "'" + owner_email + "' is not an e-mail address"};
+    error = {400, "bad_request", email_refusal(owner_email)};
     return std::nullopt;
   }
   Transaction tx(*services.db);
@@ -125,7 +125,7 @@ std::optional<NewInvitation> reinvite_owner(Services& services, const std::strin
                                             ProvisionError& error) {
   const auto email = normalize_email(owner_email);
   if (!email) {
-    error = {400, "bad_request", "'" + owner_email + "' is not an e-mail address"};
+    error = {400, "bad_request", email_refusal(owner_email)};
     return std::nullopt;
   }
   expire_invitations(services);
@@ -194,7 +194,7 @@ std::optional<int> reset_second_factor_by_email(Services& services, const std::s
                                                 const Requester& requester, ProvisionError& error) {
   const auto email = normalize_email(email_in);
   if (!email) {
-    error = {400, "bad_request", "'" + email_in + "' is not an e-mail address"};
+    error = {400, "bad_request", email_refusal(email_in)};
     return std::nullopt;
   }
   const auto user = services.users.find_by_email(*email);

@@ -13,6 +13,7 @@
 #include "cloud/api/handlers.hpp"
 #include "cloud/api/json_body.hpp"
 #include "cloud/auth/password_policy.hpp"
+#include "cloud/identity/email_address.hpp"
 #include "cloud/identity/invitations.hpp"
 #include "cloud/services.hpp"
 #include "common/time_format.hpp"
@@ -96,7 +97,7 @@ http::Response invite_member(RequestContext& context) {
   if (body && email) role_text = body->required_string("role", 20, error);
   if (!role_text) return http::error_response(400, "bad_request", error.message);
   const auto normalized = normalize_email(*email);
-  if (!normalized) return http::error_response(400, "bad_request", "'" + *email + "' is not an e-mail address");
+  if (!normalized) return http::error_response(400, "bad_request", email_refusal(*email));
   const auto role = parse_role(*role_text);
   if (!role) return http::error_response(400, "bad_request", "role must be owner, admin, engineer or viewer");
   if (!may_manage_role(context.membership->role, *role))

@@ -297,18 +297,16 @@ std::string code_at(const std::string& base32_secret, std::int64_t unix_ms) {
 
 struct TwoFactorTest : DispatcherTest {
   std::string secret;
-  // Alice enrols an authenticator through the API.
-  void enrol(Client& alice) {
-    auto started = alice.send("POST", "/api/v1/me/totp/enrolment", R"({"password":"correct horse battery"})");
+  // A user (Alice unless told) enrols an authenticator through the API.
+  void enrol(Client& user, const std::string& password = "correct horse battery") {
+    const std::string with_password = R"({"password":")" + password + "\"";
+    auto started = user.send("POST", "/api/v1/me/totp/enrolment", with_password + "}");
     ASSERT_EQ(started.status, 201);
     secret = json_string(started, "secret_base32");
-    EXPECT_EQ(alice.send("POST", "/api/v1/me/totp/enrolment/confirm",
-                         R"({"password":"correct horse battery","code":"000000x"})")
-                  .status,
+    EXPECT_EQ(user.send("POST", "/api/v1/me/totp/enrolment/confirm", with_password + R"(,"code":"000000x"})").status,
               400);
-    auto confirmed = alice.send("POST", "/api/v1/me/totp/enrolment/confirm",
-                                R"({"password":"correct horse battery","code":")" +
-                                    code_at(secret, world.clock.now_ms()) + "\"}");
+    auto confirmed = user.send("POST", "/api/v1/me/totp/enrolment/confirm",
+                               with_password + R"(,"code":")" + code_at(secret, world.clock.now_ms()) + "\"}");
     ASSERT_EQ(confirmed.status, 200);
   }
   void SetUp() override { oath_init(); }
@@ -490,7 +488,7 @@ TEST_F(TwoFactorTest, OrganisationPolicyGatesOnlyThatOrganisation) {
   EXPECT_EQ(json_string(refused, "error"), "org_requires_2fa");
   EXPECT_EQ(dual.send("GET", "/api/v1/orgs/" + gamma_id).status, 200) << "another organisation is not gated";
   EXPECT_EQ(dual.send("GET", "/api/v1/me/sessions").status, 200) << "own account pages are not gated";
-  enrol(dual);
+  enrol(dual, "dual password 12");
   EXPECT_EQ(dual.send("GET", "/api/v1/orgs/" + acme.org_id).status, 200);
 }
 
