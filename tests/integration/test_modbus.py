@@ -336,6 +336,23 @@ class RefusedRequestTest(ModbusTestCase):
         self.assertEqual([r[3:] for r in relay.reads()], [(0, 121), (130, 76), (130, 61), (205, 1)])
         self.assertEqual(result.plcs["modbus"]["round_trips"], 4)
 
+    def test_a_good_tag_overlapping_a_bad_one_stays_good(self):
+        # hr:198..199 exist; a FLOAT32 at hr:199 needs hr:200, which does not. The two overlap
+        # in hr:199, so no cut separates them: each is read alone, and only hr:199 is bad.
+        tags = [tag_table("last_pair", "hr:198", "UINT32"), tag_table("overlapping", "hr:199", "FLOAT32"),
+                tag_table("first", "hr:51")]
+        expected = raw_registers(self.server.port, 198, 2)
+        with ModbusRelay(self.server.port) as relay:
+            result = self.read(self.config(tags, port=relay.port, max_gap=124))
+        self.assertEqual(result.returncode, 2, result.describe())
+        self.assert_good(result, "last_pair", (expected[0] << 16) | expected[1])
+        self.assert_good(result, "first", 4660)
+        bad = result.row("overlapping")
+        self.assertEqual(bad["quality"], "bad", bad)
+        self.assertEqual(bad["status"], "Modbus exception 2 (illegal data address)", bad)
+        # hr:51 alone (too far for max_gap), the refused 198..200, then each of its tags alone.
+        self.assertEqual([r[3:] for r in relay.reads()], [(51, 1), (198, 3), (198, 2), (199, 2)])
+
     def test_run_does_not_send_the_refused_request_again(self):
         server = cloud.CloudServer(["--device-listen", "127.0.0.1:0"])
         server.__enter__()

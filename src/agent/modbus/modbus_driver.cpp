@@ -278,6 +278,22 @@ class ModbusDriver final : public collect::PlcDriver {
   DriverResult<bool> settle_refused(Cycle& cycle, std::span<const std::size_t> members, unsigned code) {
     const std::optional<Split> split =
         exception_splits(code) ? split_request(cycle.addresses, members) : std::optional<Split>();
+    if (!split && exception_splits(code) && members.size() > 1) {
+      // Tags that overlap in one block cannot be separated by a cut: each is read alone, once
+      // (the bad ones are skipped from then on), so a good tag is never bad for its neighbour.
+      bool bad = false;
+      std::vector<std::size_t> offsets;
+      for (const std::size_t i : members) {
+        const ReadRequest request = request_for(cycle.addresses, std::span<const std::size_t>(&i, 1), offsets);
+        auto refused = exchange(cycle, request, offsets);
+        if (!refused) return refused.error();
+        if (!*refused) continue;
+        cycle.out[i] = Reading{{}, Quality::bad, exception_status(**refused), now_utc_ms()};
+        if (exception_splits(**refused)) learn_skip(cycle.tags[i], **refused);
+        bad = true;
+      }
+      return bad;
+    }
     if (!split) {
       const std::int64_t time_ms = now_utc_ms();
       for (const std::size_t i : members) {
