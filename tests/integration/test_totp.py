@@ -1206,6 +1206,19 @@ class SecondFactorResetTest(TotpTestMixin, cloud.ServerTestCase):
             self.assertIs(self.totp_state(acct.full)["enabled"], True, f"{acct.email} keeps the factor")
         self.assertFalse([e for e in audit(self.owner) if e["event"] == "TOTP_RESET_BY_OWNER"])
 
+    def test_an_owner_cannot_reset_an_account_that_belongs_to_other_organisations(self):
+        # ivy is a member of the other tenant and accepted an invitation to this one: this
+        # organisation's owner must not weaken ivy's account for the other tenant as well.
+        ivy = self.new_account(self.other_owner, self.other.id, "owner")
+        self.owner.add_member(self.org.id, ivy.email, "viewer")
+        self.enrol(ivy)
+        resp = self.reset(self.owner, ivy.user_id)
+        self.assertError(resp, 409, "member_of_other_organisations", "a member of two organisations:")
+        self.assertIn("admin reset-2fa", resp.json()["message"])
+        self.assertIs(self.totp_state(ivy.full)["enabled"], True, "the factor survives")
+        self.assertEqual(ivy.full.get("/api/v1/me").status, 200, "the member's session survives")
+        self.assertFalse([e for e in audit(self.owner) if e["event"] == "TOTP_RESET_BY_OWNER"])
+
     def test_operator_resets_with_the_admin_command(self):
         dora = self.new_account(self.other_owner, self.other.id, "viewer")
         self.enrol(dora)

@@ -154,6 +154,14 @@ http::Response reset_member_totp(RequestContext& context) {
 
   AuditRecord failure;
   if (auto refusal = check_current_password(context, AuditCode::kTotpResetByOwner, *password, failure)) return *refusal;
+  // The second factor guards the whole account: an owner may reset it only for an account that
+  // belongs to this organisation alone, else one tenant's owner would weaken the account's
+  // access to every other organisation (the platform operator can, on the server's shell).
+  if (services.orgs.memberships_of_user(target->user_id).size() > 1)
+    return http::error_response(409, "member_of_other_organisations",
+                                target->email +
+                                    " also belongs to other organisations: ask the platform operator to reset the "
+                                    "second factor (logbot-cloud admin reset-2fa)");
   if (!services.totp.is_enabled(target->user_id))
     return http::error_response(409, "totp_not_enabled", target->email + " has no authenticator to reset");
 
