@@ -20,6 +20,7 @@ Services::Services(const CloudConfig& config_in, std::unique_ptr<Database> datab
       throttle(clock_in, config_in.lockout),
       audit(*db, clock_in, keys.audit_chain, audit_anchor),
       access_denials(clock_in),
+      locked_logins(clock_in),
       metrics(clock_in.now_ms()),
       web(config_in.web_dir) {}
 

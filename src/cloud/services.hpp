@@ -50,6 +50,7 @@ struct Services {
   LoginThrottle throttle;
   AuditLog audit;
   AuditRateLimit access_denials;  // ACCESS_DENIED entries per (actor, route, reason)
+  AuditRateLimit locked_logins;   // LOGIN_ERROR temporarily_locked entries per source address
   Metrics metrics;
   http::StaticFiles web;
 

@@ -5,6 +5,7 @@ Run: /usr/bin/python3 -m unittest -v tests/integration/test_auth.py   (from the 
 """
 
 import os
+import sqlite3
 import sys
 import time
 import unittest
@@ -384,6 +385,27 @@ class LockoutTest(unittest.TestCase):
         self.assertGreaterEqual(len(errors), 2, f"LOGIN_ERROR events missing from the account log: {own}")
         self.assertIn("error=invalid_credentials", errors[-1]["details"])
         self.assertIn("LOCKOUT", [e["event"] for e in own])
+
+    def test_refusals_during_a_lockout_cannot_flood_the_audit_log(self):
+        # Refused while locked costs no password check: junk addresses from one source must not
+        # write an entry each (the chain, the anchor file and the named accounts' logs).
+        srv = cloud.CloudServer(["--lockout-failures", "1000", "--lockout-ip-failures", "3",
+                                 "--lockout-wait-s", "60"])
+        self.addCleanup(srv.__exit__, None, None, None)
+        srv.__enter__()
+        srv.create_org("acme", "alice@example.com")
+        srv.start()
+        for i in range(3):
+            srv.client().login(f"probe-{i}@example.com", "wrong password!!", expect=None)
+        statuses = [srv.client().login(f"junk-{i}-{'x' * 150}@example.com", "wrong password!!", expect=None).status
+                    for i in range(40)]
+        self.assertEqual(set(statuses), {429}, statuses)
+        with sqlite3.connect(os.path.join(srv.data_dir, "logbot.db")) as db:
+            locked = db.execute("SELECT count(*) FROM audit_events WHERE event = 'LOGIN_ERROR' "
+                                "AND details LIKE '%temporarily_locked%'").fetchone()[0]
+            lockouts = db.execute("SELECT count(*) FROM audit_events WHERE event = 'LOCKOUT'").fetchone()[0]
+        self.assertEqual(locked, 1, "one entry for 40 refusals from one address within a minute")
+        self.assertEqual(lockouts, 1)
 
     def test_unknown_email_gets_same_lockout_behaviour(self):
         srv, _ = self.start_server()

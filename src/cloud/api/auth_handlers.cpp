@@ -32,9 +32,16 @@ std::optional<http::Response> refuse_if_locked(RequestContext& context, AuditRec
   Services& services = context.services;
   const auto wait = services.throttle.retry_after_ms(account, context.request.peer_ip);
   if (!wait) return std::nullopt;
-  record.details.emplace_back("error", "temporarily_locked");
-  services.audit.append(record);
   services.metrics.count_login(false);
+  // While locked, a refusal costs no password check, so it is cheap to repeat: at most one
+  // entry per source address and minute (with the count it stands for), so nobody can flood
+  // the chain or an account's log with junk addresses. The LOCKOUT itself is always written.
+  if (const auto admitted = services.locked_logins.admit(context.request.peer_ip)) {
+    record.details.emplace_back("error", "temporarily_locked");
+    if (admitted->suppressed > 0) record.details.emplace_back("suppressed", std::to_string(admitted->suppressed));
+    if (admitted->overflow > 0) record.details.emplace_back("suppressed_other", std::to_string(admitted->overflow));
+    services.audit.append(record);
+  }
   return locked_response(*wait);
 }
 
