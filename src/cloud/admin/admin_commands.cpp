@@ -46,18 +46,24 @@ std::optional<std::string> check_org_name(const std::string& name) {
   return std::nullopt;
 }
 
-std::optional<ProvisionedOrg> provision_org(Services& services, const std::string& name, const std::string& owner_email,
-                                            const std::string& owner_password, const Requester& requester,
-                                            ProvisionError& error) {
+// The organisation's name and its owner's address, as every way of creating an organisation
+// checks them: the normalised address, or nullopt with `error` set.
+static std::optional<std::string> checked_org_and_owner(const std::string& name, const std::string& owner_email,
+                                                        ProvisionError& error) {
   if (auto problem = check_org_name(name)) {
     error = {400, "bad_request", *problem};
     return std::nullopt;
   }
-  const auto email = normalize_email(owner_email);
-  if (!email) {
-    error = {400, "bad_request", email_refusal(owner_email)};
-    return std::nullopt;
-  }
+  auto email = normalize_email(owner_email);
+  if (!email) error = {400, "bad_request", email_refusal(owner_email)};
+  return email;
+}
+
+std::optional<ProvisionedOrg> provision_org(Services& services, const std::string& name, const std::string& owner_email,
+                                            const std::string& owner_password, const Requester& requester,
+                                            ProvisionError& error) {
+  const auto email = checked_org_and_owner(name, owner_email, error);
+  if (!email) return std::nullopt;
   if (services.users.find_by_email(*email)) {
     error = {409, "account_exists",
              "an account for " + *email +
@@ -100,15 +106,8 @@ std::optional<ProvisionedOrg> provision_org(Services& services, const std::strin
 std::optional<InvitedOrg> provision_org_inviting_owner(Services& services, const std::string& name,
                                                        const std::string& owner_email, const Requester& requester,
                                                        ProvisionError& error) {
-  if (auto problem = check_org_name(name)) {
-    error = {400, "bad_request", *problem};
-    return std::nullopt;
-  }
-  const auto email = normalize_email(owner_email);
-  if (!email) {
-    error = {400, "bad_request", email_refusal(owner_email)};
-    return std::nullopt;
-  }
+  const auto email = checked_org_and_owner(name, owner_email, error);
+  if (!email) return std::nullopt;
   Transaction tx(*services.db);
   const auto org = create_org_audited(services, name, *email, requester, error);
   if (!org) return std::nullopt;

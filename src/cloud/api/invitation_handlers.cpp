@@ -123,12 +123,16 @@ http::Response invite_member(RequestContext& context) {
   return http::json_response(201, boost::json::serialize(new_invitation_json(services, *created)));
 }
 
+// {"invitations": [...]}: the answer of both listings (the organisation's, one's own).
+static http::Response invitations_listing(const std::vector<Invitation>& invitations) {
+  boost::json::array out;
+  for (const Invitation& i : invitations) out.push_back(invitation_json(i));
+  return http::json_response(200, boost::json::serialize(boost::json::object{{"invitations", std::move(out)}}));
+}
+
 http::Response list_invitations(RequestContext& context) {
   expire_invitations(context.services);
-  boost::json::array out;
-  for (const Invitation& i : context.services.invitations.pending_for_org(context.membership->org_id))
-    out.push_back(invitation_json(i));
-  return http::json_response(200, boost::json::serialize(boost::json::object{{"invitations", std::move(out)}}));
+  return invitations_listing(context.services.invitations.pending_for_org(context.membership->org_id));
 }
 
 http::Response revoke_invitation(RequestContext& context) {
@@ -152,10 +156,7 @@ http::Response revoke_invitation(RequestContext& context) {
 
 http::Response list_my_invitations(RequestContext& context) {
   expire_invitations(context.services);
-  boost::json::array out;
-  for (const Invitation& i : context.services.invitations.pending_for_email(context.user->email))
-    out.push_back(invitation_json(i));
-  return http::json_response(200, boost::json::serialize(boost::json::object{{"invitations", std::move(out)}}));
+  return invitations_listing(context.services.invitations.pending_for_email(context.user->email));
 }
 
 http::Response accept_my_invitation(RequestContext& context) {
