@@ -1,8 +1,8 @@
 #include "cloud/admin/admin_commands.hpp"
 
 #include "cloud/auth/password_policy.hpp"
-#include "cloud/identity/invitations.hpp"
 #include "cloud/identity/email_address.hpp"
+#include "cloud/identity/invitations.hpp"
 #include "cloud/services.hpp"
 
 namespace logbot::cloud {
