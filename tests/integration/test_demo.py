@@ -30,9 +30,8 @@ DEMO_TIMEOUT_S = 180.0
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    # The demo uses DEMO_LISTEN's port and the next one (the device uplink).
+    return cloud.free_port_pair()
 
 
 def port_is_free(port: int) -> bool:
@@ -176,7 +175,11 @@ class DemoCleanupTest(unittest.TestCase):
         deadline = time.monotonic() + DEMO_TIMEOUT_S
         while not os.path.exists(marker) and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.1)
-        self.assertTrue(os.path.exists(marker), "the demo never reached `logbot-agent read`")
+        if not os.path.exists(marker):
+            if proc.poll() is None:
+                os.killpg(self.pgid, signal.SIGINT)
+            _, out = self.finish(proc)
+            self.fail(f"the demo never reached `logbot-agent read`:\n{out}")
         for ready in ("ready", "s7.ready", "modbus.ready"):  # the cloud and both PLC peers run
             self.assertTrue(os.path.exists(os.path.join(self.data, ready)), ready)
         os.killpg(self.pgid, signal.SIGINT)

@@ -287,7 +287,10 @@ class ConfigTest(unittest.TestCase):
         self.assertEqual(len({file_port, env_port, flag_port}), 3)
         with cloud.CloudServer(use_data_dir_flag=False, use_listen_flag=False,
                                env={"LOGBOT_LISTEN": f"127.0.0.1:{env_port}"}) as srv:
-            cfg = self.write_config(srv._own_tmp, f'listen = "127.0.0.1:{file_port}"\ndata_dir = "{srv.data_dir}"\n')
+            # The device uplink on any free port: by default it takes the next port after each
+            # listen address, which another test running at the same time may hold.
+            cfg = self.write_config(srv._own_tmp, f'listen = "127.0.0.1:{file_port}"\ndata_dir = "{srv.data_dir}"\n'
+                                                  'device_listen = "127.0.0.1:0"\n')
             srv.extra_args = ["--config", cfg]
             srv.start()
             self.assertEqual(srv.port, env_port, "LOGBOT_LISTEN must override the TOML file")

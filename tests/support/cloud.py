@@ -68,6 +68,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def free_port_pair(attempts: int = 50) -> int:
+    """A port P such that P and P + 1 were both free a moment ago: what a test needs when it
+    names the HTTPS port up front and logbot-cloud puts the device uplink on the next port.
+    Both are held at once while checked, so another test's port 0 cannot be taken for either."""
+    for _ in range(attempts):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as first:
+            first.bind(("127.0.0.1", 0))
+            port = first.getsockname()[1]
+            if port >= 65535:
+                continue
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as second:
+                try:
+                    second.bind(("127.0.0.1", port + 1))
+                except OSError:
+                    continue
+                return port
+    raise AssertionError(f"no two consecutive free ports on 127.0.0.1 in {attempts} attempts")
+
+
 # --------------------------------------------------------------------------------------------
 # HTTP responses and the HTTPS client
 # --------------------------------------------------------------------------------------------
