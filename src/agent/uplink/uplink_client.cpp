@@ -356,9 +356,9 @@ asio::awaitable<UplinkClient::SessionEnd> UplinkClient::session(const UplinkUrl&
     co_return end;
   }
   if (envelope->has_refusal()) {
-    spdlog::error("uplink: refused by the cloud ({}): {}", printable(envelope->refusal().code(), 64),
+    spdlog::error("uplink: refused by the cloud ({}): {}", printable(envelope->refusal().code_text(), 64),
                   printable(envelope->refusal().message()));
-    end.reason = "refused by the cloud (" + printable(envelope->refusal().code(), 64) + ")";
+    end.reason = "refused by the cloud (" + printable(envelope->refusal().code_text(), 64) + ")";
     co_return end;
   }
   if (!envelope->has_hello_ack()) {
@@ -420,7 +420,7 @@ asio::awaitable<void> UplinkClient::read_messages(Conversation& conversation) {
       co_return;
     }
     if (envelope->has_refusal()) {
-      const std::string code = printable(envelope->refusal().code(), 64);
+      const std::string code = printable(envelope->refusal().code_text(), 64);
       spdlog::error("uplink: refused by the cloud ({}): {}", code, printable(envelope->refusal().message()));
       // A refused renewal (a CSR the cloud would not sign) leaves the session up: the agent asks
       // again later with a new key. Every other refusal precedes the cloud's close.

@@ -185,7 +185,7 @@ asio::awaitable<void> DeviceListener::State::session(tcp::socket socket) {
   auto executor = ws.get_executor();
   auto refuse_and_close = [](const std::shared_ptr<CloseRequest>& request, WebSocket& socket) {
     logbot::uplink::Envelope out;
-    out.mutable_refusal()->set_code(request->reason);
+    out.mutable_refusal()->set_code_text(request->reason);
     out.mutable_refusal()->set_message(request->reason == "superseded"
                                            ? "the device connected again; this connection ends"
                                            : "the device was revoked: this certificate is no longer accepted");
@@ -241,7 +241,7 @@ asio::awaitable<void> DeviceListener::State::session(tcp::socket socket) {
     if (!decoded && decoded.error() == protocol::EnvelopeError::no_body) continue;  // a newer agent's message kind
     if (!decoded) {
       logbot::uplink::Envelope out;
-      out.mutable_refusal()->set_code("bad_message");
+      out.mutable_refusal()->set_code_text("bad_message");
       out.mutable_refusal()->set_message(decoded.error().message());
       co_await send(out);
       break;
@@ -250,7 +250,7 @@ asio::awaitable<void> DeviceListener::State::session(tcp::socket socket) {
     if (!greeted) {
       if (!in.has_hello() || in.hello().device_uuid() != certificate->uuid) {
         logbot::uplink::Envelope out;
-        out.mutable_refusal()->set_code("bad_hello");
+        out.mutable_refusal()->set_code_text("bad_hello");
         out.mutable_refusal()->set_message("the first message must be Hello with the certificate's device UUID");
         co_await send(out);
         break;
@@ -283,7 +283,7 @@ asio::awaitable<void> DeviceListener::State::session(tcp::socket socket) {
         const auto issued = services.device_ca->issue(csr, certificate->uuid, device->org_id,
                                                       services.config.device_certificate_lifetime());
         if (const auto* refused = std::get_if<CsrRefusal>(&issued)) {
-          answer.mutable_refusal()->set_code(refused->code);
+          answer.mutable_refusal()->set_code_text(refused->code);
           answer.mutable_refusal()->set_message(refused->message);
           return answer;
         }
