@@ -162,6 +162,15 @@ TEST(ModbusCodec, EncodeChecksRanges) {
   const auto float32 = register_tag(DataType::Float32, ByteOrder::ABCD);
   EXPECT_FALSE(encode_value(float32, Value{1e39}).has_value());
   EXPECT_FALSE(encode_value(float32, Value{std::numeric_limits<double>::quiet_NaN()}).has_value());
+  // The largest FLOAT32 a device sends reads as ±3.4028235e+38 (a little beyond FLT_MAX as a
+  // double) and is written back as it was read; what rounds to infinity is refused.
+  for (const Registers largest : {Registers{0x7F7F, 0xFFFF}, Registers{0xFF7F, 0xFFFF}}) {
+    const auto read = decode_registers(float32, largest);
+    ASSERT_TRUE(read.has_value());
+    EXPECT_EQ(*encode_value(float32, *read), largest);
+  }
+  EXPECT_EQ(*encode_value(float32, *parse_value_text(float32, "-3.4028235e38")), (Registers{0xFF7F, 0xFFFF}));
+  EXPECT_FALSE(encode_value(float32, Value{0x1.ffffffp+127}).has_value());
   EXPECT_EQ(*encode_value(float32, Value{std::int64_t{-2}}), (Registers{0xC000, 0x0000}));
   const auto float64 = register_tag(DataType::Float64, ByteOrder::ABCD);
   EXPECT_FALSE(encode_value(float64, Value{std::numeric_limits<double>::infinity()}).has_value());

@@ -118,6 +118,13 @@ TEST(S7Value, Reals) {
   EXPECT_EQ(encoded(address("MD0", "REAL"), Value{0.1}), (Bytes{0x3D, 0xCC, 0xCC, 0xCD}));
   EXPECT_EQ(encoded(address("MD0", "REAL"), Value{std::int64_t{2}}), (Bytes{0x40, 0x00, 0x00, 0x00}));
   EXPECT_NE(encode_error(address("MD0", "REAL"), Value{1e39}).find("outside the REAL range"), std::string::npos);
+  // The largest REAL reads as 3.4028235e+38 (a little beyond FLT_MAX as a double) and is
+  // written back as it was read, also as the text the table shows; 2^128 rounds to infinity.
+  expect_round_trip(address("MD0", "REAL"), {0x7F, 0x7F, 0xFF, 0xFF}, Value{3.4028235e38});
+  expect_round_trip(address("MD0", "REAL"), {0xFF, 0x7F, 0xFF, 0xFF}, Value{-3.4028235e38});
+  EXPECT_EQ(encoded(address("MD0", "REAL"), *parse_value_text(address("MD0", "REAL"), "3.4028235e38")),
+            (Bytes{0x7F, 0x7F, 0xFF, 0xFF}));
+  encode_error(address("MD0", "REAL"), Value{0x1.ffffffp+127});
   encode_error(address("MD0", "REAL"), Value{std::string("1")});
   encode_error(address("MD0", "REAL"), Value{true});
   EXPECT_TRUE(std::isnan(std::get<double>(decoded(address("MD0", "REAL"), {0x7F, 0xC0, 0x00, 0x00}))));

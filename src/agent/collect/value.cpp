@@ -125,6 +125,13 @@ bool changed(const Reading& previous, const Reading& next, double deadband) {
   return previous.value != next.value;
 }
 
+bool fits_real32(double value) noexcept {
+  // Halfway between FLT_MAX (0x1.fffffep+127) and 2^128: below it, rounding to the nearest
+  // float gives at most FLT_MAX; at it, the tie goes to the even neighbour, infinity.
+  constexpr double kFirstToInfinity = 0x1.ffffffp+127;
+  return std::isfinite(value) && std::fabs(value) < kFirstToInfinity;
+}
+
 double widen_real(float value) noexcept {
   if (!std::isfinite(value)) return static_cast<double>(value);
   std::array<char, 32> text{};

@@ -47,6 +47,11 @@ std::string format_value(const Value& value);
 // NaN and infinities stay what they are.
 double widen_real(float value) noexcept;
 
+// Whether a number can be written as a 32-bit REAL/FLOAT32: finite, and rounding to a finite
+// float. The edges are what widen_real gives for the largest floats (±3.4028235e+38, a little
+// beyond FLT_MAX as a double), so every REAL a PLC sends can be written back as read.
+bool fits_real32(double value) noexcept;
+
 // Report-by-exception: true when `next` differs from `previous` by more than `deadband`
 // (numbers, also across integer and real), or at all (other types), or the quality changed,
 // or a bad reading's status changed (a new reason for the failure is news).

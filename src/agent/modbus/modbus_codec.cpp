@@ -198,7 +198,7 @@ boost::system::result<std::vector<std::uint16_t>, std::string> encode_value(cons
   if (const auto* d = std::get_if<double>(&value)) number = *d;
   if (!std::isfinite(number)) return "a " + type_text(address) + " written to a device must be a finite number";
   if (address.type == DataType::Float32) {
-    if (std::fabs(number) > static_cast<double>(std::numeric_limits<float>::max())) {
+    if (!collect::fits_real32(number)) {
       return describe_value(value) + " is beyond the FLOAT32 range (±3.4e38)";
     }
     return from_raw(std::bit_cast<std::uint32_t>(static_cast<float>(number)), 2, address.order);
@@ -247,7 +247,7 @@ boost::system::result<collect::Value, std::string> parse_value_text(const Addres
   }
   if (!std::isfinite(number))
     return value_error(quoted + ": a " + type_text(address) + " written to a device must be finite");
-  if (address.type == DataType::Float32 && std::fabs(number) > static_cast<double>(std::numeric_limits<float>::max())) {
+  if (address.type == DataType::Float32 && !collect::fits_real32(number)) {
     return value_error(quoted + " is beyond the FLOAT32 range (±3.4e38)");
   }
   return collect::Value{number};

@@ -664,7 +664,7 @@ Result<std::vector<std::uint8_t>> encode_real(const Address& address, const Valu
     put_be(out, std::bit_cast<std::uint64_t>(number), 8);
     return out;
   }
-  if (std::isfinite(number) && std::fabs(number) > static_cast<double>(std::numeric_limits<float>::max()))
+  if (std::isfinite(number) && !collect::fits_real32(number))
     return Error{prefix(address) + describe_value(value) + " is outside the REAL range (about +-3.4e38); use LREAL"};
   put_be(out, std::bit_cast<std::uint32_t>(static_cast<float>(number)), 4);
   return out;
@@ -1075,7 +1075,7 @@ boost::system::result<collect::Value, std::string> parse_value_text(const Addres
       auto [stop, ec] = std::from_chars(text.data() + (text.starts_with('+') ? 1 : 0), end, number);
       if (text.empty() || ec != std::errc{} || stop != end || !std::isfinite(number))
         return Error{prefix(address) + "expected a decimal number such as 21.5 or -1.5e3"};
-      if (address.type == DataType::Real && std::fabs(number) > static_cast<double>(std::numeric_limits<float>::max()))
+      if (address.type == DataType::Real && !collect::fits_real32(number))
         return Error{prefix(address) + std::string(text) + " is outside the REAL range (about +-3.4e38); use LREAL"};
       return Value{number};
     }
