@@ -71,8 +71,8 @@ std::optional<ProvisionedOrg> provision_org(Services& services, const std::strin
                  "POST /api/v1/admin/orgs (the operator API), which invites the existing account as owner"};
     return std::nullopt;
   }
-  if (auto problem = check_new_password(owner_password, *email)) {
-    error = {400, "weak_password", *problem};
+  if (auto checked = check_new_password(owner_password, *email); !checked) {
+    error = {400, "weak_password", checked.error().message};
     return std::nullopt;
   }
   const std::string hash = services.hasher.hash(owner_password);  // outside the transaction: it takes tens of ms
@@ -161,8 +161,8 @@ std::optional<std::string> provision_operator(Services& services, const std::str
     error = {400, "bad_request", email_refusal(email_in)};
     return std::nullopt;
   }
-  if (auto problem = check_new_password(password, *email)) {
-    error = {400, "weak_password", *problem};
+  if (auto checked = check_new_password(password, *email); !checked) {
+    error = {400, "weak_password", checked.error().message};
     return std::nullopt;
   }
   if (services.users.find_by_email(*email)) {

@@ -78,8 +78,8 @@ http::Response change_password(RequestContext& context) {
     record_password_failure(context, failure, context.user->email);
     return http::error_response(403, "wrong_password", "the current password is not correct");
   }
-  if (auto problem = check_new_password(*next, context.user->email))
-    return http::error_response(400, "weak_password", *problem);
+  if (auto checked = check_new_password(*next, context.user->email); !checked)
+    return http::error_response(400, "weak_password", checked.error().message);
 
   services.users.set_password_hash(context.user->id, services.hasher.hash(*next));
   const int ended = services.sessions.revoke_all_except(context.user->id, context.session->id);

@@ -226,8 +226,8 @@ http::Response redeem_invitation(RequestContext& context) {
   if (services.users.find_by_email(invitation->email))
     return http::error_response(409, "account_exists",
                                 "this address has an account: log in with it and accept the invitation there");
-  if (auto problem = check_new_password(*password, invitation->email))
-    return http::error_response(400, "weak_password", *problem);
+  if (auto checked = check_new_password(*password, invitation->email); !checked)
+    return http::error_response(400, "weak_password", checked.error().message);
   const std::string hash = services.hasher.hash(*password);  // outside the transaction: tens of ms
 
   Transaction tx(*services.db);

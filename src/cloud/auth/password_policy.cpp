@@ -1,5 +1,7 @@
 #include "cloud/auth/password_policy.hpp"
 
+#include <string>
+
 namespace logbot::cloud {
 namespace {
 
@@ -13,13 +15,17 @@ std::size_t utf8_length(std::string_view text) {
 
 }  // namespace
 
-std::optional<std::string> check_new_password(std::string_view password, std::string_view email) {
+auth::Result<void> check_new_password(std::string_view password, std::string_view email) {
+  using auth::ErrorCode;
   if (utf8_length(password) < kMinimumPasswordLength)
-    return "the password must have at least " + std::to_string(kMinimumPasswordLength) + " characters";
+    return fail(ErrorCode::password_too_short,
+                "the password must have at least " + std::to_string(kMinimumPasswordLength) + " characters");
   if (password.size() > kMaximumPasswordLength)
-    return "the password must have at most " + std::to_string(kMaximumPasswordLength) + " bytes";
-  if (!email.empty() && password == email) return "the password must not be the e-mail address";
-  return std::nullopt;
+    return fail(ErrorCode::password_too_long,
+                "the password must have at most " + std::to_string(kMaximumPasswordLength) + " bytes");
+  if (!email.empty() && password == email)
+    return fail(ErrorCode::password_is_email, "the password must not be the e-mail address");
+  return {};
 }
 
 }  // namespace logbot::cloud
