@@ -19,12 +19,12 @@
 #include "agent/modbus/modbus_refusals.hpp"
 
 // A broken invariant names itself before the fuzzer's crash report.
-#define REQUIRE(condition)                                                             \
-  do {                                                                                 \
-    if (!(condition)) {                                                                \
+#define REQUIRE(condition)                                                                \
+  do {                                                                                    \
+    if (!(condition)) {                                                                   \
       std::fprintf(stderr, "modbus_response_fuzz: %s (line %d)\n", #condition, __LINE__); \
-      __builtin_trap();                                                                \
-    }                                                                                  \
+      __builtin_trap();                                                                   \
+    }                                                                                     \
   } while (false)
 
 namespace {
@@ -41,7 +41,9 @@ std::string_view word(std::string_view& line) {
 }
 
 // An error's sentence, whichever error value the codec returns.
-const std::string& message_of(const std::string& error) { return error; }
+const std::string& message_of(const std::string& error) {
+  return error;
+}
 template <class E>
 const std::string& message_of(const E& error) {
   return error.message;
@@ -106,8 +108,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (tag.bit >= 0 || !is_finite(*value)) continue;
     auto encoded = encode_value(tag, *value);
     REQUIRE(encoded && encoded->size() == count);
-    for (std::size_t i = 0; i < count; ++i)
-      REQUIRE((*encoded)[i] == registers[i]);
+    for (std::size_t i = 0; i < count; ++i) REQUIRE((*encoded)[i] == registers[i]);
   }
 
   // A plan covers every tag within its request and the limits; a refused request splits into
@@ -132,8 +133,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (auto split = split_request(tags, request.tags)) {
       REQUIRE(!split->first.empty() && !split->second.empty());
       REQUIRE(split->first.size() + split->second.size() == request.tags.size());
-      for (std::size_t tag : split->second)
-        REQUIRE(tags[tag].offset >= split->cut);
+      for (std::size_t tag : split->second) REQUIRE(tags[tag].offset >= split->cut);
     }
   }
   return 0;
