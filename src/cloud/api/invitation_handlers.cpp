@@ -130,6 +130,18 @@ static http::Response invitations_listing(const std::vector<Invitation>& invitat
   return http::json_response(200, boost::json::serialize(boost::json::object{{"invitations", std::move(out)}}));
 }
 
+// Ends a pending invitation (revoked by the organisation, declined by the invitee) and audits
+// it in the same transaction; another request that ended it first makes this one "not found".
+static http::Response finish_audited(Services& services, const Invitation& invitation, InvitationState state,
+                                     const AuditRecord& record) {
+  Transaction tx(*services.db);
+  if (!services.invitations.finish(invitation.id, state))
+    return http::error_response(404, "not_found", "no such pending invitation");
+  services.audit.append(record);
+  tx.commit();
+  return http::no_content();
+}
+
 http::Response list_invitations(RequestContext& context) {
   expire_invitations(context.services);
   return invitations_listing(context.services.invitations.pending_for_org(context.membership->org_id));
@@ -143,15 +155,10 @@ http::Response revoke_invitation(RequestContext& context) {
   if (!invitation) return http::error_response(404, "not_found", "no such pending invitation");
   if (!may_manage_role(context.membership->role, invitation->role))
     return http::error_response(403, "forbidden", "only an owner can revoke an invitation to the owner role");
-  Transaction tx(*services.db);
-  if (!services.invitations.finish(invitation->id, InvitationState::kRevoked))
-    return http::error_response(404, "not_found", "no such pending invitation");
   AuditRecord record = org_record(context, AuditCode::kInvitationRevoked);
   record.details = {
       {"invitation", invitation->id}, {"email", invitation->email}, {"role", std::string(to_string(invitation->role))}};
-  services.audit.append(record);
-  tx.commit();
-  return http::no_content();
+  return finish_audited(services, *invitation, InvitationState::kRevoked, record);
 }
 
 http::Response list_my_invitations(RequestContext& context) {
@@ -181,15 +188,10 @@ http::Response decline_my_invitation(RequestContext& context) {
   const auto invitation =
       services.invitations.find_pending_for_email(context.user->email, context.param("invitation_id"));
   if (!invitation) return http::error_response(404, "not_found", "no such pending invitation");
-  Transaction tx(*services.db);
-  if (!services.invitations.finish(invitation->id, InvitationState::kDeclined))
-    return http::error_response(404, "not_found", "no such pending invitation");
   AuditRecord record = audit_record(context, AuditCode::kInvitationDeclined);
   record.org_id = invitation->org_id;
   record.details = {{"invitation", invitation->id}, {"role", std::string(to_string(invitation->role))}};
-  services.audit.append(record);
-  tx.commit();
-  return http::no_content();
+  return finish_audited(services, *invitation, InvitationState::kDeclined, record);
 }
 
 http::Response look_up_invitation(RequestContext& context) {
