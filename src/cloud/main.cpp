@@ -11,10 +11,9 @@
 #include "cloud/admin/admin_commands.hpp"
 #include "cloud/api/routes.hpp"
 #include "cloud/config/cloud_config.hpp"
-#include "cloud/http/server.hpp"
+#include "cloud/process/cloud_process.hpp"
 #include "cloud/services.hpp"
 #include "common/terminal.hpp"
-#include "common/tls/self_signed.hpp"
 #include "common/version.hpp"
 
 namespace {
@@ -80,8 +79,8 @@ int verify_audit_log(Services& services, const CloudConfig& config, const std::s
     for (const std::string& warning : anchor->warnings)
       std::cerr << "warning: audit anchor " << anchor_path.string() << ": " << warning << "\n";
     if (anchor->error) {
-      std::cout << "audit log BROKEN: the audit anchor " << anchor_path.string() << " cannot be trusted: "
-                << *anchor->error << "\n";
+      std::cout << "audit log BROKEN: the audit anchor " << anchor_path.string()
+                << " cannot be trusted: " << *anchor->error << "\n";
       return 1;
     }
   } else {
@@ -152,7 +151,8 @@ int main(int argc, char** argv) {
   serve->add_option("--device-cert-days", device_cert_days, "Lifetime of device certificates in days (default 365)");
   serve->add_option("--device-cert-lifetime-s", device_cert_lifetime_s,
                     "Lifetime of device certificates in seconds (overrides --device-cert-days; for tests)");
-  serve->add_option("--device-listen", device_listen, "IP:PORT of the devices' mTLS uplink (default: the --listen address, next port)");
+  serve->add_option("--device-listen", device_listen,
+                    "IP:PORT of the devices' mTLS uplink (default: the --listen address, next port)");
   serve->add_option("--device-public-url", device_public_url, "wss://... URL announced to agents for the uplink");
   serve->add_option("--device-heartbeat-s", device_heartbeat_s, "Heartbeat interval asked of agents (default 10)");
 
@@ -165,7 +165,10 @@ int main(int argc, char** argv) {
   std::string org_name, owner_email, operator_email;
   bool password_stdin = false;
   create_org->add_option("NAME", org_name, "Organisation name")->required();
-  create_org->add_option("--owner", owner_email, "Owner's e-mail: a new account (an existing one is refused; invite it through the operator API)")->required();
+  create_org
+      ->add_option("--owner", owner_email,
+                   "Owner's e-mail: a new account (an existing one is refused; invite it through the operator API)")
+      ->required();
   create_org->add_flag("--password-stdin", password_stdin, "Read the owner's password from standard input");
   CLI::App* create_operator = admin->add_subcommand("create-operator", "Create the platform operator's account");
   add_common(create_operator);
@@ -228,33 +231,11 @@ int main(int argc, char** argv) {
       validate(config);
       spdlog::set_level(spdlog::level::from_str(config.log_level));
       spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
-      auto services = open_services(config, clock);
-      if (services->web.size() == 0) spdlog::warn("no web console files found in {}", config.web_dir.string());
-      http::ServerOptions options;
-      options.listen = config.listen;
-      if (config.tls_cert.empty()) {
-        const auto paths = tls::ensure_self_signed_certificate(config.data_dir / "tls");
-        options.certificate = paths.certificate;
-        options.private_key = paths.private_key;
-      } else {
-        options.certificate = config.tls_cert;
-        options.private_key = config.tls_key;
-      }
-      // Enrolment tokens carry this fingerprint: agents pin the cloud by it on first contact.
-      options.certificate_fingerprint = tls::certificate_sha256_fingerprint(options.certificate);
-      options.public_url = config.public_url;
-      options.device_listen = config.effective_device_listen();
-      options.device_public_url = config.device_public_url;
-      options.device_heartbeat_s = config.device_heartbeat_s;
-      spdlog::info("TLS certificate {} (SHA-256 fingerprint {})", options.certificate.string(),
-                   options.certificate_fingerprint);
-      options.worker_threads = config.worker_threads;
-      options.max_body_bytes = config.max_body_bytes;
-      options.ready_file = ready_file;
-      options.session_sweep_interval_ms = config.session.sweep_interval_ms;
-      spdlog::info("logbot-cloud {} data directory {}", kVersion, config.data_dir.string());
-      return http::run_server(*services, options);
+      for (const std::string& deprecation : config.deprecations) spdlog::warn("configuration: {}", deprecation);
+      return process::serve(config, clock, {ready_file});
     }
+    for (const std::string& deprecation : config.deprecations)
+      std::cerr << "logbot-cloud: warning: configuration: " << deprecation << "\n";
 
     // Verification checks with the server's key and never makes a new one.
     auto services = open_services(config, clock, verify->parsed() ? KeyMode::kMustExist : KeyMode::kCreateIfMissing);

@@ -14,6 +14,8 @@
 #include <sstream>
 
 #include "agent/uplink/uplink_url.hpp"
+#include "common/config/duration.hpp"
+#include "common/config/toml_read.hpp"
 
 namespace logbot::agent {
 namespace {
@@ -25,30 +27,14 @@ struct ConfigProblem {
   std::string message;
 };
 
-std::string where(const std::string& source, const toml::source_region& region) {
-  std::ostringstream out;
-  out << source << ":" << region.begin.line << ":" << region.begin.column;
-  return out.str();
-}
+using config::duration_text;
+using config::parse_duration;
+using config::section;
+using config::where;
 
 void reject_unknown(const toml::table& table, std::initializer_list<std::string_view> known, const std::string& source,
                     std::string_view section) {
-  for (const auto& [key, node] : table) {
-    bool ok = false;
-    for (auto name : known) ok = ok || key.str() == name;
-    if (!ok)
-      throw ConfigProblem{where(source, key.source()) + ": unknown setting '" + std::string(section) +
-                          std::string(key.str()) + "' (see docs/OPERATIONS.md for the agent's settings)"};
-  }
-}
-
-const toml::table* section(const toml::table& root, std::string_view name, const std::string& source) {
-  const toml::node* node = root.get(name);
-  if (node == nullptr) return nullptr;
-  if (!node->is_table())
-    throw ConfigProblem{where(source, node->source()) + ": '" + std::string(name) + "' must be a table ([" +
-                        std::string(name) + "])"};
-  return node->as_table();
+  config::reject_unknown(table, known, source, section, "docs/OPERATIONS.md for the agent's settings");
 }
 
 std::string read_string(const toml::table& table, std::string_view key, const std::string& source,
@@ -90,36 +76,11 @@ struct Entry {
 bool valid_name(std::string_view name, std::size_t maximum) {
   if (name.empty() || name.size() > maximum) return false;
   for (char c : name) {
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-                    c == '.' || c == '-';
+    const bool ok =
+        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
     if (!ok) return false;
   }
   return true;
-}
-
-// "100ms", "5s", "2m", "1h": one unsigned integer and one unit, nothing else.
-std::optional<Milliseconds> parse_duration(std::string_view text) {
-  std::size_t digits = 0;
-  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-  if (digits == 0 || digits > 12) return std::nullopt;
-  std::int64_t number = 0;
-  std::from_chars(text.data(), text.data() + digits, number);
-  const std::string_view unit = text.substr(digits);
-  std::int64_t factor = 0;
-  if (unit == "ms") factor = 1;
-  else if (unit == "s") factor = 1000;
-  else if (unit == "m") factor = 60 * 1000;
-  else if (unit == "h") factor = 60 * 60 * 1000;
-  else return std::nullopt;
-  return Milliseconds(number * factor);  // at most 10^12 h in ms: no overflow
-}
-
-std::string duration_text(Milliseconds value) {
-  const auto ms = value.count();
-  if (ms != 0 && ms % 3'600'000 == 0) return std::to_string(ms / 3'600'000) + "h";
-  if (ms != 0 && ms % 60'000 == 0) return std::to_string(ms / 60'000) + "m";
-  if (ms != 0 && ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
-  return std::to_string(ms) + "ms";
 }
 
 std::string number_text(double value) {
@@ -136,8 +97,7 @@ std::optional<std::string> string_setting(const toml::table& table, std::string_
   return *value;
 }
 
-std::string required_string(const toml::table& table, std::string_view key, const Entry& entry,
-                            std::string_view what) {
+std::string required_string(const toml::table& table, std::string_view key, const Entry& entry, std::string_view what) {
   auto value = string_setting(table, key, entry);
   if (!value) problem_at(entry, table, "'" + std::string(key) + "' is missing (" + std::string(what) + ")");
   return *value;
@@ -217,8 +177,8 @@ bool valid_host(const std::string& host) {
   if (inet_pton(AF_INET, host.c_str(), address) == 1 || inet_pton(AF_INET6, host.c_str(), address) == 1) return true;
   if (host.empty() || host.size() > 253) return false;
   for (char c : host) {
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-                    c == '-' || c == '_';
+    const bool ok =
+        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
     if (!ok) return false;
   }
   return true;
@@ -229,13 +189,13 @@ collect::PlcConfig parse_plc(const toml::table& table, const std::string& source
   collect::PlcConfig plc;
   plc.name = required_string(table, "name", entry, "each [[plc]] needs a name");
   if (!valid_name(plc.name, 64))
-    problem_at(entry, *table.get("name"),
-               "name '" + plc.name + "' must be 1 to 64 characters from A-Z a-z 0-9 _ . -");
+    problem_at(entry, *table.get("name"), "name '" + plc.name + "' must be 1 to 64 characters from A-Z a-z 0-9 _ . -");
   entry.prefix = "plc '" + plc.name + "': ";
   const std::string protocol = required_string(table, "protocol", entry, "\"s7\" or \"modbus\"");
   const bool s7 = protocol == "s7";
   if (!s7 && protocol != "modbus")
-    problem_at(entry, *table.get("protocol"), "protocol '" + protocol + "' is not supported (use \"s7\" or \"modbus\")");
+    problem_at(entry, *table.get("protocol"),
+               "protocol '" + protocol + "' is not supported (use \"s7\" or \"modbus\")");
 
   for (const auto& [key, node] : table) {
     const std::string_view name = key.str();
@@ -245,8 +205,8 @@ collect::PlcConfig parse_plc(const toml::table& table, const std::string& source
     if (one_of(name, kPlcCommonKeys) || one_of(name, own)) continue;
     if (one_of(name, other))
       throw ConfigProblem{where(source, key.source()) + ": " + entry.prefix + "'" + std::string(name) +
-                          "' applies to " + (s7 ? "Modbus" : "S7") + " PLCs only (this PLC's protocol is " +
-                          protocol + ")"};
+                          "' applies to " + (s7 ? "Modbus" : "S7") + " PLCs only (this PLC's protocol is " + protocol +
+                          ")"};
     throw ConfigProblem{where(source, key.source()) + ": unknown setting 'plc." + std::string(name) +
                         "' (see docs/OPERATIONS.md for the agent's settings)"};
   }
@@ -289,9 +249,12 @@ collect::PlcConfig parse_plc(const toml::table& table, const std::string& source
       connection.remote_tsap = static_cast<std::uint16_t>(*remote_tsap);
     }
     if (auto type = string_setting(table, "connection_type", entry)) {
-      if (*type == "PG") connection.connection_type = collect::S7ConnectionType::pg;
-      else if (*type == "OP") connection.connection_type = collect::S7ConnectionType::op;
-      else if (*type == "S7-basic") connection.connection_type = collect::S7ConnectionType::s7_basic;
+      if (*type == "PG")
+        connection.connection_type = collect::S7ConnectionType::pg;
+      else if (*type == "OP")
+        connection.connection_type = collect::S7ConnectionType::op;
+      else if (*type == "S7-basic")
+        connection.connection_type = collect::S7ConnectionType::s7_basic;
       else
         problem_at(entry, *table.get("connection_type"),
                    "connection_type '" + *type + "' is not one of \"PG\", \"OP\", \"S7-basic\"");
@@ -314,8 +277,7 @@ collect::PlcConfig parse_plc(const toml::table& table, const std::string& source
     }
     if (auto value = duration_setting(table, "pause_after_connect", entry, Milliseconds(0), Milliseconds(60'000)))
       connection.pause_after_connect = *value;
-    if (auto value =
-            duration_setting(table, "pause_between_requests", entry, Milliseconds(0), Milliseconds(60'000)))
+    if (auto value = duration_setting(table, "pause_between_requests", entry, Milliseconds(0), Milliseconds(60'000)))
       connection.pause_between_requests = *value;
     if (auto value = boolean_setting(table, "close_after_poll", entry)) connection.close_after_poll = *value;
     if (auto value = integer_setting(table, "max_registers", entry, 1, 125))
@@ -329,11 +291,9 @@ collect::PlcConfig parse_plc(const toml::table& table, const std::string& source
 
 collect::PollGroup parse_poll_group(std::string_view name, const toml::node& node, const std::string& source) {
   Entry entry{source, "poll group '" + std::string(name) + "': "};
-  if (!valid_name(name, 64))
-    problem_at(entry, node, "the name must be 1 to 64 characters from A-Z a-z 0-9 _ . -");
+  if (!valid_name(name, 64)) problem_at(entry, node, "the name must be 1 to 64 characters from A-Z a-z 0-9 _ . -");
   const toml::table* table = node.as_table();
-  if (table == nullptr)
-    problem_at(entry, node, "must be a table such as { interval = \"1s\", report = \"change\" }");
+  if (table == nullptr) problem_at(entry, node, "must be a table such as { interval = \"1s\", report = \"change\" }");
   reject_unknown(*table, {"interval", "report"}, source, "poll_groups." + std::string(name) + ".");
   collect::PollGroup group;
   group.name = std::string(name);
@@ -361,10 +321,8 @@ bool numeric_type(const std::variant<s7::Address, modbus::Address>& address) {
       case s7::DataType::WString:
       case s7::DataType::WChar:
       case s7::DataType::TimeOfDay:
-      case s7::DataType::Dtl:
-        return false;
-      default:
-        return !s7_address->is_array();  // an array is not one number
+      case s7::DataType::Dtl: return false;
+      default: return !s7_address->is_array();  // an array is not one number
     }
   }
   return std::get<modbus::Address>(address).type != modbus::DataType::Bool;
@@ -379,8 +337,7 @@ collect::TagConfig parse_tag(const toml::table& table, const std::string& source
   collect::TagConfig tag;
   tag.name = required_string(table, "name", entry, "each [[tag]] needs a name");
   if (!valid_name(tag.name, 128))
-    problem_at(entry, *table.get("name"),
-               "name '" + tag.name + "' must be 1 to 128 characters from A-Z a-z 0-9 _ . -");
+    problem_at(entry, *table.get("name"), "name '" + tag.name + "' must be 1 to 128 characters from A-Z a-z 0-9 _ . -");
   entry.prefix = "tag '" + tag.name + "': ";
 
   const std::string plc_name = required_string(table, "plc", entry, "the name of a [[plc]]");
@@ -391,15 +348,14 @@ collect::TagConfig parse_tag(const toml::table& table, const std::string& source
   tag.plc = *plc_index;
   const bool s7 = std::holds_alternative<collect::S7Connection>(config.plcs[tag.plc].protocol);
 
-  tag.address_text = required_string(table, "address", entry,
-                                     s7 ? "an S7 address such as \"DB10.DBD8\"" : "a Modbus address such as \"hr:100\"");
+  tag.address_text = required_string(
+      table, "address", entry, s7 ? "an S7 address such as \"DB10.DBD8\"" : "a Modbus address such as \"hr:100\"");
   const toml::node& address_node = *table.get("address");
   const std::string type = string_setting(table, "type", entry).value_or("");
   const auto order = string_setting(table, "order", entry);
   if (s7) {
     if (order)
-      problem_at(entry, *table.get("order"),
-                 "'order' applies to Modbus tags only (S7 values are always big-endian)");
+      problem_at(entry, *table.get("order"), "'order' applies to Modbus tags only (S7 values are always big-endian)");
     auto address = s7::parse_address(tag.address_text, type);
     if (!address) problem_at(entry, address_node, address.error().message);
     tag.address = *address;
@@ -569,6 +525,8 @@ net::UserResult<AgentConfig> parse_agent_config(std::string_view text, const std
     return parse(text, source);
   } catch (const ConfigProblem& problem) {
     return net::UserError{problem.message};
+  } catch (const config::ConfigError& error) {  // from the shared TOML helpers
+    return net::UserError{error.what()};
   }
 }
 

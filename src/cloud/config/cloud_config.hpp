@@ -1,30 +1,32 @@
 // logbot-cloud settings: built-in defaults < TOML file < LOGBOT_* environment < flags.
+// Every duration in the file is a string with one unit ("10s", "250ms", "2m", "7d"); the older
+// integer keys of seconds (`idle_timeout_s = 600`) are still read and reported as deprecated.
 #pragma once
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <functional>
 #include <optional>
-#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "cloud/auth/login_throttle.hpp"
 #include "cloud/auth/password_hasher.hpp"
 #include "cloud/auth/session_store.hpp"
+#include "cloud/config/timeouts.hpp"
+#include "common/config/config_error.hpp"
 
 namespace logbot::cloud {
 
-class ConfigError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+using config::ConfigError;
 
 struct CloudConfig {
   std::string listen = "127.0.0.1:8443";
   std::filesystem::path data_dir = "logbot-data";
   std::filesystem::path tls_cert;  // empty: self-signed certificate in DATA_DIR/tls/
   std::filesystem::path tls_key;
-  std::filesystem::path web_dir;  // empty: found next to the executable
-  std::filesystem::path key_dir;  // empty: DATA_DIR/keys
+  std::filesystem::path web_dir;       // empty: found next to the executable
+  std::filesystem::path key_dir;       // empty: DATA_DIR/keys
   std::filesystem::path audit_anchor;  // empty: KEY_DIR/audit-anchor.log (see audit_anchor_file())
   std::string log_level = "info";
   int worker_threads = 2;
@@ -32,8 +34,8 @@ struct CloudConfig {
   std::string public_url;  // how agents reach this cloud; empty: the address it listens on
   int device_certificate_days = 365;
   std::int64_t device_certificate_lifetime_s = 0;  // tests: overrides the days when > 0
-  std::string device_listen;  // the devices' mTLS uplink listener; empty: see effective_device_listen()
-  std::string device_public_url;                    // wss://... announced to agents; empty: device_listen
+  std::string device_listen;      // the devices' mTLS uplink listener; empty: see effective_device_listen()
+  std::string device_public_url;  // wss://... announced to agents; empty: device_listen
   int device_heartbeat_s = 10;
   std::int64_t device_certificate_lifetime() const {
     return device_certificate_lifetime_s > 0 ? device_certificate_lifetime_s
@@ -45,6 +47,11 @@ struct CloudConfig {
   SessionPolicy session;
   LockoutPolicy lockout;
   Argon2Parameters argon2;
+  HttpTimeouts http;
+  DeviceTimeouts device_timeouts;
+  // Deprecated spellings met in the file, one sentence each with FILE:LINE:COLUMN and the new
+  // spelling; `serve` logs them once at start.
+  std::vector<std::string> deprecations;
 
   // device_listen, or the listen address with the next port (port 0 stays 0: any free port).
   std::string effective_device_listen() const;

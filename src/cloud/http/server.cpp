@@ -7,7 +7,6 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -21,20 +20,18 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <chrono>
-#include <fstream>
 #include <list>
 #include <memory>
 #include <optional>
 #include <string>
 #include <tuple>
 
-#include "cloud/api/abandoned_logins.hpp"
 #include "cloud/api/dispatcher.hpp"
 #include "cloud/http/message_framing.hpp"
 #include "cloud/http/request_target.hpp"
 #include "cloud/http/security_headers.hpp"
 #include "cloud/services.hpp"
-#include "cloud/uplink/device_server.hpp"
+#include "common/config/config_error.hpp"
 #include "common/net/address.hpp"
 #include "common/tls/tls_context.hpp"
 
@@ -49,16 +46,7 @@ using TlsStream = asio::ssl::stream<beast::tcp_stream>;
 using namespace std::chrono_literals;
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
-constexpr auto kHandshakeTimeout = 10s;
-constexpr auto kIdleTimeout = 60s;
-constexpr auto kWriteTimeout = 30s;
 constexpr std::size_t kHeaderLimit = std::size_t{16} * 1024;
-
-// Open connections, so that shutdown can close them (keep-alive clients would hold it up).
-struct Registry {
-  std::list<TlsStream*> streams;
-  bool stopping = false;
-};
 
 Request to_request(const bhttp::request<bhttp::string_body>& message, const std::string& peer_ip) {
   Request request;
@@ -101,22 +89,43 @@ Response plain_error(unsigned status, std::string_view code, std::string_view me
   return response;
 }
 
-asio::awaitable<void> run_session(tcp::socket socket, asio::ssl::context& tls, Services& services,
-                                  asio::thread_pool& workers, Registry& registry, std::size_t max_body) {
+}  // namespace
+
+// Open connections, so that shutdown can close them (keep-alive clients would hold it up).
+struct HttpsListener::State : std::enable_shared_from_this<HttpsListener::State> {
+  State(asio::io_context& io_in, asio::thread_pool& workers_in, Services& services_in)
+      : io(io_in), workers(workers_in), services(services_in), acceptor(io_in) {}
+
+  asio::io_context& io;
+  asio::thread_pool& workers;
+  Services& services;
+  tcp::acceptor acceptor;
+  std::optional<asio::ssl::context> tls;
+  HttpsListenerOptions options;
+  std::list<TlsStream*> streams;
+  bool stopping = false;
+
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> session(tcp::socket socket);
+};
+
+asio::awaitable<void> HttpsListener::State::session(tcp::socket socket) {
+  auto self = shared_from_this();
+  const HttpTimeouts& timeouts = options.timeouts;
   boost::system::error_code ignored;
   const std::string peer_ip = socket.remote_endpoint(ignored).address().to_string();
   // Answers are small and follow the handshake's last flight (and would follow TLS 1.3
   // tickets): with Nagle's algorithm the first one waits for the client's delayed ACK, 40 ms.
   socket.set_option(tcp::no_delay(true), ignored);
-  TlsStream stream(beast::tcp_stream(std::move(socket)), tls);
-  const auto registration = registry.streams.insert(registry.streams.end(), &stream);
+  TlsStream stream(beast::tcp_stream(std::move(socket)), *tls);
+  const auto registration = streams.insert(streams.end(), &stream);
   struct Unregister {
-    Registry& registry;
+    std::list<TlsStream*>& streams;
     std::list<TlsStream*>::iterator it;
-    ~Unregister() { registry.streams.erase(it); }
-  } unregister{registry, registration};
+    ~Unregister() { streams.erase(it); }
+  } unregister{streams, registration};
 
-  beast::get_lowest_layer(stream).expires_after(kHandshakeTimeout);
+  beast::get_lowest_layer(stream).expires_after(timeouts.handshake);
   auto [handshake_error] = co_await stream.async_handshake(asio::ssl::stream_base::server, kUseTuple);
   if (handshake_error) {
     spdlog::debug("TLS handshake from {} failed: {}", peer_ip, handshake_error.message());
@@ -127,8 +136,16 @@ asio::awaitable<void> run_session(tcp::socket socket, asio::ssl::context& tls, S
   for (;;) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(kHeaderLimit);
-    parser.body_limit(max_body);
-    beast::get_lowest_layer(stream).expires_after(kIdleTimeout);
+    parser.body_limit(options.max_body_bytes);
+    // An open connection may wait `idle` for its next request (a pipelined one may be here
+    // already); once the request began, all of it must come within `request`.
+    if (buffer.size() == 0) {
+      beast::get_lowest_layer(stream).expires_after(timeouts.idle);
+      auto [wait_error, first] = co_await stream.async_read_some(buffer.prepare(4096), kUseTuple);
+      if (wait_error) break;  // closed, silent for too long, or shutting down
+      buffer.commit(first);
+    }
+    beast::get_lowest_layer(stream).expires_after(timeouts.request);
     // The header first: the body is read only once its framing is known to be unambiguous.
     auto [read_error, bytes] = co_await bhttp::async_read_header(stream, buffer, parser, kUseTuple);
     std::optional<std::string> framing_problem;
@@ -186,18 +203,18 @@ asio::awaitable<void> run_session(tcp::socket socket, asio::ssl::context& tls, S
       }
     }
     auto message = to_beast(std::move(response), version, keep_alive, head);
-    beast::get_lowest_layer(stream).expires_after(kWriteTimeout);
+    beast::get_lowest_layer(stream).expires_after(timeouts.write);
     auto [write_error, written] = co_await bhttp::async_write(stream, message, kUseTuple);
     (void)written;
-    if (write_error || !keep_alive || registry.stopping) break;
+    if (write_error || !keep_alive || stopping) break;
   }
-  if (registry.stopping) co_return;
-  beast::get_lowest_layer(stream).expires_after(5s);
+  if (stopping) co_return;
+  beast::get_lowest_layer(stream).expires_after(timeouts.shutdown);
   co_await stream.async_shutdown(kUseTuple);
 }
 
-asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, asio::ssl::context& tls, Services& services,
-                                  asio::thread_pool& workers, Registry& registry, std::size_t max_body) {
+asio::awaitable<void> HttpsListener::State::accept_loop() {
+  auto self = shared_from_this();
   for (;;) {
     auto [error, socket] = co_await acceptor.async_accept(kUseTuple);
     if (error == asio::error::operation_aborted || !acceptor.is_open()) co_return;
@@ -208,122 +225,49 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, asio::ssl::context& t
       co_await pause.async_wait(kUseTuple);
       continue;
     }
-    asio::co_spawn(acceptor.get_executor(), run_session(std::move(socket), tls, services, workers, registry, max_body),
-                   [](const std::exception_ptr& failure) {
-                     if (!failure) return;
-                     try {
-                       std::rethrow_exception(failure);
-                     } catch (const std::exception& e) {
-                       spdlog::error("connection ended by an internal error: {}", e.what());
-                     }
-                   });
+    asio::co_spawn(io, session(std::move(socket)), [](const std::exception_ptr& failure) {
+      if (!failure) return;
+      try {
+        std::rethrow_exception(failure);
+      } catch (const std::exception& e) {
+        spdlog::error("connection ended by an internal error: {}", e.what());
+      }
+    });
   }
 }
 
-// Records (and removes) the half-finished logins nobody came back to: without this an
-// abandoned second step is recorded only if its cookie is presented again.
-asio::awaitable<void> sweep_loop(asio::steady_timer& timer, Services& services, asio::thread_pool& workers,
-                                 const Registry& registry, std::chrono::milliseconds interval) {
-  while (!registry.stopping) {
-    timer.expires_after(interval);
-    auto [error] = co_await timer.async_wait(kUseTuple);
-    if (error) co_return;  // cancelled: shutting down
-    co_await asio::co_spawn(
-        workers,
-        [&]() -> asio::awaitable<void> {
-          try {
-            if (const int recorded = api::sweep_abandoned_logins(services))
-              spdlog::info("recorded {} abandoned login(s) (LOGIN_INCOMPLETE)", recorded);
-          } catch (const std::exception& e) {
-            spdlog::error("session sweep failed (retried next interval): {}", e.what());
-          }
-          co_return;
-        },
-        asio::use_awaitable);
-  }
-}
+HttpsListener::HttpsListener(asio::io_context& io, asio::thread_pool& workers, Services& services)
+    : state_(std::make_shared<State>(io, workers, services)) {}
 
-void write_ready_file(const std::filesystem::path& file, const std::string& url) {
-  const auto temporary = file.string() + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << url << "\n";
-  }
-  std::filesystem::rename(temporary, file);
-}
+HttpsListener::~HttpsListener() = default;
 
-}  // namespace
-
-int run_server(Services& services, const ServerOptions& options) {
+std::string HttpsListener::start(const HttpsListenerOptions& options) {
+  state_->options = options;
+  state_->tls.emplace(tls::make_server_context(options.certificate, options.private_key));
   const auto endpoint_text = net::parse_host_port(options.listen);
-  if (!endpoint_text) {
-    spdlog::error("listen address '{}' is not HOST:PORT", options.listen);
-    return 2;
-  }
-  asio::ssl::context tls = tls::make_server_context(options.certificate, options.private_key);
-  asio::io_context io(1);
-  asio::thread_pool workers(static_cast<std::size_t>(options.worker_threads));
-
+  if (!endpoint_text) throw config::ConfigError("listen address '" + options.listen + "' is not HOST:PORT");
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(endpoint_text->host, ec);
-  if (ec) {
-    spdlog::error("listen address '{}' is not an IP address: {}", endpoint_text->host, ec.message());
-    return 2;
-  }
-  tcp::acceptor acceptor(io);
+  if (ec) throw config::ConfigError("listen address '" + options.listen + "' is not an IP address: " + ec.message());
+  auto& acceptor = state_->acceptor;
   const tcp::endpoint endpoint(address, endpoint_text->port);
   acceptor.open(endpoint.protocol(), ec);
   if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    spdlog::error("cannot listen on {}: {}", options.listen, ec.message());
-    return 1;
-  }
+  if (ec) throw ListenError("cannot listen on " + options.listen + ": " + ec.message());
   const auto bound = acceptor.local_endpoint();
   const std::string host =
       bound.address().is_v6() ? "[" + bound.address().to_string() + "]" : bound.address().to_string();
-  const std::string url = "https://" + host + ":" + std::to_string(bound.port());
+  asio::co_spawn(state_->io, state_->accept_loop(), asio::detached);
+  return "https://" + host + ":" + std::to_string(bound.port());
+}
 
-  uplink::DeviceListener devices(io, workers, services);
-  std::string uplink_url;
-  if (!options.device_listen.empty()) {
-    try {
-      uplink_url = devices.start({options.device_listen, options.certificate.string(), options.private_key.string(),
-                                  options.device_heartbeat_s});
-    } catch (const std::exception& error) {
-      spdlog::error("{}", error.what());
-      return 1;
-    }
-    if (!options.device_public_url.empty()) uplink_url = options.device_public_url;
-  }
-  services.set_identity(
-      {options.public_url.empty() ? url : options.public_url, options.certificate_fingerprint, uplink_url});
-  Registry registry;
-  asio::steady_timer sweep_timer(io);
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& error, int signal_number) {
-    if (error) return;
-    spdlog::info("signal {} received: shutting down", signal_number);
-    registry.stopping = true;
-    acceptor.close();
-    sweep_timer.cancel();
-    devices.stop();
-    for (TlsStream* stream : registry.streams) beast::get_lowest_layer(*stream).cancel();
-  });
-  asio::co_spawn(io, accept_loop(acceptor, tls, services, workers, registry, options.max_body_bytes), asio::detached);
-  asio::co_spawn(io,
-                 sweep_loop(sweep_timer, services, workers, registry,
-                            std::chrono::milliseconds(options.session_sweep_interval_ms)),
-                 asio::detached);
-
-  spdlog::info("listening on {}", url);
-  if (!uplink_url.empty()) spdlog::info("listening for devices on {}", uplink_url);
-  if (!options.ready_file.empty()) write_ready_file(options.ready_file, url + "\n" + uplink_url);
-  io.run();
-  workers.join();
-  spdlog::info("stopped");
-  return 0;
+void HttpsListener::stop() {
+  state_->stopping = true;
+  boost::system::error_code ignored;
+  state_->acceptor.close(ignored);
+  for (TlsStream* stream : state_->streams) beast::get_lowest_layer(*stream).cancel();
 }
 
 }  // namespace logbot::cloud::http

@@ -1,11 +1,20 @@
-// The HTTPS front end of logbot-cloud (Boost.Beast over OpenSSL): accepts connections,
-// reads requests with size limits and timeouts, hands them to the dispatcher on a worker
-// pool and writes the answers. Stops cleanly on SIGINT/SIGTERM.
+// The HTTPS listener of logbot-cloud (Boost.Beast over OpenSSL): accepts connections, reads
+// requests with size limits and timeouts, hands them to the dispatcher on the worker pool and
+// writes the answers. One of the process's listeners (cloud/process/cloud_process.hpp owns the
+// I/O thread, the pool and the signals); it mirrors uplink::DeviceListener.
 #pragma once
 #include <cstddef>
-#include <cstdint>
 #include <filesystem>
+#include <memory>
+#include <stdexcept>
 #include <string>
+
+#include "cloud/config/timeouts.hpp"
+
+namespace boost::asio {
+class io_context;
+class thread_pool;
+}  // namespace boost::asio
 
 namespace logbot::cloud {
 struct Services;
@@ -13,22 +22,33 @@ struct Services;
 
 namespace logbot::cloud::http {
 
-struct ServerOptions {
-  std::string listen;  // HOST:PORT; port 0 picks a free one
+struct HttpsListenerOptions {
+  std::string listen;  // IP:PORT; port 0 picks a free one
   std::filesystem::path certificate;
   std::filesystem::path private_key;
-  int worker_threads = 2;
   std::size_t max_body_bytes = std::size_t{1024} * 1024;
-  std::filesystem::path ready_file;  // if set, receives the base URL once listening
-  std::string public_url;            // how agents reach us; empty: the address bound
-  std::string certificate_fingerprint;
-  std::string device_listen;         // the devices' mTLS uplink listener; empty: none
-  std::string device_public_url;     // wss://... announced to agents; empty: the address bound
-  int device_heartbeat_s = 10;
-  std::int64_t session_sweep_interval_ms = 60'000;  // api::sweep_abandoned_logins
+  HttpTimeouts timeouts;
 };
 
-// Blocks until a termination signal; returns the process exit code.
-int run_server(Services& services, const ServerOptions& options);
+// The address cannot be bound (in use, not ours, not allowed).
+class ListenError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class HttpsListener {
+ public:
+  HttpsListener(boost::asio::io_context& io, boost::asio::thread_pool& workers, Services& services);
+  ~HttpsListener();
+  // Loads the certificate (std::runtime_error naming the file), binds (ListenError) and starts
+  // accepting; returns the base URL https://HOST:PORT as bound.
+  std::string start(const HttpsListenerOptions& options);
+  // Stops accepting and cancels every connection, kept-alive ones included (on the I/O thread).
+  void stop();
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
 
 }  // namespace logbot::cloud::http

@@ -3,6 +3,7 @@
 // the certificate against the device's current one after every handshake, keeps the device
 // online in DeviceConnections, records contact, and renews certificates.
 #pragma once
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -22,6 +23,8 @@ struct DeviceListenerOptions {
   std::string certificate;
   std::string private_key;
   int heartbeat_s = 10;
+  std::chrono::milliseconds handshake_timeout{10'000};  // TLS, certificate check and WebSocket upgrade
+  std::chrono::milliseconds close_timeout{2'000};       // the WebSocket close at the end
 };
 
 class DeviceListener {
