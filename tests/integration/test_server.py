@@ -242,6 +242,39 @@ class RunningServerTest(cloud.ServerTestCase):
             self.assert_healthy()
 
 
+class HandshakeTimeoutTest(unittest.TestCase):
+    """The TLS handshake has a deadline ([http] handshake_timeout): a peer that says nothing,
+    or stops halfway through its ClientHello, is disconnected, not held open for ever."""
+
+    def wait_closed(self, sock, limit):
+        started = time.monotonic()
+        sock.settimeout(limit)
+        try:
+            data = sock.recv(1024)
+        except ConnectionResetError:
+            data = b""
+        except socket.timeout:
+            self.fail(f"the server kept a silent connection open for {limit} s")
+        self.assertEqual(data, b"", "the server sent something to a peer that never spoke TLS")
+        return time.monotonic() - started
+
+    def test_a_silent_or_stalled_peer_is_disconnected_after_the_handshake_timeout(self):
+        with cloud.CloudServer(use_data_dir_flag=True) as srv:
+            path = os.path.join(srv._own_tmp, "logbot.toml")
+            with open(path, "w") as f:
+                f.write('device_listen = "127.0.0.1:0"\n[http]\nhandshake_timeout = "1s"\n')
+            srv.extra_args = ["--config", path]
+            srv.start()
+            with socket.create_connection((srv.host, srv.port), timeout=5) as silent, \
+                    socket.create_connection((srv.host, srv.port), timeout=5) as stalled:
+                stalled.sendall(b"\x16\x03\x01\x02\x00")  # a handshake record header, then nothing
+                self.assertEqual(srv.client().get("/healthz").status, 200)  # others are served meanwhile
+                # Bounded well below the default (10 s): the configured second is what ends them.
+                self.assertLess(self.wait_closed(silent, 6), 4)
+                self.assertLess(self.wait_closed(stalled, 6), 4)
+            self.assertEqual(srv.client().get("/healthz").status, 200)
+
+
 class ShutdownTest(unittest.TestCase):
     def check_signal(self, sig):
         with cloud.CloudServer() as srv:

@@ -67,6 +67,11 @@ void LoginThrottle::record_success(const std::string& account) {
   entries_.erase(account_key(account));
 }
 
+std::size_t LoginThrottle::tracked_keys() const {
+  std::lock_guard lock(mutex_);
+  return entries_.size();
+}
+
 void LoginThrottle::evict_if_full(std::int64_t now) {
   if (entries_.size() < policy_.max_tracked_keys) return;
   // Forget entries that are neither locked nor recent; if that frees nothing, the oldest half.

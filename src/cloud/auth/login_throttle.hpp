@@ -40,6 +40,9 @@ class LoginThrottle {
   FailureOutcome record_failure(const std::string& account, const std::string& ip);
   void record_success(const std::string& account);
 
+  // How many accounts and addresses are counted now (bounded by max_tracked_keys + 1).
+  std::size_t tracked_keys() const;
+
  private:
   struct Entry {
     int failures = 0;
@@ -51,7 +54,7 @@ class LoginThrottle {
 
   const Clock& clock_;
   LockoutPolicy policy_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::unordered_map<std::string, Entry> entries_;
 };
 

@@ -74,8 +74,28 @@ TEST(LoginThrottle, BoundedMemoryUnderManyKeys) {
     throttle.record_failure("spray" + std::to_string(i), "10.0.0.1");
     clock.advance_ms(100'000);
   }
+  // Two keys per failure (account and address), evicted before each: never more than one over.
+  EXPECT_LE(throttle.tracked_keys(), p.max_tracked_keys + 1);
   // Eviction keeps working: a fresh account can still be locked and is reported.
   for (int i = 0; i < 3; ++i) throttle.record_failure("target", "10.0.0.2");
+  EXPECT_TRUE(throttle.retry_after_ms("target", "10.0.0.3"));
+}
+
+TEST(LoginThrottle, BoundedMemoryWhenEveryKeyIsRecent) {
+  // A spray faster than wait_increment: nothing is old enough to forget, the oldest half goes.
+  ManualClock clock(0);
+  LockoutPolicy p = policy();
+  p.max_tracked_keys = 1000;
+  p.ip_failure_factor = 1'000'000;
+  LoginThrottle throttle(clock, p);
+  for (int i = 0; i < 5000; ++i) {
+    throttle.record_failure("spray" + std::to_string(i), "10.0.0.1");
+    clock.advance_ms(1);
+  }
+  EXPECT_LE(throttle.tracked_keys(), p.max_tracked_keys + 1);
+  // A locked account is never what eviction forgets.
+  for (int i = 0; i < 3; ++i) throttle.record_failure("target", "10.0.0.2");
+  for (int i = 0; i < 3000; ++i) throttle.record_failure("later" + std::to_string(i), "10.0.0.1");
   EXPECT_TRUE(throttle.retry_after_ms("target", "10.0.0.3"));
 }
 
