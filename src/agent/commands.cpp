@@ -12,21 +12,12 @@
 #include "agent/enrol/enrolment.hpp"
 #include "agent/run_command.hpp"
 #include "agent/state/agent_state.hpp"
+#include "common/printable.hpp"
 #include "common/private_files.hpp"
 #include "common/version.hpp"
 
 namespace logbot::agent {
 namespace {
-
-// Messages can quote the server: control characters never reach the terminal.
-std::string printable(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    out += (byte < 0x20 || byte == 0x7f) ? '?' : c;
-  }
-  return out;
-}
 
 int fail(std::ostream& err, std::string_view message) {
   err << "logbot-agent: " << printable(message) << "\n";

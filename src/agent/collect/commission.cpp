@@ -21,6 +21,7 @@
 
 #include "agent/modbus/modbus_codec.hpp"
 #include "agent/s7/s7_value.hpp"
+#include "common/printable.hpp"
 #include "common/time_format.hpp"
 
 namespace logbot::agent::collect {
@@ -31,24 +32,6 @@ constexpr std::string_view kPrefix = "logbot-agent: ";
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// PLC strings and error texts can hold anything: control characters never reach the terminal,
-// neither C0/DEL nor C1 (U+0080..U+009F: in UTF-8 "\xC2\x9B" is a CSI to many terminals, and an
-// S7 STRING's Latin-1 byte 0x9B decodes to just that).
-std::string printable(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    if (byte == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
-        static_cast<unsigned char>(text[i + 1]) <= 0x9F) {
-      out += '?';
-      ++i;
-      continue;
-    }
-    out += (byte < 0x20 || byte == 0x7f) ? '?' : text[i];
-  }
-  return out;
 }
 
 // Terminal columns of UTF-8 text: one per character, not per byte, so a value such as

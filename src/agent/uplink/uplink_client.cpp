@@ -34,6 +34,7 @@
 
 #include "agent/enrol/enrolment.hpp"
 #include "agent/uplink/device_identity.hpp"
+#include "common/printable.hpp"
 #include "common/protocol/envelope_codec.hpp"
 #include "common/time_format.hpp"
 #include "common/tls/tls_context.hpp"
@@ -72,15 +73,8 @@ std::string seconds_text(milliseconds duration) {
   return text;
 }
 
-// The cloud's words can reach the log: control characters never do.
-std::string printable(std::string_view text, std::size_t limit = 300) {
-  std::string out;
-  for (char c : text.substr(0, limit)) {
-    const auto byte = static_cast<unsigned char>(c);
-    out += (byte < 0x20 || byte == 0x7f) ? '?' : c;
-  }
-  return out;
-}
+// The cloud's words can reach the log: control characters never do (common/printable.hpp).
+std::string printable(std::string_view text, std::size_t limit = 300) { return logbot::printable(text, limit); }
 
 std::optional<std::string> read_text(const std::filesystem::path& file) {
   std::ifstream stream(file, std::ios::binary);
