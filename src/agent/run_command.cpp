@@ -167,7 +167,8 @@ int run_uplink_service(const RunOptions& run_options, std::ostream& err) {
 
   const SystemClock clock;  // outlives the uplink and the PLC collectors
   const std::size_t endpoint_count = options->endpoints.size();
-  UplinkClient client(*state, std::move(*options), ReconnectPolicy(endpoint_count, ReconnectPolicy::default_random()));
+  UplinkClient client(*state, std::move(*options), ReconnectPolicy(endpoint_count, ReconnectPolicy::default_random()),
+                      clock);
   bool stopping = false;
   bool failed = false;
   asio::io_context io;
