@@ -9,24 +9,16 @@
 
 #include "agent/collect/commission.hpp"
 #include "agent/config/agent_config.hpp"
+#include "agent/drivers.hpp"
 #include "agent/enrol/enrolment.hpp"
 #include "agent/run_command.hpp"
 #include "agent/state/agent_state.hpp"
+#include "common/printable.hpp"
 #include "common/private_files.hpp"
 #include "common/version.hpp"
 
 namespace logbot::agent {
 namespace {
-
-// Messages can quote the server: control characters never reach the terminal.
-std::string printable(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    out += (byte < 0x20 || byte == 0x7f) ? '?' : c;
-  }
-  return out;
-}
 
 int fail(std::ostream& err, std::string_view message) {
   err << "logbot-agent: " << printable(message) << "\n";
@@ -75,8 +67,7 @@ int run_agent(int argc, const char* const* argv, std::ostream& out, std::ostream
                           state_help + " (default: agent.toml's state_dir, else " + kDefaultStateDir + ")");
   run_command->add_option("--config", run_options.config_file, "The agent's configuration file (agent.toml)");
   unsigned statistics_seconds = 60;
-  run_command
-      ->add_option("--statistics-interval", statistics_seconds, "Seconds between the poll statistics log lines")
+  run_command->add_option("--statistics-interval", statistics_seconds, "Seconds between the poll statistics log lines")
       ->check(CLI::Range(1u, 86400u))
       ->capture_default_str();
 
@@ -122,17 +113,18 @@ int run_agent(int argc, const char* const* argv, std::ostream& out, std::ostream
       return fail(err, "write changes the PLC's process data; add --allow-write to confirm");
     auto config = load_agent_config(read_command->parsed() ? read_config : write_config);
     if (!config) return fail(err, config.error().message);
-    const auto factory = collect::default_driver_factory(config->automation_bind_address);
-    if (read_command->parsed()) return collect::read_tags(config->collect, read_options, factory, out, err);
+    const SystemClock clock;
+    const auto factory = make_driver_factory(config->automation_bind_address, clock);
+    if (read_command->parsed()) return collect::read_tags(config->collect, read_options, factory, clock, out, err);
     // The write record lives in the agent's private state directory.
-    const std::string record_dir = !write_state_dir.empty()    ? write_state_dir
+    const std::string record_dir = !write_state_dir.empty()     ? write_state_dir
                                    : !config->state_dir.empty() ? config->state_dir
                                                                 : std::string(kDefaultStateDir);
     if (auto made = ensure_private_directory(record_dir, "give write --state-dir a directory this user may write");
         !made)
       return fail(err, made.error().message);
     write_options.record_file = (std::filesystem::path(record_dir) / "writes.log").string();
-    return collect::write_tag(config->collect, write_options, factory, out, err);
+    return collect::write_tag(config->collect, write_options, factory, clock, out, err);
   }
 
   auto state = AgentState::open(state_dir);

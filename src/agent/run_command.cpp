@@ -19,6 +19,7 @@
 
 #include "agent/collect/scheduler.hpp"
 #include "agent/config/agent_config.hpp"
+#include "agent/drivers.hpp"
 #include "agent/enrol/enrolment.hpp"
 #include "agent/state/agent_state.hpp"
 #include "agent/uplink/reconnect.hpp"
@@ -164,8 +165,10 @@ int run_uplink_service(const RunOptions& run_options, std::ostream& err) {
                state->device_uuid(), state->directory().string(), options->endpoints.size(),
                options->bind_address.empty() ? std::string() : ", local address " + options->bind_address);
 
+  const SystemClock clock;  // outlives the uplink and the PLC collectors
   const std::size_t endpoint_count = options->endpoints.size();
-  UplinkClient client(*state, std::move(*options), ReconnectPolicy(endpoint_count, ReconnectPolicy::default_random()));
+  UplinkClient client(*state, std::move(*options), ReconnectPolicy(endpoint_count, ReconnectPolicy::default_random()),
+                      clock);
   bool stopping = false;
   bool failed = false;
   asio::io_context io;
@@ -187,12 +190,12 @@ int run_uplink_service(const RunOptions& run_options, std::ostream& err) {
     });
   };
   if (!automation.tags.empty()) {
-    spdlog::info("automation: polling {} tag(s) of {} PLC(s) in {} poll group(s){}", automation.tags.size(),
-                 automation.plcs.size(), automation.groups.size(),
-                 config.automation_bind_address.empty() ? std::string()
-                                                        : ", local address " + config.automation_bind_address);
-    scheduler = std::make_unique<collect::Scheduler>(
-        automation, reading_log, collect::default_driver_factory(config.automation_bind_address));
+    spdlog::info(
+        "automation: polling {} tag(s) of {} PLC(s) in {} poll group(s){}", automation.tags.size(),
+        automation.plcs.size(), automation.groups.size(),
+        config.automation_bind_address.empty() ? std::string() : ", local address " + config.automation_bind_address);
+    scheduler = std::make_unique<collect::Scheduler>(automation, reading_log,
+                                                     make_driver_factory(config.automation_bind_address, clock), clock);
     try {
       scheduler->start();  // std::system_error when the system refuses a thread
     } catch (const std::exception& error) {

@@ -326,24 +326,6 @@ std::size_t display_width(std::string_view text) {
 
 }  // namespace
 
-std::string printable(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    if (byte < 0x20 || byte == 0x7f) {
-      out += '?';
-    } else if (byte == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
-               static_cast<unsigned char>(text[i + 1]) <= 0x9F) {
-      out += '?';  // U+0080..U+009F: C1 controls, CSI among them
-      ++i;
-    } else {
-      out += static_cast<char>(byte);
-    }
-  }
-  return out;
-}
-
 std::string format_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
   std::vector<std::vector<std::string>> cells;
   cells.reserve(rows.size() + 1);

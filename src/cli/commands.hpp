@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli/session_file.hpp"
+#include "common/printable.hpp"
 
 namespace logbot::cli {
 
@@ -28,8 +29,9 @@ Console system_console();
 // Parses the command line and runs the command: 0 on success, 1 on any failure (one line on stderr).
 int run_cli(int argc, const char* const* argv, Console& console);
 
-// Terminal-safe text: control characters (ESC, CR, C1) from the server become '?'.
-std::string printable(std::string_view text);
+// Terminal-safe text (common/printable.hpp): control characters (ESC, CR, C1) and invalid
+// UTF-8 from the server become '?'.
+using logbot::printable;
 // Columns separated by two spaces, the last one unpadded; cells pass through printable().
 std::string format_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
 

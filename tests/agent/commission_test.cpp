@@ -6,7 +6,6 @@
 #include "agent/collect/commission.hpp"
 
 #include <gtest/gtest.h>
-
 #include <sys/stat.h>
 
 #include <boost/json.hpp>
@@ -21,9 +20,9 @@ namespace logbot::agent::collect {
 namespace {
 
 struct Script {
-  std::map<std::string, std::string> connect_errors;   // PLC name -> connection error
-  std::map<std::size_t, Reading> readings;              // config tag index -> its reading
-  std::vector<std::pair<std::size_t, Value>> writes;    // what was written (config tag index)
+  std::map<std::string, std::string> connect_errors;  // PLC name -> connection error
+  std::map<std::size_t, Reading> readings;            // config tag index -> its reading
+  std::vector<std::pair<std::size_t, Value>> writes;  // what was written (config tag index)
 };
 
 class FakeDriver final : public PlcDriver {
@@ -58,10 +57,13 @@ class FakeDriver final : public PlcDriver {
   std::vector<std::size_t> tags_;
 };
 
+// The commands' wall clock (bad readings of an unreachable PLC, the write record's time).
+const ManualClock kClock(1'795'823'941'123);  // 2026-11-27T23:59:01.123Z
+
 DriverFactory fake_factory(Script& script) {
   return [&script](const CollectConfig& config, std::size_t plc, std::span<const std::size_t> tags) {
-    return std::unique_ptr<PlcDriver>(
-        std::make_unique<FakeDriver>(script, config.plcs[plc].name, std::vector<std::size_t>(tags.begin(), tags.end())));
+    return std::unique_ptr<PlcDriver>(std::make_unique<FakeDriver>(script, config.plcs[plc].name,
+                                                                   std::vector<std::size_t>(tags.begin(), tags.end())));
   };
 }
 
@@ -119,7 +121,7 @@ struct Output {
 
 Output read(const CollectConfig& config, Script& script, ReadOptions options = {}) {
   std::ostringstream out, err;
-  const int status = read_tags(config, options, fake_factory(script), out, err);
+  const int status = read_tags(config, options, fake_factory(script), kClock, out, err);
   return {status, out.str(), err.str()};
 }
 
@@ -150,7 +152,8 @@ TEST(CommissionRead, TheTableAlignsNonAsciiValuesAndMasksC1Controls) {
   Script script;
   script.readings = {{0, good(std::int64_t{2})},
                      {1, good(std::string("M\xC3\xBCller"))},
-                     {2, good(std::string("a\xC2\x9B" "2J"))}};
+                     {2, good(std::string("a\xC2\x9B"
+                                          "2J"))}};
   const Output result = read(config, script);
   EXPECT_EQ(result.status, 0) << result.err;
   const std::string table =
@@ -172,17 +175,18 @@ TEST(CommissionRead, JsonLinesKeepRealsReal) {
   options.json = true;
   const Output result = read(config, script, options);
   EXPECT_EQ(result.status, 2);
-  EXPECT_EQ(result.out,
-            R"json({"tag":"press.speed","value":4.0,"quality":"good","status":"","time":"2026-11-27T23:59:01.123Z"})json"
-            "\n"
-            R"json({"tag":"press.temperature","value":null,"quality":"bad","status":"PLC return code 0x0A (object does not exist)","time":"2026-11-27T23:59:01.123Z"})json"
-            "\n"
-            R"json({"tag":"dosing.flow","value":-3.0,"quality":"good","status":"","time":"2026-11-27T23:59:01.123Z"})json"
-            "\n"
-            R"json({"plc":"press","round_trips":2,"minimum_round_trips":1,"items":3,"bytes":40,"tags":2,"connected":true,"error":""})json"
-            "\n"
-            R"json({"plc":"dosing","round_trips":2,"minimum_round_trips":1,"items":3,"bytes":40,"tags":1,"connected":true,"error":""})json"
-            "\n");
+  EXPECT_EQ(
+      result.out,
+      R"json({"tag":"press.speed","value":4.0,"quality":"good","status":"","time":"2026-11-27T23:59:01.123Z"})json"
+      "\n"
+      R"json({"tag":"press.temperature","value":null,"quality":"bad","status":"PLC return code 0x0A (object does not exist)","time":"2026-11-27T23:59:01.123Z"})json"
+      "\n"
+      R"json({"tag":"dosing.flow","value":-3.0,"quality":"good","status":"","time":"2026-11-27T23:59:01.123Z"})json"
+      "\n"
+      R"json({"plc":"press","round_trips":2,"minimum_round_trips":1,"items":3,"bytes":40,"tags":2,"connected":true,"error":""})json"
+      "\n"
+      R"json({"plc":"dosing","round_trips":2,"minimum_round_trips":1,"items":3,"bytes":40,"tags":1,"connected":true,"error":""})json"
+      "\n");
 }
 
 TEST(CommissionRead, AnUnreachablePlcMakesItsTagsBadAndExitsOne) {
@@ -192,10 +196,10 @@ TEST(CommissionRead, AnUnreachablePlcMakesItsTagsBadAndExitsOne) {
   script.readings = {{0, good(std::int64_t{2})}, {1, good(1.5)}};
   const Output result = read(config, script);
   EXPECT_EQ(result.status, 1);
-  EXPECT_NE(result.out.find("dosing.flow        -      bad"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("dosing.flow        -      bad      2026-11-27T23:59:01.123Z"), std::string::npos)
+      << result.out;
   EXPECT_NE(result.out.find("PLC dosing: connection refused\n"), std::string::npos) << result.out;
-  EXPECT_NE(result.out.find("dosing: Fake dosing: 1 tag not read: PLC dosing: connection refused\n"),
-            std::string::npos)
+  EXPECT_NE(result.out.find("dosing: Fake dosing: 1 tag not read: PLC dosing: connection refused\n"), std::string::npos)
       << result.out;
 }
 
@@ -236,7 +240,7 @@ TEST(CommissionWrite, NeedsTheExplicitFlag) {
   Script script;
   std::ostringstream out, err;
   WriteOptions options{"press.temperature", "22", false, {}};
-  EXPECT_EQ(write_tag(config, options, fake_factory(script), out, err), 1);
+  EXPECT_EQ(write_tag(config, options, fake_factory(script), kClock, out, err), 1);
   EXPECT_EQ(err.str(), "logbot-agent: write changes the PLC's process data; add --allow-write to confirm\n");
   EXPECT_TRUE(script.writes.empty());
 }
@@ -247,7 +251,8 @@ TEST(CommissionWrite, AScaledValueIsConvertedBackAndReadBack) {
   script.readings = {{0, good(std::int64_t{0})}};
   std::ostringstream out, err;
   // press.speed is an INT scaled by 0.5: 21.5 in engineering units is 43 on the PLC.
-  const int status = write_tag(config, WriteOptions{"press.speed", "21.5", true, {}}, fake_factory(script), out, err);
+  const int status =
+      write_tag(config, WriteOptions{"press.speed", "21.5", true, {}}, fake_factory(script), kClock, out, err);
   EXPECT_EQ(status, 0) << err.str();
   ASSERT_EQ(script.writes.size(), 1u);
   EXPECT_EQ(script.writes[0].first, 0u);
@@ -256,7 +261,8 @@ TEST(CommissionWrite, AScaledValueIsConvertedBackAndReadBack) {
   EXPECT_EQ(out.str(), "press.speed = 21.5 (written, read back 21.5)\n");
 
   std::ostringstream out2, err2;
-  EXPECT_EQ(write_tag(config, WriteOptions{"press.speed", "fast", true, {}}, fake_factory(script), out2, err2), 1);
+  EXPECT_EQ(write_tag(config, WriteOptions{"press.speed", "fast", true, {}}, fake_factory(script), kClock, out2, err2),
+            1);
   EXPECT_EQ(err2.str(),
             "logbot-agent: tag 'press.speed': 'fast' is not a number (the tag is scaled: give the value in its "
             "units)\n");
@@ -267,11 +273,12 @@ TEST(CommissionWrite, UnknownTagsAndUnreachablePlcsAreErrors) {
   const CollectConfig config = test_config();
   Script script;
   std::ostringstream out, err;
-  EXPECT_EQ(write_tag(config, WriteOptions{"nope", "1", true, {}}, fake_factory(script), out, err), 1);
+  EXPECT_EQ(write_tag(config, WriteOptions{"nope", "1", true, {}}, fake_factory(script), kClock, out, err), 1);
   EXPECT_EQ(err.str(), "logbot-agent: no [[tag]] is named 'nope' in the configuration\n");
   script.connect_errors["dosing"] = "PLC dosing: connection refused";
   std::ostringstream out2, err2;
-  EXPECT_EQ(write_tag(config, WriteOptions{"dosing.flow", "1.5", true, {}}, fake_factory(script), out2, err2), 1);
+  EXPECT_EQ(write_tag(config, WriteOptions{"dosing.flow", "1.5", true, {}}, fake_factory(script), kClock, out2, err2),
+            1);
   EXPECT_EQ(err2.str(), "logbot-agent: PLC dosing: connection refused\n");
   EXPECT_TRUE(script.writes.empty());
 }
@@ -292,14 +299,17 @@ TEST(CommissionWrite, EveryWriteThatReachesAPlcIsRecorded) {
   Script script;
   script.readings = {{0, good(std::int64_t{0})}};
   std::ostringstream out, err;
-  EXPECT_EQ(write_tag(config, WriteOptions{"press.speed", "21.5", true, file.string()}, fake_factory(script), out, err),
+  EXPECT_EQ(write_tag(config, WriteOptions{"press.speed", "21.5", true, file.string()}, fake_factory(script), kClock,
+                      out, err),
             0)
       << err.str();
   script.connect_errors["dosing"] = "PLC dosing: connection refused";
-  EXPECT_EQ(write_tag(config, WriteOptions{"dosing.flow", "1.5", true, file.string()}, fake_factory(script), out, err),
+  EXPECT_EQ(write_tag(config, WriteOptions{"dosing.flow", "1.5", true, file.string()}, fake_factory(script), kClock,
+                      out, err),
             1);
   // Refused before any PLC is contacted: nothing to record.
-  EXPECT_EQ(write_tag(config, WriteOptions{"press.speed", "21.5", false, file.string()}, fake_factory(script), out, err),
+  EXPECT_EQ(write_tag(config, WriteOptions{"press.speed", "21.5", false, file.string()}, fake_factory(script), kClock,
+                      out, err),
             1);
 
   const auto lines = record_lines(file);
@@ -311,7 +321,7 @@ TEST(CommissionWrite, EveryWriteThatReachesAPlcIsRecorded) {
   EXPECT_EQ(lines[0].at("outcome").as_string(), "written");
   EXPECT_EQ(lines[0].at("read_back").as_string(), "21.5");
   EXPECT_FALSE(lines[0].at("user").as_string().empty());
-  EXPECT_EQ(lines[0].at("time").as_string().size(), std::string("2026-11-27T23:59:01.123Z").size());
+  EXPECT_EQ(lines[0].at("time").as_string(), "2026-11-27T23:59:01.123Z");
   EXPECT_EQ(lines[1].at("outcome").as_string(), "not connected: PLC dosing: connection refused");
 
   struct stat status {};
@@ -328,7 +338,7 @@ TEST(CommissionWrite, NoRecordNoWrite) {
   Script script;
   std::ostringstream out, err;
   EXPECT_EQ(write_tag(config, WriteOptions{"press.speed", "21.5", true, (directory / "writes.log").string()},
-                      fake_factory(script), out, err),
+                      fake_factory(script), kClock, out, err),
             1);
   EXPECT_NE(err.str().find("cannot open the write record"), std::string::npos) << err.str();
   EXPECT_TRUE(script.writes.empty());

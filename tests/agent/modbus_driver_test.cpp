@@ -28,6 +28,10 @@ using collect::Reading;
 using collect::ReadStats;
 using collect::Value;
 
+// The drivers stamp readings with the injected wall clock: a fixed one makes the stamp exact.
+constexpr std::int64_t kNowMs = 1'795'823'941'123;  // 2026-11-27T23:59:01.123Z
+const ManualClock kClock(kNowMs);
+
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
@@ -168,7 +172,7 @@ TEST(ModbusDriver, ReadsEveryTableAndMarksOnlyTheExceptionsBad) {
       make_modbus_driver(modbus_plc(slave.port()),
                          {parse("hr:2", "FLOAT32", "CDAB"), parse("hr:4", "INT16"), parse("hr:5.3"), parse("hr:100"),
                           parse("ir:0"), parse("coil:1"), parse("coil:0"), parse("di:2"), parse("di:40")},
-                         "");
+                         "", kClock);
   const ReadOutcome outcome = read_all(*driver, 9);
   ASSERT_TRUE(outcome.result.has_value()) << outcome.result.error().message;
   const std::vector<Value> expected{Value{21.5},
@@ -188,7 +192,7 @@ TEST(ModbusDriver, ReadsEveryTableAndMarksOnlyTheExceptionsBad) {
       EXPECT_EQ(outcome.readings[i].quality, Quality::good) << i << ": " << outcome.readings[i].status;
       EXPECT_EQ(outcome.readings[i].value, expected[i]) << i;
     }
-    EXPECT_GT(outcome.readings[i].time_ms, 0) << i;
+    EXPECT_EQ(outcome.readings[i].time_ms, kNowMs) << i;  // refused tags too
   }
   // hr:2..5, hr:100, ir:0, coil:0..1, di:2, di:40.
   EXPECT_EQ(outcome.stats.round_trips, 6U);
@@ -203,8 +207,8 @@ TEST(ModbusDriver, WritesRegistersCoilsAndRegisterBits) {
   slave.mapping()->tab_registers[9] = 0x0101;
   auto driver = make_modbus_driver(
       modbus_plc(slave.port()),
-      {parse("hr:0", "FLOAT64", "DCBA"), parse("hr:4", "INT16"), parse("coil:3"), parse("hr:9.5"), parse("hr:9.0")},
-      "");
+      {parse("hr:0", "FLOAT64", "DCBA"), parse("hr:4", "INT16"), parse("coil:3"), parse("hr:9.5"), parse("hr:9.0")}, "",
+      kClock);
   ASSERT_TRUE(driver->write(0, Value{-1234.5678}).has_value());
   EXPECT_EQ(slave.mapping()->tab_registers[0], 0xADFA);
   EXPECT_EQ(slave.mapping()->tab_registers[1], 0x5C6D);
@@ -227,7 +231,7 @@ TEST(ModbusDriver, WritesRegistersCoilsAndRegisterBits) {
 
 TEST(ModbusDriver, ARefusedWriteNamesTheException) {
   ModbusSlave slave;
-  auto driver = make_modbus_driver(modbus_plc(slave.port()), {parse("hr:200")}, "");
+  auto driver = make_modbus_driver(modbus_plc(slave.port()), {parse("hr:200")}, "", kClock);
   const auto refused = driver->write(0, Value{std::uint64_t{1}});
   ASSERT_FALSE(refused.has_value());
   EXPECT_TRUE(contains(refused.error().message, "Modbus exception 2 (illegal data address)"))
@@ -238,7 +242,7 @@ TEST(ModbusDriver, ARefusedWriteNamesTheException) {
 
 TEST(ModbusDriver, InputRegistersAndDiscreteInputsAreReadOnly) {
   // Port 9 on loopback is closed: the refusal comes before any connection attempt.
-  auto driver = make_modbus_driver(modbus_plc(9), {parse("ir:0"), parse("di:0")}, "");
+  auto driver = make_modbus_driver(modbus_plc(9), {parse("ir:0"), parse("di:0")}, "", kClock);
   for (std::size_t tag : {0U, 1U}) {
     const auto refused = driver->write(tag, Value{std::uint64_t{1}});
     ASSERT_FALSE(refused.has_value());
@@ -251,7 +255,7 @@ TEST(ModbusDriver, ARefusedConnectionIsAConnectionError) {
   std::uint16_t port = 0;
   const int fd = listen_on_loopback(port);
   ::close(fd);  // the port is now closed
-  auto driver = make_modbus_driver(modbus_plc(port), {parse("hr:0")}, "");
+  auto driver = make_modbus_driver(modbus_plc(port), {parse("hr:0")}, "", kClock);
   const ReadOutcome outcome = read_all(*driver, 1);
   ASSERT_FALSE(outcome.result.has_value());
   const std::string& message = outcome.result.error().message;
@@ -262,15 +266,15 @@ TEST(ModbusDriver, ARefusedConnectionIsAConnectionError) {
 
 TEST(ModbusDriver, ALocalAddressNotOnThisMachineCannotBeBound) {
   ModbusSlave slave;
-  auto driver = make_modbus_driver(modbus_plc(slave.port()), {parse("hr:0")}, "192.0.2.1");
+  auto driver = make_modbus_driver(modbus_plc(slave.port()), {parse("hr:0")}, "192.0.2.1", kClock);
   const auto connected = driver->connect();
   ASSERT_FALSE(connected.has_value());
   EXPECT_TRUE(contains(connected.error().message, "cannot bind to local address 192.0.2.1"))
       << connected.error().message;
-  auto garbled = make_modbus_driver(modbus_plc(slave.port()), {parse("hr:0")}, "not-an-address");
+  auto garbled = make_modbus_driver(modbus_plc(slave.port()), {parse("hr:0")}, "not-an-address", kClock);
   EXPECT_FALSE(garbled->connect().has_value());
 
-  auto bound = make_modbus_driver(modbus_plc(slave.port()), {parse("hr:0")}, "127.0.0.1");
+  auto bound = make_modbus_driver(modbus_plc(slave.port()), {parse("hr:0")}, "127.0.0.1", kClock);
   EXPECT_TRUE(bound->connect().has_value());
 }
 
@@ -282,7 +286,8 @@ TEST(ModbusDriver, ASilentPeerTimesOutAndDisconnects) {
       if (::recv(fd, sink.data(), sink.size(), 0) <= 0) return;
     }
   });
-  auto driver = make_modbus_driver(modbus_plc(silent.port(), std::chrono::milliseconds(200)), {parse("hr:0")}, "");
+  auto driver =
+      make_modbus_driver(modbus_plc(silent.port(), std::chrono::milliseconds(200)), {parse("hr:0")}, "", kClock);
   const ReadOutcome outcome = read_all(*driver, 1);
   ASSERT_FALSE(outcome.result.has_value());
   EXPECT_TRUE(contains(outcome.result.error().message, "no answer within 200 ms")) << outcome.result.error().message;
@@ -302,7 +307,7 @@ TEST(ModbusDriver, AGarbledResponseIsAConnectionError) {
     }
   });
   auto driver = make_modbus_driver(modbus_plc(garbling.port(), std::chrono::milliseconds(500)),
-                                   {parse("hr:0"), parse("hr:1")}, "");
+                                   {parse("hr:0"), parse("hr:1")}, "", kClock);
   const ReadOutcome outcome = read_all(*driver, 2);
   ASSERT_FALSE(outcome.result.has_value());
   EXPECT_TRUE(contains(outcome.result.error().message, "hr:0..1")) << outcome.result.error().message;
@@ -316,7 +321,7 @@ TEST(ModbusDriver, CloseAfterPollReconnectsEveryPoll) {
   connection.close_after_poll = true;
   connection.pause_between_requests = std::chrono::milliseconds(1);
   slave.mapping()->tab_registers[0] = 7;
-  auto driver = make_modbus_driver(plc, {parse("hr:0"), parse("coil:0")}, "");
+  auto driver = make_modbus_driver(plc, {parse("hr:0"), parse("coil:0")}, "", kClock);
   for (int poll = 0; poll < 2; ++poll) {
     const ReadOutcome outcome = read_all(*driver, 2);
     ASSERT_TRUE(outcome.result.has_value()) << outcome.result.error().message;

@@ -23,6 +23,9 @@ namespace {
 
 using std::chrono::milliseconds;
 
+constexpr std::int64_t kNowMs = 1'795'823'941'123;  // 2026-11-27T23:59:01.123Z
+const ManualClock kClock(kNowMs);
+
 constexpr auto kEventBound = std::chrono::seconds(10);  // only reached when the scheduler is broken
 
 // ---- next_due ----
@@ -348,7 +351,8 @@ TEST(SchedulerLoop, ConnectionChangesAndBadTagsAreDeliveredOncePerChange) {
                             out[i] = good(tags[i] == 0 ? std::int64_t{call < 3 ? 1 : 2} : std::int64_t{5});
                           return {};
                         };
-                      }));
+                      }),
+                      kClock);
   scheduler.start();
   ASSERT_TRUE(sink.wait_for([](const auto& events) { return count_of(events, "plc0 connected: scripted PLC") >= 2; }));
   ASSERT_TRUE(sink.wait_for([](const auto& events) { return count_of(events, "t0=2 t1=5") >= 1; }));
@@ -385,6 +389,37 @@ TEST(SchedulerLoop, ConnectionChangesAndBadTagsAreDeliveredOncePerChange) {
   EXPECT_EQ(group.bytes, 40u);
 }
 
+// The bad readings of a PLC that cannot be reached carry the injected wall clock's time.
+TEST(SchedulerLoop, BadReadingsOfALostConnectionAreStampedByTheClock) {
+  const CollectConfig config = test_config(2);
+  struct StampSink final : ReadingSink {
+    void on_readings(std::span<const TagReading> readings) override {
+      std::lock_guard lock(mutex);
+      for (const auto& reading : readings) stamps.push_back(reading.reading.time_ms);
+      changed.notify_all();
+    }
+    void on_connection_state(std::size_t, bool, const std::string&) override {}
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::vector<std::int64_t> stamps;
+  } sink;
+  ManualClock clock(kNowMs);
+  clock.advance_ms(42);
+  Scheduler scheduler(config, sink, factory_of([](ScriptedDriver& driver) {
+                        driver.on_connect = [](int) -> DriverResult<void> {
+                          return DriverError{"PLC 'test': connection refused"};
+                        };
+                      }),
+                      clock);
+  scheduler.start();
+  {
+    std::unique_lock lock(sink.mutex);
+    ASSERT_TRUE(sink.changed.wait_for(lock, std::chrono::seconds(10), [&] { return sink.stamps.size() >= 2; }));
+  }
+  scheduler.stop();
+  EXPECT_EQ(sink.stamps, (std::vector<std::int64_t>{kNowMs + 42, kNowMs + 42}));
+}
+
 TEST(SchedulerLoop, ScalingHappensBeforeTheDeadband) {
   CollectConfig config = test_config(1);
   config.tags[0].scale = 10;
@@ -397,7 +432,8 @@ TEST(SchedulerLoop, ScalingHappensBeforeTheDeadband) {
                           out[0] = good(call == 0 ? 1.0 : call == 1 ? 1.3 : 1.6);
                           return {};
                         };
-                      }));
+                      }),
+                      kClock);
   scheduler.start();
   ASSERT_TRUE(sink.wait_for([](const auto& events) { return count_of(events, "t0=16d") >= 1; }));
   scheduler.stop();
@@ -413,7 +449,8 @@ TEST(SchedulerLoop, GroupsThatReportAlwaysDeliverEveryCycle) {
                           out[0] = good(std::int64_t{7});
                           return {};
                         };
-                      }));
+                      }),
+                      kClock);
   scheduler.start();
   ASSERT_TRUE(sink.wait_for([](const auto& events) { return count_of(events, "t0=7") >= 3; }));
   scheduler.stop();
@@ -433,7 +470,8 @@ TEST(SchedulerLoop, TheCollectorNeverWrites) {
                           for (auto& reading : out) reading = good(std::int64_t{call});
                           return {};
                         };
-                      }));
+                      }),
+                      kClock);
   scheduler.start();
   ASSERT_TRUE(sink.wait_for([](const auto& events) { return count_of(events, "t0=5 t1=5") >= 1; }));
   scheduler.stop();
@@ -447,7 +485,8 @@ TEST(SchedulerLoop, StopWakesAWorkerWaitingToReconnect) {
   RecordingSink sink;
   Scheduler scheduler(config, sink, factory_of([](ScriptedDriver& driver) {
                         driver.on_connect = [](int) -> DriverResult<void> { return DriverError{"down"}; };
-                      }));
+                      }),
+                      kClock);
   scheduler.start();
   ASSERT_TRUE(sink.wait_for([](const auto& events) { return !events.empty(); }));
   EXPECT_FALSE(scheduler.statistics().at(0).connected);
@@ -458,9 +497,10 @@ TEST(SchedulerLoop, StopWakesAWorkerWaitingToReconnect) {
 TEST(SchedulerLoop, AMissingDriverIsAConnectionErrorNotACrash) {
   const CollectConfig config = test_config(1);
   RecordingSink sink;
-  Scheduler scheduler(config, sink, [](const CollectConfig&, std::size_t, std::span<const std::size_t>) {
-    return std::unique_ptr<PlcDriver>();
-  });
+  Scheduler scheduler(
+      config, sink,
+      [](const CollectConfig&, std::size_t, std::span<const std::size_t>) { return std::unique_ptr<PlcDriver>(); },
+      kClock);
   scheduler.start();
   ASSERT_TRUE(sink.wait_for([](const auto& events) { return events.size() >= 2; }));
   scheduler.stop();
@@ -479,16 +519,19 @@ TEST(SchedulerLoop, AnExceptionInAWorkerStopsThatPlcVisiblyInsteadOfTerminating)
   other_tag.plc = 1;
   config.tags.push_back(other_tag);
   RecordingSink sink;
-  Scheduler scheduler(config, sink, [](const CollectConfig&, std::size_t plc, std::span<const std::size_t>) {
-    auto driver = std::make_unique<ScriptedDriver>();
-    driver->on_read = [plc](int call, std::span<const std::size_t>, std::span<Reading> out) -> DriverResult<void> {
-      if (plc == 0 && call == 1) throw 42;  // not even a std::exception
-      if (plc == 1 && call == 1) throw std::runtime_error("broken invariant");
-      out[0] = good(std::int64_t{3});
-      return {};
-    };
-    return std::unique_ptr<PlcDriver>(std::move(driver));
-  });
+  Scheduler scheduler(
+      config, sink,
+      [](const CollectConfig&, std::size_t plc, std::span<const std::size_t>) {
+        auto driver = std::make_unique<ScriptedDriver>();
+        driver->on_read = [plc](int call, std::span<const std::size_t>, std::span<Reading> out) -> DriverResult<void> {
+          if (plc == 0 && call == 1) throw 42;  // not even a std::exception
+          if (plc == 1 && call == 1) throw std::runtime_error("broken invariant");
+          out[0] = good(std::int64_t{3});
+          return {};
+        };
+        return std::unique_ptr<PlcDriver>(std::move(driver));
+      },
+      kClock);
   scheduler.start();
   ASSERT_TRUE(sink.wait_for([](const auto& events) {
     return std::count_if(events.begin(), events.end(), [](const std::string& line) {
@@ -498,14 +541,17 @@ TEST(SchedulerLoop, AnExceptionInAWorkerStopsThatPlcVisiblyInsteadOfTerminating)
   }));
   scheduler.stop();
   const auto events = sink.events();
-  EXPECT_EQ(count_of(events, "plc0 disconnected: PLC 'test': polling stopped by an unexpected error (an exception "
-                             "that is not a std::exception); restart logbot-agent and report this"),
+  EXPECT_EQ(count_of(events,
+                     "plc0 disconnected: PLC 'test': polling stopped by an unexpected error (an exception "
+                     "that is not a std::exception); restart logbot-agent and report this"),
             1u);
-  EXPECT_EQ(count_of(events, "plc1 disconnected: PLC 'other': polling stopped by an unexpected error (broken "
-                             "invariant); restart logbot-agent and report this"),
+  EXPECT_EQ(count_of(events,
+                     "plc1 disconnected: PLC 'other': polling stopped by an unexpected error (broken "
+                     "invariant); restart logbot-agent and report this"),
             1u);
-  EXPECT_EQ(count_of(events, "t0=bad(PLC 'test': polling stopped by an unexpected error (an exception that is not "
-                             "a std::exception); restart logbot-agent and report this)"),
+  EXPECT_EQ(count_of(events,
+                     "t0=bad(PLC 'test': polling stopped by an unexpected error (an exception that is not "
+                     "a std::exception); restart logbot-agent and report this)"),
             1u);
   for (const auto& plc : scheduler.statistics()) EXPECT_FALSE(plc.connected);
 }
@@ -513,7 +559,7 @@ TEST(SchedulerLoop, AnExceptionInAWorkerStopsThatPlcVisiblyInsteadOfTerminating)
 TEST(SchedulerLoop, PlcsWithoutTagsGetNoWorker) {
   CollectConfig config = test_config(0);
   RecordingSink sink;
-  Scheduler scheduler(config, sink, factory_of([](ScriptedDriver&) {}));
+  Scheduler scheduler(config, sink, factory_of([](ScriptedDriver&) {}), kClock);
   scheduler.start();
   EXPECT_TRUE(scheduler.statistics().empty());
   scheduler.stop();

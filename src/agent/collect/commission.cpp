@@ -4,12 +4,12 @@
 #include <pwd.h>
 #include <unistd.h>
 
-#include <boost/json.hpp>
 #include <algorithm>
 #include <array>
+#include <boost/json.hpp>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
-#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -21,35 +21,13 @@
 
 #include "agent/modbus/modbus_codec.hpp"
 #include "agent/s7/s7_value.hpp"
+#include "common/printable.hpp"
 #include "common/time_format.hpp"
 
 namespace logbot::agent::collect {
 namespace {
 
 constexpr std::string_view kPrefix = "logbot-agent: ";
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-// PLC strings and error texts can hold anything: control characters never reach the terminal,
-// neither C0/DEL nor C1 (U+0080..U+009F: in UTF-8 "\xC2\x9B" is a CSI to many terminals, and an
-// S7 STRING's Latin-1 byte 0x9B decodes to just that).
-std::string printable(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    if (byte == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
-        static_cast<unsigned char>(text[i + 1]) <= 0x9F) {
-      out += '?';
-      ++i;
-      continue;
-    }
-    out += (byte < 0x20 || byte == 0x7f) ? '?' : text[i];
-  }
-  return out;
-}
 
 // Terminal columns of UTF-8 text: one per character, not per byte, so a value such as
 // "Müller" (an S7 STRING decoded from Latin-1) does not shift the columns after it.
@@ -68,11 +46,11 @@ std::string_view protocol_name(const PlcConfig& plc) {
   return std::holds_alternative<S7Connection>(plc.protocol) ? "S7" : "Modbus TCP";
 }
 
-Reading bad_reading(const std::string& status) {
+Reading bad_reading(const std::string& status, const Clock& clock) {
   Reading reading;
   reading.quality = Quality::bad;
   reading.status = status;
-  reading.time_ms = now_ms();
+  reading.time_ms = clock.now_ms();
   return reading;
 }
 
@@ -88,11 +66,11 @@ struct PlcRead {
   double elapsed_ms = 0;
 };
 
-void read_plc(const CollectConfig& config, const DriverFactory& factory, PlcRead& run) {
+void read_plc(const CollectConfig& config, const DriverFactory& factory, const Clock& clock, PlcRead& run) {
   const PlcConfig& plc = config.plcs[run.plc];
   auto fail_all = [&](const std::string& message) {
     run.error = message;
-    run.readings.assign(run.tags.size(), bad_reading(message));
+    run.readings.assign(run.tags.size(), bad_reading(message, clock));
   };
   std::unique_ptr<PlcDriver> driver = factory ? factory(config, run.plc, run.tags) : nullptr;
   if (!driver) {
@@ -119,7 +97,7 @@ void read_plc(const CollectConfig& config, const DriverFactory& factory, PlcRead
   for (std::size_t i = 0; i < run.tags.size(); ++i) {
     const TagConfig& tag = config.tags[run.tags[i]];
     run.readings[i] = apply_scaling(std::move(run.readings[i]), tag.scale, tag.offset);
-    if (run.readings[i].time_ms == 0) run.readings[i].time_ms = now_ms();
+    if (run.readings[i].time_ms == 0) run.readings[i].time_ms = clock.now_ms();
   }
 }
 
@@ -147,7 +125,9 @@ boost::json::value json_value(const Value& value) {
   return std::visit(Visitor{}, value);
 }
 
-std::string time_text(std::int64_t time_ms) { return format_iso8601_ms(time_ms); }
+std::string time_text(std::int64_t time_ms) {
+  return format_iso8601_ms(time_ms);
+}
 
 std::string shortest_text(double value) {
   char buffer[64];
@@ -241,7 +221,8 @@ void print_table(const CollectConfig& config, const std::vector<PlcRead>& runs, 
     const std::string& name = config.plcs[run.plc].name;
     if (run.connected) {
       std::string minimum;
-      if (run.stats.minimum_round_trips > 0) minimum = " (minimum " + std::to_string(run.stats.minimum_round_trips) + ")";
+      if (run.stats.minimum_round_trips > 0)
+        minimum = " (minimum " + std::to_string(run.stats.minimum_round_trips) + ")";
       out << name << ": " << printable(run.description) << ": " << plural(run.tags.size(), "tag") << " in "
           << plural(run.stats.round_trips, "round trip") << minimum << ", "
           << static_cast<long long>(std::llround(run.elapsed_ms)) << " ms\n";
@@ -330,7 +311,7 @@ ParsedWriteResult parse_write_value(const TagConfig& tag, std::string_view text)
 
 }  // namespace
 
-int read_tags(const CollectConfig& config, const ReadOptions& options, const DriverFactory& factory,
+int read_tags(const CollectConfig& config, const ReadOptions& options, const DriverFactory& factory, const Clock& clock,
               std::ostream& out, std::ostream& err) {
   if (config.tags.empty()) return fail(err, "the configuration defines no [[tag]]: nothing to read");
   std::vector<bool> plc_selected(config.plcs.size(), options.plcs.empty());
@@ -355,9 +336,11 @@ int read_tags(const CollectConfig& config, const ReadOptions& options, const Dri
   }
   if (runs.empty()) return fail(err, "no tag matches the selection (--tag and --plc together)");
 
-  for (auto& run : runs) read_plc(config, factory, run);
-  if (options.json) print_json(config, runs, out);
-  else print_table(config, runs, out);
+  for (auto& run : runs) read_plc(config, factory, clock, run);
+  if (options.json)
+    print_json(config, runs, out);
+  else
+    print_table(config, runs, out);
 
   bool unreachable = false;
   bool some_bad = false;
@@ -424,7 +407,7 @@ class WriteRecord {
 }  // namespace
 
 int write_tag(const CollectConfig& config, const WriteOptions& options, const DriverFactory& factory,
-              std::ostream& out, std::ostream& err) {
+              const Clock& clock, std::ostream& out, std::ostream& err) {
   if (!options.allow_write) return fail(err, "write changes the PLC's process data; add --allow-write to confirm");
   auto index = find_tag(config, options.tag);
   if (!index) return fail(err, "no [[tag]] is named '" + options.tag + "' in the configuration");
@@ -441,7 +424,7 @@ int write_tag(const CollectConfig& config, const WriteOptions& options, const Dr
 
   WriteRecord record;
   if (auto problem = record.open(options.record_file); !problem.empty()) return fail(err, problem);
-  boost::json::object entry{{"time", format_iso8601_ms(now_ms())},
+  boost::json::object entry{{"time", format_iso8601_ms(clock.now_ms())},
                             {"user", invoking_user()},
                             {"tag", tag.name},
                             {"plc", plc.name},

@@ -9,6 +9,7 @@
 
 #include "agent/collect/collect_config.hpp"
 #include "agent/collect/scheduler.hpp"
+#include "common/clock.hpp"
 
 namespace logbot::agent::collect {
 
@@ -20,7 +21,8 @@ struct ReadOptions {
 
 // Exit status: 0 every tag good; 2 some tag bad; 1 a selection error (named on `err`) or a
 // PLC unreachable (its tags are printed as bad with the connection error as status).
-int read_tags(const CollectConfig& config, const ReadOptions& options, const DriverFactory& factory,
+// `clock` stamps the readings a driver did not stamp and the bad ones of an unreachable PLC.
+int read_tags(const CollectConfig& config, const ReadOptions& options, const DriverFactory& factory, const Clock& clock,
               std::ostream& out, std::ostream& err);
 
 struct WriteOptions {
@@ -36,7 +38,8 @@ struct WriteOptions {
 
 // Exit status: 0 written (and read back); 1 refused, not connected, the value does not fit,
 // or the write could not be recorded.
+// `clock` gives the write record its time.
 int write_tag(const CollectConfig& config, const WriteOptions& options, const DriverFactory& factory,
-              std::ostream& out, std::ostream& err);
+              const Clock& clock, std::ostream& out, std::ostream& err);
 
 }  // namespace logbot::agent::collect

@@ -4,10 +4,13 @@
 #pragma once
 #include <boost/system/result.hpp>
 #include <cstddef>
+#include <functional>
+#include <memory>
 #include <span>
 #include <stdexcept>
 #include <string>
 
+#include "agent/collect/collect_config.hpp"
 #include "agent/collect/value.hpp"
 
 namespace logbot::agent::collect {
@@ -29,9 +32,9 @@ using DriverResult = boost::system::result<T, DriverError>;
 }
 
 struct ReadStats {
-  unsigned round_trips = 0;  // request/response exchanges of the cycle
-  unsigned items = 0;        // protocol items (S7 Read Var items, Modbus read requests)
-  std::size_t bytes = 0;     // payload bytes read, gaps included
+  unsigned round_trips = 0;          // request/response exchanges of the cycle
+  unsigned items = 0;                // protocol items (S7 Read Var items, Modbus read requests)
+  std::size_t bytes = 0;             // payload bytes read, gaps included
   unsigned minimum_round_trips = 0;  // S7: the fewest PDUs the negotiated PDU size allows; 0: not known
 };
 
@@ -55,5 +58,11 @@ class PlcDriver {
   // "S7 10.0.0.10:102 rack 0 slot 1, OP connection, PDU 480 bytes, 1 parallel job"
   virtual std::string describe() const = 0;
 };
+
+// Makes the driver of PLC `plc` over `tags` (indexes into config.tags, all of that PLC; the
+// driver's tag list is in this order). nullptr: no driver for this protocol in this build.
+// The real drivers' factory is agent/drivers.hpp: collect does not know the protocols.
+using DriverFactory = std::function<std::unique_ptr<PlcDriver>(const CollectConfig& config, std::size_t plc,
+                                                               std::span<const std::size_t> tags)>;
 
 }  // namespace logbot::agent::collect

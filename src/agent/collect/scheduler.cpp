@@ -7,9 +7,6 @@
 #include <exception>
 #include <random>
 
-#include "agent/modbus/modbus_driver.hpp"
-#include "agent/s7/s7_driver.hpp"
-
 namespace logbot::agent::collect {
 
 // ---- pure parts ----
@@ -50,7 +47,7 @@ Milliseconds ReconnectDelay::ceiling() const noexcept {
   const unsigned shift = std::min(failures_, 40u);
   const long double ceiling = static_cast<long double>(minimum_.count()) * std::ldexp(1.0L, static_cast<int>(shift));
   return ceiling >= static_cast<long double>(maximum_.count()) ? maximum_
-                                                                : Milliseconds(static_cast<std::int64_t>(ceiling));
+                                                               : Milliseconds(static_cast<std::int64_t>(ceiling));
 }
 
 Milliseconds ReconnectDelay::next() {
@@ -64,7 +61,9 @@ Milliseconds ReconnectDelay::next() {
   return std::clamp(delay, minimum_, maximum_);
 }
 
-void ReconnectDelay::reset() noexcept { failures_ = 0; }
+void ReconnectDelay::reset() noexcept {
+  failures_ = 0;
+}
 
 void JitterStatistics::add(SteadyClock::duration jitter) {
   const double ms = std::max(0.0, std::chrono::duration<double, std::milli>(jitter).count());
@@ -92,21 +91,6 @@ JitterSummary JitterStatistics::summary() const {
   std::nth_element(sorted.begin(), nth, sorted.end());
   summary.p99_ms = *nth;
   return summary;
-}
-
-DriverFactory default_driver_factory(std::string bind_address) {
-  return [bind_address = std::move(bind_address)](const CollectConfig& config, std::size_t plc_index,
-                                                  std::span<const std::size_t> tags) -> std::unique_ptr<PlcDriver> {
-    const PlcConfig& plc = config.plcs.at(plc_index);
-    if (std::holds_alternative<S7Connection>(plc.protocol)) {
-      std::vector<s7::Address> addresses;
-      for (std::size_t tag : tags) addresses.push_back(std::get<s7::Address>(config.tags.at(tag).address));
-      return s7::make_s7_driver(plc, std::move(addresses), bind_address);
-    }
-    std::vector<modbus::Address> addresses;
-    for (std::size_t tag : tags) addresses.push_back(std::get<modbus::Address>(config.tags.at(tag).address));
-    return modbus::make_modbus_driver(plc, std::move(addresses), bind_address);
-  };
 }
 
 // ---- the worker of one PLC connection ----
@@ -271,17 +255,15 @@ class Scheduler::Worker {
     }
     const auto& plc = config_.plcs[plc_];
     if (driver_)
-      spdlog::warn("PLC {}: disconnected: {} (retrying after {} and then less often, up to every {})", name(),
-                   message, duration_text(plc.reconnect_min), duration_text(plc.reconnect_max));
+      spdlog::warn("PLC {}: disconnected: {} (retrying after {} and then less often, up to every {})", name(), message,
+                   duration_text(plc.reconnect_min), duration_text(plc.reconnect_max));
     else
       spdlog::error("PLC {}: not polled: {}", name(), message);
     owner_.sink_.on_connection_state(plc_, false, message);
     Reading bad;
     bad.quality = Quality::bad;
     bad.status = message;
-    bad.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count();
+    bad.time_ms = owner_.clock_.now_ms();
     std::vector<TagReading> batch;
     for (std::size_t local = 0; local < tags_.size(); ++local) {
       if (!should_report(last_reported_[local], bad, 0, false)) continue;
@@ -339,7 +321,7 @@ class Scheduler::Worker {
   Scheduler& owner_;
   const CollectConfig& config_;
   const std::size_t plc_;
-  const std::vector<std::size_t> tags_;             // indexes into config_.tags: the driver's tag list
+  const std::vector<std::size_t> tags_;                // indexes into config_.tags: the driver's tag list
   std::vector<std::optional<Reading>> last_reported_;  // per entry of tags_
   std::vector<GroupState> groups_;
   ReconnectDelay backoff_;
@@ -353,10 +335,12 @@ class Scheduler::Worker {
 
 // ---- the scheduler ----
 
-Scheduler::Scheduler(const CollectConfig& config, ReadingSink& sink, DriverFactory factory)
-    : config_(config), sink_(sink), factory_(std::move(factory)) {}
+Scheduler::Scheduler(const CollectConfig& config, ReadingSink& sink, DriverFactory factory, const Clock& clock)
+    : config_(config), sink_(sink), factory_(std::move(factory)), clock_(clock) {}
 
-Scheduler::~Scheduler() { stop(); }
+Scheduler::~Scheduler() {
+  stop();
+}
 
 void Scheduler::start() {
   if (!workers_.empty()) return;

@@ -26,6 +26,7 @@
 #include "agent/collect/collect_config.hpp"
 #include "agent/collect/driver.hpp"
 #include "agent/collect/value.hpp"
+#include "common/clock.hpp"
 
 namespace logbot::agent::collect {
 
@@ -113,14 +114,6 @@ class ReadingSink {
   virtual void on_connection_state(std::size_t plc, bool connected, const std::string& message) = 0;
 };
 
-// Makes the driver of PLC `plc` over `tags` (indexes into config.tags, all of that PLC; the
-// driver's tag list is in this order). nullptr: no driver for this protocol in this build.
-using DriverFactory = std::function<std::unique_ptr<PlcDriver>(const CollectConfig& config, std::size_t plc,
-                                                               std::span<const std::size_t> tags)>;
-
-// The S7 and Modbus drivers, binding PLC connections to `bind_address` (may be empty).
-DriverFactory default_driver_factory(std::string bind_address);
-
 // ---- statistics ----
 
 struct GroupStatistics {
@@ -147,8 +140,9 @@ struct PlcStatistics {
 
 class Scheduler {
  public:
-  // `config` must outlive the scheduler; so must `sink`.
-  Scheduler(const CollectConfig& config, ReadingSink& sink, DriverFactory factory);
+  // `config` must outlive the scheduler; so must `sink` and `clock` (it stamps the bad
+  // readings of a lost connection; the drivers stamp their own).
+  Scheduler(const CollectConfig& config, ReadingSink& sink, DriverFactory factory, const Clock& clock);
   ~Scheduler();  // stops
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
@@ -166,6 +160,7 @@ class Scheduler {
   const CollectConfig& config_;
   ReadingSink& sink_;
   DriverFactory factory_;
+  const Clock& clock_;
   std::mutex stop_mutex_;
   std::condition_variable stop_signal_;
   bool stopping_ = false;

@@ -44,7 +44,7 @@ using collect::DriverError;
 using collect::DriverResult;
 using collect::Quality;
 using collect::Reading;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 struct ContextDeleter {
   void operator()(modbus_t* context) const noexcept {
@@ -91,20 +91,17 @@ std::string request_text(Table table, std::size_t start, std::size_t count) {
   return fmt::format("{}:{}..{}", table_name(table), start, start + count - 1);
 }
 
-std::int64_t now_utc_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 class ModbusDriver final : public collect::PlcDriver {
  public:
-  ModbusDriver(const collect::PlcConfig& plc, std::vector<Address> tags, std::string bind_address)
+  ModbusDriver(const collect::PlcConfig& plc, std::vector<Address> tags, std::string bind_address,
+               const logbot::Clock& wall_clock)
       : name_(plc.name),
         host_(plc.host),
         timeout_(plc.timeout),
         connection_(std::get<collect::ModbusConnection>(plc.protocol)),
         tags_(std::move(tags)),
-        bind_address_(std::move(bind_address)) {}
+        bind_address_(std::move(bind_address)),
+        wall_clock_(wall_clock) {}
 
   DriverResult<void> connect() override {
     if (context_) return {};
@@ -130,7 +127,7 @@ class ModbusDriver final : public collect::PlcDriver {
 
     // Some gateways drop the first request when it follows the connect too closely.
     if (connection_.pause_after_connect.count() > 0) std::this_thread::sleep_for(connection_.pause_after_connect);
-    last_request_end_ = Clock::now();
+    last_request_end_ = SteadyClock::now();
     return {};
   }
 
@@ -147,7 +144,7 @@ class ModbusDriver final : public collect::PlcDriver {
       if (tag >= tags_.size()) return fail_plain(fmt::format("tag index {} is not one of this PLC's tags", tag));
       addresses.push_back(tags_[tag]);
     }
-    if (learned_at_ && Clock::now() - *learned_at_ >= kRelearnInterval) forget_lessons();
+    if (learned_at_ && SteadyClock::now() - *learned_at_ >= kRelearnInterval) forget_lessons();
     std::vector<unsigned> skip(tags.size(), 0);
     for (std::size_t i = 0; i < tags.size(); ++i) skip[i] = skip_[tags[i]];
     const std::vector<Cut> cuts(cuts_.begin(), cuts_.end());
@@ -166,7 +163,7 @@ class ModbusDriver final : public collect::PlcDriver {
       if (!*refused) continue;
       if (auto settled = settle_refused(cycle, request.tags, **refused); !settled) return settled.error();
     }
-    const std::int64_t now = now_utc_ms();
+    const std::int64_t now = wall_clock_.now_ms();
     for (std::size_t i = 0; i < tags.size(); ++i)
       if (skip[i] != 0) out[i] = Reading{{}, Quality::bad, exception_status(skip[i]), now};
     if (connection_.close_after_poll) disconnect();
@@ -236,10 +233,10 @@ class ModbusDriver final : public collect::PlcDriver {
                      : modbus_read_input_registers(context_.get(), request.start, request.count, registers.data());
     }
     const int error = errno;
-    last_request_end_ = Clock::now();
+    last_request_end_ = SteadyClock::now();
     ++cycle.stats.round_trips;
     ++cycle.stats.items;
-    const std::int64_t time_ms = now_utc_ms();
+    const std::int64_t time_ms = wall_clock_.now_ms();
 
     if (received < 0 && is_modbus_exception(error)) return std::optional<unsigned>(error - MODBUS_ENOBASE);
     if (received < 0) {
@@ -288,14 +285,14 @@ class ModbusDriver final : public collect::PlcDriver {
         auto refused = exchange(cycle, request, offsets);
         if (!refused) return refused.error();
         if (!*refused) continue;
-        cycle.out[i] = Reading{{}, Quality::bad, exception_status(**refused), now_utc_ms()};
+        cycle.out[i] = Reading{{}, Quality::bad, exception_status(**refused), wall_clock_.now_ms()};
         if (exception_splits(**refused)) learn_skip(cycle.tags[i], **refused);
         bad = true;
       }
       return bad;
     }
     if (!split) {
-      const std::int64_t time_ms = now_utc_ms();
+      const std::int64_t time_ms = wall_clock_.now_ms();
       for (const std::size_t i : members) {
         cycle.out[i] = Reading{{}, Quality::bad, exception_status(code), time_ms};
         if (exception_splits(code)) learn_skip(cycle.tags[i], code);
@@ -325,7 +322,7 @@ class ModbusDriver final : public collect::PlcDriver {
   }
 
   void note_lesson() {
-    if (!learned_at_) learned_at_ = Clock::now();
+    if (!learned_at_) learned_at_ = SteadyClock::now();
   }
 
   // After a lost connection and every kRelearnInterval: the device's map may have changed.
@@ -367,7 +364,7 @@ class ModbusDriver final : public collect::PlcDriver {
   // `result` is libmodbus's return value (negative on failure, errno set).
   DriverResult<void> finish_write(const std::string& where, int result, std::string_view action = "writing") {
     const int error = errno;
-    last_request_end_ = Clock::now();
+    last_request_end_ = SteadyClock::now();
     if (result > 0) return {};
     if (result < 0 && is_modbus_exception(error)) {
       return fail_plain(fmt::format("the device refused {} {}: {}", action, where,
@@ -385,7 +382,7 @@ class ModbusDriver final : public collect::PlcDriver {
   void pace() {
     if (connection_.pause_between_requests.count() <= 0) return;
     const auto ready = last_request_end_ + connection_.pause_between_requests;
-    const auto now = Clock::now();
+    const auto now = SteadyClock::now();
     if (ready > now) std::this_thread::sleep_for(ready - now);
   }
 
@@ -494,9 +491,9 @@ class ModbusDriver final : public collect::PlcDriver {
     if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) return error_text(errno);
     if (::connect(fd, target->ai_addr, target->ai_addrlen) != 0) {
       if (errno != EINPROGRESS) return error_text(errno);
-      const auto deadline = Clock::now() + timeout_;
+      const auto deadline = SteadyClock::now() + timeout_;
       for (;;) {  // bounded by the deadline; EINTR only repeats the wait
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
         if (left.count() <= 0) return fmt::format("no connection within {} ms", timeout_.count());
         pollfd watched{fd, POLLOUT, 0};
         const int ready = ::poll(&watched, 1, static_cast<int>(left.count()));
@@ -520,20 +517,21 @@ class ModbusDriver final : public collect::PlcDriver {
   collect::ModbusConnection connection_;
   std::vector<Address> tags_;
   std::string bind_address_;
+  const logbot::Clock& wall_clock_;  // stamps readings
   Context context_;
-  Clock::time_point last_request_end_{};
+  SteadyClock::time_point last_request_end_{};
   // Lessons from refused requests (agent/modbus/modbus_refusals.hpp): per driver tag the
   // exception that makes it skipped (0: read it), and where no request may read across.
   std::vector<unsigned> skip_ = std::vector<unsigned>(tags_.size(), 0U);
   std::set<Cut> cuts_;
-  std::optional<Clock::time_point> learned_at_;
+  std::optional<SteadyClock::time_point> learned_at_;
 };
 
 }  // namespace
 
 std::unique_ptr<collect::PlcDriver> make_modbus_driver(const collect::PlcConfig& plc, std::vector<Address> tags,
-                                                       const std::string& bind_address) {
-  return std::make_unique<ModbusDriver>(plc, std::move(tags), bind_address);
+                                                       const std::string& bind_address, const logbot::Clock& clock) {
+  return std::make_unique<ModbusDriver>(plc, std::move(tags), bind_address, clock);
 }
 
 }  // namespace logbot::agent::modbus

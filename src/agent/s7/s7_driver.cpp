@@ -49,11 +49,12 @@ std::string hex_tsap(std::uint16_t tsap) {
 
 class S7Driver final : public collect::PlcDriver {
  public:
-  S7Driver(const collect::PlcConfig& plc, std::vector<Address> tags, std::string bind_address)
+  S7Driver(const collect::PlcConfig& plc, std::vector<Address> tags, std::string bind_address, const Clock& clock)
       : plc_(plc),
         connection_(std::get<collect::S7Connection>(plc.protocol)),
         tags_(std::move(tags)),
         bind_address_(std::move(bind_address)),
+        clock_(clock),
         client_(io_.get_executor(), clock_) {}
 
   ~S7Driver() override { disconnect(); }
@@ -177,8 +178,8 @@ class S7Driver final : public collect::PlcDriver {
     if (!answer) return failure("cannot write " + to_string(address) + ": " + answer.error());
     const ItemResult& got = answer->front().items.front();
     if (got.return_code != kReturnCodeSuccess || got.data.size() != header.count)
-      return failure("cannot write " + to_string(address) + ": reading the string's maximum length failed: " +
-                     describe_return_code(got.return_code));
+      return failure("cannot write " + to_string(address) +
+                     ": reading the string's maximum length failed: " + describe_return_code(got.return_code));
     const unsigned declared = wide ? (unsigned{got.data[0]} << 8) | got.data[1] : unsigned{got.data[0]};
     if (declared != 0 && declared != address.string_length)
       return failure("cannot write " + to_string(address) + ": the PLC declares this string as " + type + "[" +
@@ -340,7 +341,7 @@ class S7Driver final : public collect::PlcDriver {
   collect::S7Connection connection_;
   std::vector<Address> tags_;
   std::string bind_address_;
-  SystemClock clock_;
+  const Clock& clock_;
   asio::io_context io_{1};
   S7Client client_;
   std::optional<Session> session_;
@@ -350,8 +351,8 @@ class S7Driver final : public collect::PlcDriver {
 }  // namespace
 
 std::unique_ptr<collect::PlcDriver> make_s7_driver(const collect::PlcConfig& plc, std::vector<Address> tags,
-                                                   const std::string& bind_address) {
-  return std::make_unique<S7Driver>(plc, std::move(tags), bind_address);
+                                                   const std::string& bind_address, const Clock& clock) {
+  return std::make_unique<S7Driver>(plc, std::move(tags), bind_address, clock);
 }
 
 }  // namespace logbot::agent::s7

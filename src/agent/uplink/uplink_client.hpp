@@ -1,9 +1,9 @@
-// The agent's uplink to its cloud (docs/ARCHITECTURE.md, device uplink): one coroutine session per connection —
-// TCP (bound to the uplink-side interface when configured), TLS presenting the device
-// certificate and pinning the cloud's certificate, WebSocket, Hello/HelloAck, then heartbeats
-// while reading what the cloud sends (renewed certificates, refusals) — and a loop that
-// reconnects forever under ReconnectPolicy. Every await has a timeout; cancelling the
-// coroutine (SIGINT/SIGTERM) ends it.
+// The agent's uplink to its cloud (docs/ARCHITECTURE.md, device uplink): a loop that, for each
+// attempt, loads the device identity (finishing a renewal a crash interrupted), dials
+// (uplink/dialer.hpp: TCP, TLS with the device certificate, WebSocket) and runs one session
+// (uplink/session.hpp: Hello/HelloAck, then heartbeats and renewals through one writer while
+// the cloud's messages are dispatched), and reconnects forever under ReconnectPolicy.
+// Cancelling run() (the agent's stop: SIGINT/SIGTERM) ends it.
 #pragma once
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
@@ -13,8 +13,13 @@
 #include "agent/state/agent_state.hpp"
 #include "agent/uplink/reconnect.hpp"
 #include "agent/uplink/uplink_url.hpp"
+#include "common/clock.hpp"
 
 namespace logbot::agent {
+
+namespace uplink {
+struct SessionEnd;
+}
 
 struct UplinkOptions {
   std::vector<UplinkUrl> endpoints;               // at least one, tried in order
@@ -26,27 +31,19 @@ struct UplinkOptions {
 
 class UplinkClient {
  public:
-  UplinkClient(const AgentState& state, UplinkOptions options, ReconnectPolicy policy);
+  // `state` and `clock` (the wall clock: heartbeats, renewal times) outlive the client.
+  UplinkClient(const AgentState& state, UplinkOptions options, ReconnectPolicy policy, const Clock& clock);
 
   // Runs until cancelled; never completes otherwise. Logs every state change.
   boost::asio::awaitable<void> run();
 
  private:
-  struct SessionEnd {
-    bool established = false;  // HelloAck was received
-    bool stopped = false;      // the agent is stopping (run() was cancelled)
-    std::string reason;
-  };
-  struct Conversation;
-
-  boost::asio::awaitable<SessionEnd> session(const UplinkUrl& url);
-  boost::asio::awaitable<void> read_messages(Conversation& conversation);
-  boost::asio::awaitable<void> write_heartbeats(Conversation& conversation);
-  void accept_renewal(Conversation& conversation, const std::string& certificate_pem, const std::string& ca_chain_pem);
+  boost::asio::awaitable<uplink::SessionEnd> attempt(const UplinkUrl& url);
 
   const AgentState& state_;
   UplinkOptions options_;
   ReconnectPolicy policy_;
+  const Clock& clock_;
 };
 
 }  // namespace logbot::agent

@@ -1,0 +1,49 @@
+#include "agent/uplink/refusal.hpp"
+
+#include <array>
+#include <string_view>
+#include <utility>
+
+#include "common/printable.hpp"
+
+namespace logbot::agent::uplink {
+namespace {
+
+namespace proto = ::logbot::uplink;
+
+// The contract's text for each reason (docs/ARCHITECTURE.md, device uplink).
+constexpr std::array<std::pair<RefusalReason, std::string_view>, 8> kReasonTexts{{
+    {proto::Refusal::BAD_MESSAGE, "bad_message"},
+    {proto::Refusal::BAD_HELLO, "bad_hello"},
+    {proto::Refusal::SUPERSEDED, "superseded"},
+    {proto::Refusal::REVOKED, "revoked"},
+    {proto::Refusal::BAD_CSR, "bad_csr"},
+    {proto::Refusal::UUID_MISMATCH, "uuid_mismatch"},
+    {proto::Refusal::SHUTTING_DOWN, "shutting_down"},
+    {proto::Refusal::OVERLOADED, "overloaded"},
+}};
+
+constexpr std::size_t kCodeTextLimit = 64;
+
+}  // namespace
+
+RefusalReason effective_reason(const proto::Refusal& refusal) {
+  if (refusal.reason() != proto::Refusal::REASON_UNSPECIFIED) return refusal.reason();
+  for (const auto& [reason, text] : kReasonTexts)
+    if (refusal.code_text() == text) return reason;
+  return proto::Refusal::REASON_UNSPECIFIED;
+}
+
+std::string refusal_text(const proto::Refusal& refusal) {
+  const RefusalReason reason = refusal.reason();
+  for (const auto& [known, text] : kReasonTexts)
+    if (known == reason) return std::string(text);
+  // Unspecified, or a value this agent does not know: the cloud's own words.
+  return printable(refusal.code_text(), kCodeTextLimit);
+}
+
+bool ends_session(RefusalReason reason) {
+  return reason != proto::Refusal::BAD_CSR && reason != proto::Refusal::UUID_MISMATCH;
+}
+
+}  // namespace logbot::agent::uplink
