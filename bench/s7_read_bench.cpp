@@ -203,7 +203,8 @@ DriverFigures measure_driver(const Options& options, const std::vector<s7::Addre
   connection.pdu_size = options.pdu_size;
   connection.max_gap = options.max_gap;
   plc.protocol = connection;
-  auto driver = s7::make_s7_driver(plc, addresses, "");
+  static const logbot::SystemClock wall_clock;
+  auto driver = s7::make_s7_driver(plc, addresses, "", wall_clock);
   if (auto connected = driver->connect(); !connected) fail(connected.error().message);
 
   DriverFigures figures;
