@@ -1,5 +1,7 @@
 #include "agent/uplink/renewal_schedule.hpp"
 
+#include "agent/uplink/device_identity.hpp"
+
 #include <gtest/gtest.h>
 
 namespace logbot::agent::uplink {
@@ -62,6 +64,17 @@ TEST(RenewalSchedule, ARenewedCertificateSetsTheNextDueTime) {
   // A clock set back (NTP after a boot without a real-time clock) delays it accordingly.
   clock.advance_ms(-10'000);
   EXPECT_EQ(schedule.ms_until_due(), 14'000);
+}
+
+TEST(CertificateValidity, AFreshCertificateIsDueTwoThirdsIntoWhatRemainsOfIt) {
+  // The cloud backdates not_before by five minutes; a six-second certificate is then due four
+  // seconds after it arrived, not at once (which would renew it again and again).
+  const CertificateValidity validity{kStart - 300'000, kStart + 6'000, "01"};
+  EXPECT_EQ(validity.renewal_due_ms(kStart), kStart + 4'000);
+  // A certificate read from disk at start-up counts from not_before.
+  EXPECT_EQ(validity.renewal_due_ms(), kStart - 300'000 + 306'000 * 2 / 3);
+  // An arrival time after not_after is clamped: due at not_after, never later.
+  EXPECT_EQ(validity.renewal_due_ms(kStart + 60'000), kStart + 6'000);
 }
 
 }  // namespace

@@ -407,6 +407,8 @@ class UplinkTest(UplinkTestCase):
 
         # Renewal repeats before every expiry, and a reconnect uses the newest certificate.
         cloud.wait_until(lambda: len(renewed()) >= 2, timeout=10, interval=0.2, message="a second renewal")
+        # Two thirds into each new certificate, not back to back (not_before is backdated).
+        self.assertLess(agent.log_text().count("certificate renewal requested"), 8, agent.log_text()[-2000:])
         self.assertTrue(self.device(alice, org.id, device_id)["online"])
         self.assert_stops_cleanly(agent)
         agent = self.start_agent(state)

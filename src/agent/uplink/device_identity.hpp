@@ -4,6 +4,7 @@
 // certificate replaces device.crt, then device.key.new is renamed over device.key; at start-up
 // recover_interrupted_renewal() finishes or discards a half-done replacement.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -17,8 +18,14 @@ struct CertificateValidity {
   std::int64_t not_after_ms = 0;
   std::string serial_hex;
 
-  // Two thirds of the way from not_before to not_after.
-  std::int64_t renewal_due_ms() const { return not_before_ms + (not_after_ms - not_before_ms) * 2 / 3; }
+  // Two thirds of the way from the start to not_after. The start is not_before, or for a
+  // certificate just received the time it arrived (`received_ms`): the cloud backdates
+  // not_before for clocks that run behind, and with a short lifetime that margin alone would
+  // put the due time in the past, so every answer would be followed by another request.
+  std::int64_t renewal_due_ms(std::int64_t received_ms = 0) const {
+    const std::int64_t start = std::max(not_before_ms, std::min(received_ms, not_after_ms));
+    return start + (not_after_ms - start) * 2 / 3;
+  }
 };
 
 UserResult<CertificateValidity> read_certificate_validity(std::string_view certificate_pem);

@@ -314,7 +314,7 @@ Result<void> Session::on_renew_response(const proto::Envelope& envelope) {
   }
   if (auto installed = install_renewed_identity(state_, *key_pem, certificate_pem, ca_chain_pem); !installed)
     return failed(installed.error().message);
-  renewal_.renewed(validity->renewal_due_ms());
+  renewal_.renewed(validity->renewal_due_ms(clock_.now_ms()));
   renewal_wake_.cancel();
   spdlog::info("uplink: certificate renewed (serial {}, valid until {})", validity->serial_hex,
                format_iso8601_ms(validity->not_after_ms));
