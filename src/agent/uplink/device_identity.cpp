@@ -27,17 +27,6 @@ bool to_epoch_ms(const ASN1_TIME* time, std::int64_t& out) {
   return true;
 }
 
-std::string serial_hex(X509* certificate) {
-  BIGNUM* number = ASN1_INTEGER_to_BN(X509_get0_serialNumber(certificate), nullptr);
-  if (number == nullptr) return {};
-  char* hex = BN_bn2hex(number);
-  std::string text = hex != nullptr ? hex : "";
-  OPENSSL_free(hex);
-  BN_free(number);
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
 std::string common_name(X509* certificate) {
   X509_NAME* subject = X509_get_subject_name(certificate);
   const int index = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
@@ -86,7 +75,7 @@ UserResult<CertificateValidity> read_certificate_validity(std::string_view certi
       !to_epoch_ms(X509_get0_notAfter(certificate.get()), validity.not_after_ms) ||
       validity.not_after_ms <= validity.not_before_ms)
     return UserError{"the device certificate has unreadable validity dates"};
-  validity.serial_hex = serial_hex(certificate.get());
+  validity.serial_hex = tls::serial_hex(certificate.get());
   return validity;
 }
 

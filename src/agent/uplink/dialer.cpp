@@ -14,7 +14,7 @@
 #include <exception>
 #include <vector>
 
-#include "agent/uplink/await_timeout.hpp"
+#include "common/await_timeout.hpp"
 #include "common/printable.hpp"
 #include "common/protocol/envelope_codec.hpp"
 #include "common/tls/tls_context.hpp"

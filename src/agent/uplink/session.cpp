@@ -12,12 +12,12 @@
 #include <utility>
 
 #include "agent/enrol/enrolment.hpp"
-#include "agent/uplink/await_timeout.hpp"
 #include "agent/uplink/device_identity.hpp"
 #include "agent/uplink/dialer.hpp"
-#include "agent/uplink/refusal.hpp"
+#include "common/await_timeout.hpp"
 #include "common/printable.hpp"
 #include "common/protocol/envelope_codec.hpp"
+#include "common/protocol/refusal.hpp"
 #include "common/time_format.hpp"
 #include "common/tls/x509_util.hpp"
 #include "common/version.hpp"
@@ -90,7 +90,9 @@ void Session::end(Error error) {
 
 bool Session::enqueue(proto::Envelope envelope, std::string_view what) {
   auto pushed = queue_.push(std::move(envelope));
-  if (!pushed) end(fail(pushed.error().code, std::string(what) + pushed.error().message));
+  if (!pushed)
+    end(fail(pushed.error().code == protocol::ErrorCode::queue_full ? ErrorCode::queue_full : ErrorCode::stopped,
+             std::string(what) + pushed.error().message));
   return pushed.has_value();
 }
 
@@ -154,7 +156,7 @@ asio::awaitable<Result<void>> Session::exchange_hello() {
   hello_body->set_agent_version(kVersion);
   hello_body->set_config_hash(options_.config_hash);
   hello_body->mutable_buffer();
-  if (auto pushed = queue_.push(std::move(hello)); !pushed) co_return pushed.error();
+  if (auto pushed = queue_.push(std::move(hello)); !pushed) co_return fail(ErrorCode::stopped, pushed.error().message);
 
   beast::flat_buffer buffer;
   auto answer = co_await within(stream_.async_read(buffer, kAsTuple), timeout);
@@ -168,10 +170,10 @@ asio::awaitable<Result<void>> Session::exchange_hello() {
   }
   auto envelope = protocol::decode_envelope(message_view(buffer));
   if (!envelope)
-    co_return fail(ErrorCode::protocol_violation, "the cloud answered the Hello with " + envelope.error().message());
+    co_return fail(ErrorCode::protocol_violation, "the cloud answered the Hello with " + envelope.error().message);
   if (envelope->has_refusal()) {
     // Whatever the reason, a refused Hello ends the session.
-    const std::string text = refusal_text(envelope->refusal());
+    const std::string text = protocol::refusal_text(envelope->refusal());
     spdlog::error("uplink: refused by the cloud ({}): {}", text,
                   printable(envelope->refusal().message(), kCloudTextLimit));
     co_return fail(ErrorCode::refused, "refused by the cloud (" + text + ")");
@@ -215,9 +217,9 @@ asio::awaitable<void> Session::read_messages() {
       co_return;
     }
     auto envelope = protocol::decode_envelope(message_view(buffer));
-    if (!envelope && envelope.error() == protocol::EnvelopeError::no_body) continue;  // a newer cloud's message kind
+    if (!envelope && envelope.error().code == protocol::ErrorCode::no_body) continue;  // a newer cloud's message kind
     if (!envelope) {
-      end(fail(ErrorCode::protocol_violation, "the cloud sent " + envelope.error().message()));
+      end(fail(ErrorCode::protocol_violation, "the cloud sent " + envelope.error().message));
       co_return;
     }
     const auto handler = handlers_.find(envelope->body_case());
@@ -278,9 +280,10 @@ asio::awaitable<void> Session::request_renewals() {
 
 Result<void> Session::on_refusal(const proto::Envelope& envelope) {
   const proto::Refusal& refusal = envelope.refusal();
-  const std::string text = refusal_text(refusal);
+  const std::string text = protocol::refusal_text(refusal);
   spdlog::error("uplink: refused by the cloud ({}): {}", text, printable(refusal.message(), kCloudTextLimit));
-  if (ends_session(effective_reason(refusal))) return fail(ErrorCode::refused, "refused by the cloud (" + text + ")");
+  if (protocol::ends_session(protocol::effective_reason(refusal)))
+    return fail(ErrorCode::refused, "refused by the cloud (" + text + ")");
   // A refused renewal: the session stays up, the agent asks again later with a new key.
   if (renewal_.pending()) {
     renewal_.retry_later();

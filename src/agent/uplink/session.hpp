@@ -24,12 +24,14 @@
 
 #include "agent/state/agent_state.hpp"
 #include "agent/uplink/error.hpp"
-#include "agent/uplink/outbound_queue.hpp"
 #include "agent/uplink/renewal_schedule.hpp"
 #include "agent/uplink/uplink_stream.hpp"
 #include "common/clock.hpp"
+#include "common/protocol/outbound_queue.hpp"
 
 namespace logbot::agent::uplink {
+
+using protocol::BodyCase;
 
 struct SessionOptions {
   std::string url_text;                           // for the log
@@ -61,7 +63,7 @@ class Session {
   // Registers (or replaces) the handler of one body case. Before run().
   void on(BodyCase kind, Handler handler);
   // Where producers put their messages; flow control per type.
-  OutboundQueue& outbound() { return queue_; }
+  protocol::OutboundQueue& outbound() { return queue_; }
 
  private:
   boost::asio::awaitable<void> write_messages();
@@ -82,7 +84,7 @@ class Session {
   const AgentState& state_;
   const Clock& clock_;
   SessionOptions options_;
-  OutboundQueue queue_;
+  protocol::OutboundQueue queue_;
   RenewalSchedule renewal_;
   std::map<BodyCase, Handler> handlers_;
   std::chrono::seconds heartbeat_interval_{10};

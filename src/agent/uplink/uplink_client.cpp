@@ -9,10 +9,10 @@
 #include <optional>
 #include <sstream>
 
-#include "agent/uplink/await_timeout.hpp"
 #include "agent/uplink/device_identity.hpp"
 #include "agent/uplink/dialer.hpp"
 #include "agent/uplink/session.hpp"
+#include "common/await_timeout.hpp"
 
 namespace logbot::agent {
 
@@ -55,7 +55,7 @@ asio::awaitable<void> UplinkClient::run() {
       co_return;
     if (end.established) {
       const milliseconds delay = policy_.after_connection_lost();
-      spdlog::warn("uplink: connection lost ({}); retrying in {}", end.error.message, uplink::seconds_text(delay));
+      spdlog::warn("uplink: connection lost ({}); retrying in {}", end.error.message, seconds_text(delay));
       pause.expires_after(delay);
     } else {
       const milliseconds delay = policy_.after_failure();
@@ -64,7 +64,7 @@ asio::awaitable<void> UplinkClient::run() {
                      options_.endpoints[policy_.endpoint()].text);
       else
         spdlog::warn("uplink: cannot connect to {} ({}); retrying in {}", url.text, end.error.message,
-                     uplink::seconds_text(delay));
+                     seconds_text(delay));
       pause.expires_after(delay);
     }
     // Throws operation_aborted when the agent stops: that ends run().

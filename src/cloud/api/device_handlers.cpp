@@ -8,6 +8,7 @@
 #include "cloud/api/json_body.hpp"
 #include "cloud/auth/qr_svg.hpp"
 #include "cloud/db/database.hpp"
+#include "cloud/devices/device_lifecycle.hpp"
 #include "cloud/services.hpp"
 #include "common/enrolment/enrolment_token.hpp"
 #include "common/time_format.hpp"
@@ -64,26 +65,21 @@ http::Response token_response(RequestContext& context, const Device& device, uns
   return http::json_response(status, boost::json::serialize(o));
 }
 
-AuditRecord enrol_record(const RequestContext& context, AuditCode code) {
-  AuditRecord record = audit_record(context, code);
-  record.actor_type = ActorType::kDevice;
-  record.client = "agent";
-  return record;
-}
-
 }  // namespace
 
 http::Response list_devices(RequestContext& context) {
   Services& services = context.services;
   boost::json::array devices;
-  for (const Device& d : services.devices.list(context.membership->org_id)) devices.push_back(device_json(d, services.device_connections.is_online(d.id)));
+  for (const Device& d : services.devices.list(context.membership->org_id))
+    devices.push_back(device_json(d, services.device_connections.is_online(d.id)));
   return http::json_response(200, boost::json::serialize(boost::json::object{{"devices", std::move(devices)}}));
 }
 
 http::Response get_device(RequestContext& context) {
   const auto device = context.services.devices.find(context.membership->org_id, context.param("device_id"));
   if (!device) return http::error_response(404, "not_found", "no such device");
-  return http::json_response(200, boost::json::serialize(device_json(*device, context.services.device_connections.is_online(device->id))));
+  return http::json_response(
+      200, boost::json::serialize(device_json(*device, context.services.device_connections.is_online(device->id))));
 }
 
 http::Response register_device(RequestContext& context) {
@@ -154,17 +150,24 @@ http::Response revoke_device(RequestContext& context) {
     services.device_connections.disconnect(device->id);
     device = services.devices.find(context.membership->org_id, device->id);
   }
-  return http::json_response(200, boost::json::serialize(device_json(*device, context.services.device_connections.is_online(device->id))));
+  return http::json_response(
+      200, boost::json::serialize(device_json(*device, context.services.device_connections.is_online(device->id))));
 }
 
 http::Response enroll(RequestContext& context) {
   Services& services = context.services;
   if (!services.device_ca) return http::error_response(503, "not_ready", "the device CA is not loaded");
-  AuditRecord failure = enrol_record(context, AuditCode::kEnrollError);
-  auto refuse = [&](unsigned status, const std::string& code, const std::string& message) {
-    failure.details.emplace_back("reason", code);
-    services.audit.append(failure);
-    return http::error_response(status, code, message);
+  auto refused = [](const devices::Error& error) {
+    static constexpr std::pair<devices::ErrorCode, unsigned> kStatus[] = {
+        {devices::ErrorCode::invalid_token, 401}, {devices::ErrorCode::token_used, 401},
+        {devices::ErrorCode::token_expired, 401}, {devices::ErrorCode::device_revoked, 403},
+        {devices::ErrorCode::uuid_mismatch, 403}, {devices::ErrorCode::uuid_in_use, 409},
+        {devices::ErrorCode::not_ready, 503},
+    };
+    unsigned status = 400;  // bad_request, bad_csr
+    for (const auto& [code, known] : kStatus)
+      if (code == error.code) status = known;
+    return http::error_response(status, std::string(devices::code_text(error.code)), error.message);
   };
   BodyError error;
   auto body = JsonBody::parse(context.request.body, error);
@@ -172,60 +175,17 @@ http::Response enroll(RequestContext& context) {
   if (body) secret = body->required_string("token_secret", 128, error);
   if (body && secret) uuid_text = body->required_string("uuid", 64, error);
   if (body && uuid_text) csr = body->required_string("csr", 16 * 1024, error);
-  if (!csr) return refuse(400, "bad_request", error.message);
-  const auto uuid = normalize_uuid(*uuid_text);
-  if (!uuid) return refuse(400, "bad_request", "uuid must be the device's UUID");
-  failure.details = {{"uuid", *uuid}};
-
-  const TokenLookup lookup = services.devices.look_up_token(*secret);
-  if (lookup.device) {
-    failure.org_id = lookup.device->org_id;
-    failure.details.emplace_back("device_id", lookup.device->id);
-  }
-  switch (lookup.status) {
-    case TokenStatus::kUnknown: return refuse(401, "invalid_token", "the enrolment token is not valid");
-    case TokenStatus::kUsed:
-      return refuse(401, "invalid_token", "the enrolment token was used already: ask for a new one");
-    case TokenStatus::kExpired:
-      return refuse(401, "token_expired", "the enrolment token has expired: ask for a new one");
-    case TokenStatus::kValid: break;
-  }
-  const Device& device = *lookup.device;
-  if (device.state == DeviceState::kRevoked)
-    return refuse(403, "device_revoked", "this device was revoked: register a new one");
-  if (device.expected_uuid && *device.expected_uuid != *uuid)
-    return refuse(403, "uuid_mismatch", "this token is for a device with another UUID (" + *device.expected_uuid + ")");
-  if (device.device_uuid && *device.device_uuid != *uuid)
-    return refuse(403, "uuid_mismatch", "this device was enrolled with another UUID");
-  // Only this organisation's devices are consulted: whether another tenant knows this UUID is
-  // none of this one's business, and cannot stand in its way.
-  if (auto owner = services.devices.find_by_uuid(device.org_id, *uuid); owner && owner->id != device.id)
-    return refuse(409, "uuid_in_use", "a device with this UUID is already registered in this organisation (" +
-                                          owner->name + ")");
-
-  const auto issued = services.device_ca->issue(*csr, *uuid, device.org_id, services.config.device_certificate_lifetime());
-  if (const auto* refusal = std::get_if<CsrRefusal>(&issued))
-    return refuse(refusal->code == "uuid_mismatch" ? 403 : 400, refusal->code, refusal->message);
-  const auto& certificate = std::get<IssuedCertificate>(issued);
-
-  Transaction tx(*services.db);
-  services.devices.complete_enrolment(*secret, device.id, *uuid, certificate.serial, certificate.not_after_ms,
-                                      context.request.peer_ip);
-  AuditRecord record = enrol_record(context, AuditCode::kDeviceEnrolled);
-  record.org_id = device.org_id;
-  record.details = {{"device", device.name},
-                    {"device_id", device.id},
-                    {"uuid", *uuid},
-                    {"ip", context.request.peer_ip},
-                    {"serial", certificate.serial}};
-  services.audit.append(record);
-  tx.commit();
-  boost::json::object o{{"device_id", device.id},
-                        {"org_id", device.org_id},
-                        {"certificate", certificate.certificate_pem},
-                        {"ca_chain", services.device_ca->certificate_pem()},
+  if (!csr)
+    return refused(devices::refuse_enrolment(services, context.request.peer_ip,
+                                             fail(devices::ErrorCode::bad_request, error.message)));
+  auto enrolled = devices::enrol(services, {*secret, *uuid_text, *csr, context.request.peer_ip});
+  if (!enrolled) return refused(enrolled.error());
+  boost::json::object o{{"device_id", enrolled->device.id},
+                        {"org_id", enrolled->device.org_id},
+                        {"certificate", enrolled->certificate.certificate_pem},
+                        {"ca_chain", enrolled->ca_chain_pem},
                         {"uplink_urls", boost::json::array{boost::json::string(services.identity().uplink_url)}},
-                        {"expires_at", format_iso8601_ms(certificate.not_after_ms)}};
+                        {"expires_at", format_iso8601_ms(enrolled->certificate.not_after_ms)}};
   return http::json_response(200, boost::json::serialize(o));
 }
 

@@ -34,6 +34,7 @@ constexpr CodeName kCodeNames[] = {
     {AuditCode::kEnrollError, "ENROLL_ERROR"},
     {AuditCode::kEnrolmentTokenIssued, "ENROLMENT_TOKEN_ISSUED"},
     {AuditCode::kDeviceCertRenewed, "DEVICE_CERT_RENEWED"},
+    {AuditCode::kDeviceCertRenewalConfirmed, "DEVICE_CERT_RENEWAL_CONFIRMED"},
     {AuditCode::kTotpResetByOwner, "TOTP_RESET_BY_OWNER"},
     {AuditCode::kTotpResetByOperator, "TOTP_RESET_BY_OPERATOR"},
     {AuditCode::kInvitationCreated, "INVITATION_CREATED"},

@@ -35,6 +35,7 @@ enum class AuditCode {
   kEnrollError,
   kEnrolmentTokenIssued,
   kDeviceCertRenewed,
+  kDeviceCertRenewalConfirmed,  // the device connected with its renewed certificate: the previous one ends
   kTotpResetByOwner,
   kTotpResetByOperator,
   kInvitationCreated,

@@ -104,7 +104,7 @@ void apply_toml_file(CloudConfig& config, const std::filesystem::path& file) {
   if (const toml::table* devices = root["devices"].as_table()) {
     reject_unknown(*devices,
                    {"certificate_lifetime_days", "enrolment_token_ttl", "enrolment_token_ttl_s", "heartbeat",
-                    "heartbeat_s", "public_url", "handshake_timeout", "close_timeout"},
+                    "heartbeat_s", "public_url", "handshake_timeout", "close_timeout", "write_timeout"},
                    file, "devices.");
     const DurationReader durations(*devices, "devices", file, config.deprecations);
     if (const auto heartbeat = durations.get("heartbeat")) {
@@ -121,6 +121,8 @@ void apply_toml_file(CloudConfig& config, const std::filesystem::path& file) {
       config.device_timeouts.handshake = *value;
     if (const auto value = durations.get("close_timeout", milliseconds(100), milliseconds(600'000)))
       config.device_timeouts.close = *value;
+    if (const auto value = durations.get("write_timeout", milliseconds(100), milliseconds(600'000)))
+      config.device_timeouts.write = *value;
   }
   read(root, "log_level", config.log_level, file);
   read(root, "worker_threads", config.worker_threads, file);

@@ -19,6 +19,7 @@ struct HttpTimeouts {
 struct DeviceTimeouts {
   std::chrono::milliseconds handshake{10'000};  // TLS, the certificate check and the WebSocket upgrade
   std::chrono::milliseconds close{2'000};       // the WebSocket close at the end of a connection
+  std::chrono::milliseconds write{10'000};      // one message to a device
 };
 
 }  // namespace logbot::cloud

@@ -9,7 +9,7 @@ namespace logbot::cloud {
 namespace {
 
 // Each entry moves the schema one version up; never edit a released entry, append one.
-constexpr std::array<const char*, 7> kMigrations = {
+constexpr std::array<const char*, 8> kMigrations = {
     R"sql(
 CREATE TABLE users (
   id TEXT PRIMARY KEY,
@@ -196,6 +196,12 @@ INSERT INTO devices_rebuilt (id, org_id, name, site, expected_uuid, device_uuid,
          enrolled_ms, enrolled_ip, created_ms, revoked_ms, last_seen_ms, agent_version, last_ip FROM devices;
 DROP TABLE devices;
 ALTER TABLE devices_rebuilt RENAME TO devices;
+)sql",
+    // 8: renewal is acknowledged. The certificate a device renewed from stays valid until the
+    // device first uses the new one, so an answer lost on the way costs no re-enrolment.
+    R"sql(
+ALTER TABLE devices ADD COLUMN previous_certificate_serial TEXT;
+CREATE UNIQUE INDEX devices_by_previous_serial ON devices(previous_certificate_serial);
 )sql",
 };
 

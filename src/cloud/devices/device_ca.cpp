@@ -93,29 +93,28 @@ std::unique_ptr<DeviceCa> DeviceCa::load_or_create(Database& db, std::string_vie
   return std::unique_ptr<DeviceCa>(new DeviceCa(certificate_pem, std::move(keys), clock));
 }
 
-std::variant<std::string, CsrRefusal> inspect_csr(std::string_view csr_pem) {
+devices::Result<std::string> inspect_csr(std::string_view csr_pem) {
   RequestPtr request = request_from_pem(csr_pem);
-  if (!request) return CsrRefusal{"bad_csr", "the certificate request is not a PEM PKCS#10 request"};
+  if (!request) return fail(devices::ErrorCode::bad_csr, "the certificate request is not a PEM PKCS#10 request");
   EVP_PKEY* key = X509_REQ_get0_pubkey(request.get());
   if (key == nullptr || !is_p256(key))
-    return CsrRefusal{"bad_csr", "the certificate request must carry an ECDSA P-256 key"};
+    return fail(devices::ErrorCode::bad_csr, "the certificate request must carry an ECDSA P-256 key");
   if (X509_REQ_verify(request.get(), key) != 1)
-    return CsrRefusal{"bad_csr", "the certificate request's signature does not verify"};
+    return fail(devices::ErrorCode::bad_csr, "the certificate request's signature does not verify");
   X509_NAME* subject = X509_REQ_get_subject_name(request.get());
   char common_name[128] = {};
   const int length = X509_NAME_get_text_by_NID(subject, NID_commonName, common_name, sizeof common_name);
   if (length <= 0 || static_cast<std::size_t>(length) >= sizeof common_name)
-    return CsrRefusal{"bad_csr", "the certificate request names no device (CN)"};
+    return fail(devices::ErrorCode::bad_csr, "the certificate request names no device (CN)");
   return std::string(common_name, static_cast<std::size_t>(length));
 }
 
-std::variant<IssuedCertificate, CsrRefusal> DeviceCa::issue(std::string_view csr_pem, const std::string& device_uuid,
-                                                            const std::string& org_id,
-                                                            std::int64_t lifetime_seconds) const {
+devices::Result<IssuedCertificate> DeviceCa::issue(std::string_view csr_pem, const std::string& device_uuid,
+                                                   const std::string& org_id, std::int64_t lifetime_seconds) const {
   auto inspected = inspect_csr(csr_pem);
-  if (auto* refusal = std::get_if<CsrRefusal>(&inspected)) return *refusal;
-  if (std::get<std::string>(inspected) != device_uuid)
-    return CsrRefusal{"uuid_mismatch", "the certificate request names another device than " + device_uuid};
+  if (!inspected) return inspected.error();
+  if (*inspected != device_uuid)
+    return fail(devices::ErrorCode::uuid_mismatch, "the certificate request names another device than " + device_uuid);
   RequestPtr request = request_from_pem(csr_pem);
   tls::X509Ptr certificate(X509_new());
   X509* cert = certificate.get();
@@ -136,9 +135,9 @@ std::variant<IssuedCertificate, CsrRefusal> DeviceCa::issue(std::string_view csr
         std::pair{NID_ext_key_usage, "clientAuth"}, std::pair{NID_subject_alt_name, san.c_str()},
         std::pair{NID_authority_key_identifier, "keyid:always"}})
     if (!tls::add_extension(cert, keys_->certificate.get(), nid, value))
-      return CsrRefusal{"bad_csr", "the certificate could not be built"};
+      return fail(devices::ErrorCode::bad_csr, "the certificate could not be built");
   if (X509_sign(cert, keys_->key.get(), EVP_sha256()) == 0)
-    return CsrRefusal{"bad_csr", "the certificate could not be signed"};
+    return fail(devices::ErrorCode::bad_csr, "the certificate could not be signed");
   issued.certificate_pem = tls::to_pem(cert);
   return issued;
 }

@@ -6,8 +6,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <variant>
 
+#include "cloud/devices/error.hpp"
 #include "common/clock.hpp"
 
 namespace logbot::cloud {
@@ -17,12 +17,6 @@ struct IssuedCertificate {
   std::string certificate_pem;
   std::string serial;  // lower-case hex
   std::int64_t not_after_ms = 0;
-};
-
-// Why a CSR was refused, in words for the agent's operator.
-struct CsrRefusal {
-  std::string code;  // bad_csr, uuid_mismatch
-  std::string message;
 };
 
 class DeviceCa {
@@ -36,8 +30,9 @@ class DeviceCa {
   const std::string& certificate_pem() const { return certificate_pem_; }
   // Checks the CSR (PEM PKCS#10, ECDSA P-256, self-signature, CN = `device_uuid`) and signs
   // a client certificate: CN=uuid, O=org, SAN URI:urn:uuid:UUID, clientAuth, `lifetime_seconds`.
-  std::variant<IssuedCertificate, CsrRefusal> issue(std::string_view csr_pem, const std::string& device_uuid,
-                                                    const std::string& org_id, std::int64_t lifetime_seconds) const;
+  // bad_csr or uuid_mismatch, with a sentence for the agent's operator, otherwise.
+  devices::Result<IssuedCertificate> issue(std::string_view csr_pem, const std::string& device_uuid,
+                                           const std::string& org_id, std::int64_t lifetime_seconds) const;
 
  private:
   struct Keys;
@@ -48,7 +43,7 @@ class DeviceCa {
 };
 
 // Parses untrusted CSR text: the CN of a CSR whose self-signature verifies and whose key is
-// ECDSA P-256; a refusal otherwise. Pure (fuzzed).
-std::variant<std::string, CsrRefusal> inspect_csr(std::string_view csr_pem);
+// ECDSA P-256; bad_csr otherwise. Pure (fuzzed).
+devices::Result<std::string> inspect_csr(std::string_view csr_pem);
 
 }  // namespace logbot::cloud

@@ -1,18 +1,20 @@
 #include "cloud/devices/device_connections.hpp"
 
+#include <utility>
+
 namespace logbot::cloud {
 
-std::uint64_t DeviceConnections::add(const std::string& device_id, std::function<void(std::string_view reason)> close) {
-  std::function<void(std::string_view reason)> superseded;
+std::uint64_t DeviceConnections::add(const std::string& device_id, std::weak_ptr<DeviceLink> link) {
+  std::shared_ptr<DeviceLink> superseded;
   std::uint64_t handle = 0;
   {
     std::lock_guard lock(mutex_);
     handle = next_handle_++;
     auto it = entries_.find(device_id);
-    if (it != entries_.end()) superseded = std::move(it->second.close);
-    entries_[device_id] = Entry{handle, std::move(close)};
+    if (it != entries_.end()) superseded = it->second.link.lock();
+    entries_[device_id] = Entry{handle, std::move(link)};
   }
-  if (superseded) superseded("superseded");  // outside the lock: it may call back into remove()
+  if (superseded) superseded->close(::logbot::uplink::Refusal::SUPERSEDED);  // outside the lock
   return handle;
 }
 
@@ -22,27 +24,34 @@ void DeviceConnections::remove(const std::string& device_id, std::uint64_t handl
   if (it != entries_.end() && it->second.handle == handle) entries_.erase(it);
 }
 
-bool DeviceConnections::disconnect(const std::string& device_id, std::string_view reason) {
-  std::function<void(std::string_view reason)> close;
+bool DeviceConnections::disconnect(const std::string& device_id, protocol::RefusalReason reason) {
+  std::shared_ptr<DeviceLink> link;
   {
     std::lock_guard lock(mutex_);
     auto it = entries_.find(device_id);
     if (it == entries_.end()) return false;
-    close = std::move(it->second.close);
+    link = it->second.link.lock();
     entries_.erase(it);
   }
-  if (close) close(reason);
-  return true;
+  if (link) link->close(reason);
+  return link != nullptr;
+}
+
+SendOutcome DeviceConnections::send(const std::string& device_id, ::logbot::uplink::Envelope envelope, SendDone done) {
+  const auto link = current(device_id);
+  if (!link) return SendOutcome::kOffline;
+  link->send(std::move(envelope), std::move(done));
+  return SendOutcome::kHandedOver;
 }
 
 bool DeviceConnections::is_online(const std::string& device_id) const {
-  std::lock_guard lock(mutex_);
-  return entries_.contains(device_id);
+  return current(device_id) != nullptr;
 }
 
-std::size_t DeviceConnections::count() const {
+std::shared_ptr<DeviceLink> DeviceConnections::current(const std::string& device_id) const {
   std::lock_guard lock(mutex_);
-  return entries_.size();
+  auto it = entries_.find(device_id);
+  return it == entries_.end() ? nullptr : it->second.link.lock();
 }
 
 }  // namespace logbot::cloud

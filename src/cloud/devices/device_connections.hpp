@@ -1,34 +1,58 @@
-// Which devices have an open uplink connection right now, and how to end one: revocation
-// closes a device's connection through this registry (any thread), and a new connection of
-// the same device supersedes the old one.
+// Which devices have an open uplink session right now, and how other modules reach one:
+// revocation ends a device's session through this registry, and tunnels or update offers send
+// a connected device a message (any thread). A new session of the same device supersedes the
+// old one.
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
-#include <string_view>
 #include <unordered_map>
+
+#include "common/protocol/error.hpp"
+#include "common/protocol/refusal.hpp"
+#include "common/protocol/uplink.pb.h"
 
 namespace logbot::cloud {
 
+// What happened to a message handed to send(): queued for the device's writer, or refused
+// (queue_full: the device reads too slowly; stopped: the session ended first).
+using SendDone = std::function<void(const protocol::Result<void>& outcome)>;
+
+// A device's uplink session as other modules see it (implemented by uplink::DeviceSession).
+// Both calls are thread-safe and return at once; the work happens on the session's thread.
+class DeviceLink {
+ public:
+  virtual ~DeviceLink() = default;
+  // Tells the device why (a Refusal), then closes the connection.
+  virtual void close(protocol::RefusalReason reason) = 0;
+  // Queues `envelope` for the device; `done` (if any) runs on the session's thread.
+  virtual void send(::logbot::uplink::Envelope envelope, SendDone done) = 0;
+};
+
+enum class SendOutcome { kHandedOver, kOffline };
+
 class DeviceConnections {
  public:
-  // `close` is called (from any thread) with why ("revoked", "superseded") to end the
-  // connection; it must be cheap and thread-safe. Returns a handle for remove(). An earlier
-  // connection of the device is closed as superseded.
-  std::uint64_t add(const std::string& device_id, std::function<void(std::string_view reason)> close);
-  // Forgets the connection if it is still the device's current one.
+  // Registers the device's session; an earlier session of the device is closed as superseded.
+  // Returns a handle for remove(). The registry holds the link weakly.
+  std::uint64_t add(const std::string& device_id, std::weak_ptr<DeviceLink> link);
+  // Forgets the session if it is still the device's current one.
   void remove(const std::string& device_id, std::uint64_t handle);
-  // Ends the device's connection, if any; true when there was one.
-  bool disconnect(const std::string& device_id, std::string_view reason = "revoked");
+  // Ends the device's session, if any; true when there was one.
+  bool disconnect(const std::string& device_id, protocol::RefusalReason reason = ::logbot::uplink::Refusal::REVOKED);
+  // Hands `envelope` to the device's session; kOffline (and `done` never runs) when it has none.
+  SendOutcome send(const std::string& device_id, ::logbot::uplink::Envelope envelope, SendDone done = {});
   bool is_online(const std::string& device_id) const;
-  std::size_t count() const;
 
  private:
   struct Entry {
     std::uint64_t handle;
-    std::function<void(std::string_view reason)> close;
+    std::weak_ptr<DeviceLink> link;
   };
+  std::shared_ptr<DeviceLink> current(const std::string& device_id) const;
+
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Entry> entries_;
   std::uint64_t next_handle_ = 1;

@@ -9,7 +9,8 @@ namespace {
 
 constexpr const char* kColumns =
     "id, org_id, name, site, expected_uuid, device_uuid, state, certificate_serial, certificate_not_after_ms, "
-    "enrolled_ms, enrolled_ip, created_ms, revoked_ms, last_seen_ms, agent_version, last_ip";
+    "enrolled_ms, enrolled_ip, created_ms, revoked_ms, last_seen_ms, agent_version, last_ip, "
+    "previous_certificate_serial";
 
 std::optional<std::int64_t> optional_integer(const Row& row, int column) {
   if (row.is_null(column)) return std::nullopt;
@@ -38,6 +39,7 @@ Device device_from(const Row& row) {
   d.created_ms = row.integer(11);
   d.revoked_ms = optional_integer(row, 12);
   d.last_seen_ms = optional_integer(row, 13);
+  d.previous_certificate_serial = row.optional_text(16);
   d.agent_version = row.optional_text(14);
   d.last_ip = row.optional_text(15);
   return d;
@@ -105,8 +107,7 @@ std::optional<Device> DeviceStore::find(const std::string& org_id, const std::st
 std::optional<Device> DeviceStore::find_by_uuid(const std::string& org_id, const std::string& device_uuid) {
   std::optional<Device> out;
   db_.query(std::string("SELECT ") + kColumns + " FROM devices WHERE org_id = ? AND device_uuid = ?",
-            {org_id, device_uuid},
-            [&](const Row& row) { out = device_from(row); });
+            {org_id, device_uuid}, [&](const Row& row) { out = device_from(row); });
   return out;
 }
 
@@ -171,8 +172,9 @@ std::optional<Device> DeviceStore::find_by_certificate(const std::string& org_id
                                                        const std::string& serial) {
   std::optional<Device> out;
   db_.query(std::string("SELECT ") + kColumns +
-                " FROM devices WHERE certificate_serial = ? AND org_id = ? AND device_uuid = ? AND state = 'enrolled'",
-            {serial, org_id, device_uuid}, [&](const Row& row) { out = device_from(row); });
+                " FROM devices WHERE (certificate_serial = ? OR previous_certificate_serial = ?) AND org_id = ? AND "
+                "device_uuid = ? AND state = 'enrolled'",
+            {serial, serial, org_id, device_uuid}, [&](const Row& row) { out = device_from(row); });
   return out;
 }
 
@@ -186,23 +188,44 @@ void DeviceStore::record_heartbeat(const std::string& device_id) {
   db_.execute("UPDATE devices SET last_seen_ms = ? WHERE id = ?", {clock_.now_ms(), device_id});
 }
 
-void DeviceStore::replace_certificate(const std::string& device_id, const std::string& serial,
-                                      std::int64_t not_after_ms) {
+void DeviceStore::replace_certificate(const std::string& device_id, const std::string& renewed_from,
+                                      const std::string& serial, std::int64_t not_after_ms) {
   const std::int64_t now = clock_.now_ms();
   Transaction tx(db_);
-  db_.execute("UPDATE device_certificates SET revoked_ms = ? WHERE device_id = ? AND revoked_ms IS NULL",
-              {now, device_id});
+  // Every certificate of the device but the one it renewed from stops working (a renewal that
+  // was never used, when the device asks again with its older certificate).
+  db_.execute(
+      "UPDATE device_certificates SET revoked_ms = ? WHERE device_id = ? AND revoked_ms IS NULL AND serial <> ?",
+      {now, device_id, renewed_from});
   db_.execute("INSERT INTO device_certificates (serial, device_id, not_after_ms, issued_ms) VALUES (?,?,?,?)",
               {serial, device_id, not_after_ms, now});
-  db_.execute("UPDATE devices SET certificate_serial = ?, certificate_not_after_ms = ? WHERE id = ?",
-              {serial, not_after_ms, device_id});
+  db_.execute(
+      "UPDATE devices SET certificate_serial = ?, certificate_not_after_ms = ?, previous_certificate_serial = ? "
+      "WHERE id = ?",
+      {serial, not_after_ms, renewed_from, device_id});
   tx.commit();
+}
+
+bool DeviceStore::confirm_certificate(const std::string& device_id) {
+  const std::int64_t now = clock_.now_ms();
+  Transaction tx(db_);
+  db_.execute(
+      "UPDATE device_certificates SET revoked_ms = ? WHERE revoked_ms IS NULL AND serial = "
+      "(SELECT previous_certificate_serial FROM devices WHERE id = ?)",
+      {now, device_id});
+  const bool confirmed = db_.execute(
+                             "UPDATE devices SET previous_certificate_serial = NULL WHERE id = ? AND "
+                             "previous_certificate_serial IS NOT NULL",
+                             {device_id}) == 1;
+  tx.commit();
+  return confirmed;
 }
 
 void DeviceStore::revoke(const std::string& device_id) {
   const std::int64_t now = clock_.now_ms();
   Transaction tx(db_);
-  db_.execute("UPDATE devices SET state = 'revoked', revoked_ms = ? WHERE id = ?", {now, device_id});
+  db_.execute("UPDATE devices SET state = 'revoked', revoked_ms = ?, previous_certificate_serial = NULL WHERE id = ?",
+              {now, device_id});
   db_.execute("UPDATE device_certificates SET revoked_ms = ? WHERE device_id = ? AND revoked_ms IS NULL",
               {now, device_id});
   // Pending tokens stay, so that an attempt to use one is refused as "device revoked" and

@@ -23,8 +23,11 @@ struct Device {
   std::optional<std::string> expected_uuid;
   std::optional<std::string> device_uuid;
   DeviceState state = DeviceState::kRegistered;
-  std::optional<std::string> certificate_serial;
+  std::optional<std::string> certificate_serial;  // the current certificate (the newest issued)
   std::optional<std::int64_t> certificate_not_after_ms;
+  // Set between a renewal and the first use of the renewed certificate: the certificate the
+  // device renewed from, still accepted.
+  std::optional<std::string> previous_certificate_serial;
   std::optional<std::int64_t> enrolled_ms;
   std::optional<std::string> enrolled_ip;
   std::int64_t created_ms = 0;
@@ -61,15 +64,22 @@ class DeviceStore {
   void complete_enrolment(const std::string& secret, const std::string& device_id, const std::string& device_uuid,
                           const std::string& serial, std::int64_t not_after_ms, const std::string& ip);
   void revoke(const std::string& device_id);
-  // The enrolled device whose current certificate has this serial and names this organisation
-  // (O) and UUID (CN), or nullopt (revoked, superseded by a renewal, or unknown). A serial is
-  // unique, so a certificate maps to at most one device whatever other tenants enrolled.
+  // The enrolled device whose current or previous certificate has this serial and names this
+  // organisation (O) and UUID (CN), or nullopt (revoked, superseded by a confirmed renewal, or
+  // unknown). A serial is unique, so a certificate maps to at most one device whatever other
+  // tenants enrolled.
   std::optional<Device> find_by_certificate(const std::string& org_id, const std::string& device_uuid,
                                             const std::string& serial);
   void record_contact(const std::string& device_id, const std::string& agent_version, const std::string& ip);
   void record_heartbeat(const std::string& device_id);
-  // A renewed certificate becomes the device's current one; the old serial stops working.
-  void replace_certificate(const std::string& device_id, const std::string& serial, std::int64_t not_after_ms);
+  // A renewed certificate becomes the device's current one. `renewed_from` (the certificate of
+  // the connection that asked) stays valid as the previous one until confirm_certificate();
+  // any other certificate of the device stops working.
+  void replace_certificate(const std::string& device_id, const std::string& renewed_from, const std::string& serial,
+                           std::int64_t not_after_ms);
+  // The device used its current certificate: the previous one stops working. True when there
+  // was a previous one (a renewal was confirmed just now).
+  bool confirm_certificate(const std::string& device_id);
 
  private:
   Database& db_;

@@ -18,7 +18,7 @@
 #include "cloud/config/cloud_config.hpp"
 #include "cloud/http/server.hpp"
 #include "cloud/services.hpp"
-#include "cloud/uplink/device_server.hpp"
+#include "cloud/uplink/device_listener.hpp"
 #include "common/tls/self_signed.hpp"
 #include "common/version.hpp"
 
@@ -121,6 +121,7 @@ int serve(const CloudConfig& config, const Clock& clock, const ServeOptions& opt
     device_options.heartbeat_s = config.device_heartbeat_s;
     device_options.handshake_timeout = config.device_timeouts.handshake;
     device_options.close_timeout = config.device_timeouts.close;
+    device_options.write_timeout = config.device_timeouts.write;
     try {
       uplink_url = devices.start(device_options);
     } catch (const std::exception& error) {

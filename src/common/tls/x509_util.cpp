@@ -41,6 +41,13 @@ std::string set_random_serial(X509* certificate) {
   return crypto::to_hex(serial);
 }
 
+std::string serial_hex(const X509* certificate) {
+  const ASN1_INTEGER* serial = X509_get0_serialNumber(certificate);
+  if (serial == nullptr) return {};
+  return crypto::to_hex(std::string_view(reinterpret_cast<const char*>(ASN1_STRING_get0_data(serial)),
+                                         static_cast<std::size_t>(ASN1_STRING_length(serial))));
+}
+
 bool add_extension(X509* certificate, X509* issuer, int nid, const char* value) {
   X509V3_CTX context;
   X509V3_set_ctx_nodb(&context);

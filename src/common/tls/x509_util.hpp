@@ -24,6 +24,9 @@ using KeyPtr = std::unique_ptr<EVP_PKEY, KeyDeleter>;
 KeyPtr generate_p256_key();
 // A positive 127-bit random serial; returns it as lower-case hex.
 std::string set_random_serial(X509* certificate);
+// The certificate's serial as lower-case hex, two digits per byte of its magnitude (the form
+// set_random_serial returns, and the one the device registry stores).
+std::string serial_hex(const X509* certificate);
 // Adds an X.509v3 extension in OpenSSL's config syntax ("critical,CA:FALSE"); false on error.
 bool add_extension(X509* certificate, X509* issuer, int nid, const char* value);
 std::string to_pem(X509* certificate);

@@ -44,8 +44,8 @@ struct DeviceCaTest : ::testing::Test {
 TEST_F(DeviceCaTest, IssuesAClientCertificateNamingTheDevice) {
   auto key = tls::generate_p256_key();
   const auto issued = ca().issue(make_csr(kUuid, key.get()), kUuid, "org-1", 365LL * 24 * 3600);
-  ASSERT_TRUE(std::holds_alternative<IssuedCertificate>(issued));
-  const auto& certificate = std::get<IssuedCertificate>(issued);
+  ASSERT_TRUE(issued);
+  const IssuedCertificate& certificate = *issued;
   auto cert = tls::certificate_from_pem(certificate.certificate_pem);
   auto ca_cert = tls::certificate_from_pem(ca().certificate_pem());
   ASSERT_TRUE(cert && ca_cert);
@@ -61,17 +61,17 @@ TEST_F(DeviceCaTest, IssuesAClientCertificateNamingTheDevice) {
 
 TEST_F(DeviceCaTest, RefusesForeignOrBrokenRequests) {
   auto key = tls::generate_p256_key();
-  EXPECT_TRUE(std::holds_alternative<CsrRefusal>(ca().issue("not a csr", kUuid, "o", 365)));
+  EXPECT_EQ(ca().issue("not a csr", kUuid, "o", 365).error().code, devices::ErrorCode::bad_csr);
   const auto other = ca().issue(make_csr("another-device", key.get()), kUuid, "o", 365);
-  ASSERT_TRUE(std::holds_alternative<CsrRefusal>(other));
-  EXPECT_EQ(std::get<CsrRefusal>(other).code, "uuid_mismatch");
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().code, devices::ErrorCode::uuid_mismatch);
   // A P-384 key is not what agents make.
   tls::KeyPtr p384(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384"));
-  EXPECT_EQ(std::get<CsrRefusal>(ca().issue(make_csr(kUuid, p384.get()), kUuid, "o", 365)).code, "bad_csr");
+  EXPECT_EQ(ca().issue(make_csr(kUuid, p384.get()), kUuid, "o", 365).error().code, devices::ErrorCode::bad_csr);
   // A CSR whose body was altered after signing.
   std::string csr = make_csr(kUuid, key.get());
   csr[csr.size() / 2] = csr[csr.size() / 2] == 'A' ? 'B' : 'A';
-  EXPECT_TRUE(std::holds_alternative<CsrRefusal>(ca().issue(csr, kUuid, "o", 365)));
+  EXPECT_EQ(ca().issue(csr, kUuid, "o", 365).error().code, devices::ErrorCode::bad_csr);
 }
 
 TEST_F(DeviceCaTest, KeyIsSealedAndTheSameCaComesBack) {
@@ -167,21 +167,55 @@ TEST(EnrolmentToken, RoundTripsAndExplainsDamage) {
 namespace logbot::cloud {
 namespace {
 
+// A session as the registry sees it: records what it was asked to do.
+struct RecordingLink : DeviceLink {
+  std::vector<protocol::RefusalReason> closed;
+  std::vector<std::string> sent;
+  void close(protocol::RefusalReason reason) override { closed.push_back(reason); }
+  void send(::logbot::uplink::Envelope envelope, SendDone done) override {
+    sent.push_back(envelope.refusal().message());
+    if (done) done({});
+  }
+};
+
 TEST(DeviceConnections, NewerConnectionSupersedesAndDisconnectCloses) {
   DeviceConnections connections;
-  std::vector<std::string> first_closed, second_closed;
-  const auto first = connections.add("d1", [&](std::string_view why) { first_closed.emplace_back(why); });
+  auto first_link = std::make_shared<RecordingLink>();
+  auto second_link = std::make_shared<RecordingLink>();
+  const auto first = connections.add("d1", first_link);
   EXPECT_TRUE(connections.is_online("d1"));
-  const auto second = connections.add("d1", [&](std::string_view why) { second_closed.emplace_back(why); });
-  EXPECT_EQ(first_closed, std::vector<std::string>{"superseded"});
+  const auto second = connections.add("d1", second_link);
+  EXPECT_EQ(first_link->closed, std::vector<protocol::RefusalReason>{::logbot::uplink::Refusal::SUPERSEDED});
   connections.remove("d1", first);  // the old session ending must not forget the new one
   EXPECT_TRUE(connections.is_online("d1"));
   EXPECT_TRUE(connections.disconnect("d1"));
-  EXPECT_EQ(second_closed, std::vector<std::string>{"revoked"});
+  EXPECT_EQ(second_link->closed, std::vector<protocol::RefusalReason>{::logbot::uplink::Refusal::REVOKED});
   EXPECT_FALSE(connections.is_online("d1"));
   EXPECT_FALSE(connections.disconnect("d1"));
   connections.remove("d1", second);
-  EXPECT_EQ(connections.count(), 0u);
+  EXPECT_FALSE(connections.is_online("d1"));
+}
+
+TEST(DeviceConnections, SendReachesTheCurrentSessionOnly) {
+  DeviceConnections connections;
+  auto old_link = std::make_shared<RecordingLink>();
+  auto link = std::make_shared<RecordingLink>();
+  connections.add("d1", old_link);
+  connections.add("d1", link);
+  bool done = false;
+  EXPECT_EQ(connections.send("d1", protocol::make_refusal(::logbot::uplink::Refusal::BAD_CSR, "to d1"),
+                             [&](const protocol::Result<void>& outcome) { done = outcome.has_value(); }),
+            SendOutcome::kHandedOver);
+  EXPECT_TRUE(done);
+  EXPECT_EQ(link->sent, std::vector<std::string>{"to d1"});
+  EXPECT_TRUE(old_link->sent.empty());
+  EXPECT_EQ(connections.send("d2", protocol::make_refusal(::logbot::uplink::Refusal::BAD_CSR, "nobody")),
+            SendOutcome::kOffline);
+  // A session that ended without remove() (its last reference gone) is offline, not reached.
+  link.reset();
+  EXPECT_FALSE(connections.is_online("d1"));
+  EXPECT_EQ(connections.send("d1", protocol::make_refusal(::logbot::uplink::Refusal::BAD_CSR, "late")),
+            SendOutcome::kOffline);
 }
 
 TEST(DeviceListenAddress, DefaultsToTheNextPortOfTheListenAddress) {

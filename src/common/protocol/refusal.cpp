@@ -1,4 +1,4 @@
-#include "agent/uplink/refusal.hpp"
+#include "common/protocol/refusal.hpp"
 
 #include <array>
 #include <string_view>
@@ -6,7 +6,7 @@
 
 #include "common/printable.hpp"
 
-namespace logbot::agent::uplink {
+namespace logbot::protocol {
 namespace {
 
 namespace proto = ::logbot::uplink;
@@ -27,6 +27,21 @@ constexpr std::size_t kCodeTextLimit = 64;
 
 }  // namespace
 
+proto::Envelope make_refusal(RefusalReason reason, std::string message) {
+  proto::Envelope envelope;
+  auto* refusal = envelope.mutable_refusal();
+  refusal->set_reason(reason);
+  refusal->set_code_text(std::string(reason_text(reason)));
+  refusal->set_message(std::move(message));
+  return envelope;
+}
+
+std::string_view reason_text(RefusalReason reason) {
+  for (const auto& [known, text] : kReasonTexts)
+    if (known == reason) return text;
+  return {};
+}
+
 RefusalReason effective_reason(const proto::Refusal& refusal) {
   if (refusal.reason() != proto::Refusal::REASON_UNSPECIFIED) return refusal.reason();
   for (const auto& [reason, text] : kReasonTexts)
@@ -35,9 +50,7 @@ RefusalReason effective_reason(const proto::Refusal& refusal) {
 }
 
 std::string refusal_text(const proto::Refusal& refusal) {
-  const RefusalReason reason = refusal.reason();
-  for (const auto& [known, text] : kReasonTexts)
-    if (known == reason) return std::string(text);
+  if (const std::string_view text = reason_text(refusal.reason()); !text.empty()) return std::string(text);
   // Unspecified, or a value this agent does not know: the cloud's own words.
   return printable(refusal.code_text(), kCodeTextLimit);
 }
@@ -46,4 +59,4 @@ bool ends_session(RefusalReason reason) {
   return reason != proto::Refusal::BAD_CSR && reason != proto::Refusal::UUID_MISMATCH;
 }
 
-}  // namespace logbot::agent::uplink
+}  // namespace logbot::protocol

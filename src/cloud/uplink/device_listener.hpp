@@ -1,7 +1,7 @@
-// The devices' uplink listener: TLS with a required device-CA client certificate, then one
-// WebSocket per device carrying protobuf Envelopes (common/protocol/uplink.proto). It checks
-// the certificate against the device's current one after every handshake, keeps the device
-// online in DeviceConnections, records contact, and renews certificates.
+// The devices' uplink listener: TLS with a required device-CA client certificate, the
+// certificate checked by the device lifecycle (devices::authenticate) after every handshake,
+// the WebSocket upgrade, then one DeviceSession per device (device_session.hpp). Its stop()
+// is the one signal every session waits on.
 #pragma once
 #include <chrono>
 #include <memory>
@@ -25,6 +25,7 @@ struct DeviceListenerOptions {
   int heartbeat_s = 10;
   std::chrono::milliseconds handshake_timeout{10'000};  // TLS, certificate check and WebSocket upgrade
   std::chrono::milliseconds close_timeout{2'000};       // the WebSocket close at the end
+  std::chrono::milliseconds write_timeout{10'000};      // one message to a device
 };
 
 class DeviceListener {
@@ -33,7 +34,8 @@ class DeviceListener {
   ~DeviceListener();
   // Binds and starts accepting; returns the wss:// URL of the uplink. Throws std::runtime_error.
   std::string start(const DeviceListenerOptions& options);
-  // Stops accepting and closes every device connection (on the I/O thread).
+  // Stops accepting; every session tells its device the cloud shuts down and closes (on the I/O
+  // thread). Connections still in their handshake are cut.
   void stop();
 
  private:

@@ -1,5 +1,6 @@
-// Timeouts for the uplink's coroutines (Boost 1.81 has no cancel_after): an operation raced
-// against a steady_timer, and the "10.0 s" form the log uses. Uplink coroutine files only.
+// Timeouts for coroutines (Boost 1.81 has no cancel_after): an operation raced against a
+// steady_timer, and the "10.0 s" form the logs use. For the few coroutine files of the two
+// uplink ends (it pulls in Asio's awaitable operators).
 #pragma once
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -13,7 +14,7 @@
 #include <string>
 #include <tuple>
 
-namespace logbot::agent::uplink {
+namespace logbot {
 
 inline constexpr auto kAsTuple = boost::asio::as_tuple(boost::asio::use_awaitable);
 
@@ -34,4 +35,4 @@ inline std::string seconds_text(std::chrono::milliseconds duration) {
   return text;
 }
 
-}  // namespace logbot::agent::uplink
+}  // namespace logbot

@@ -1,11 +1,11 @@
-#include "agent/uplink/outbound_queue.hpp"
+#include "common/protocol/outbound_queue.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-namespace logbot::agent::uplink {
+namespace logbot::protocol {
 namespace {
 
 namespace proto = ::logbot::uplink;
@@ -126,4 +126,4 @@ TEST(OutboundQueue, AClosedQueueRefusesAndDropsWhatWaits) {
 }
 
 }  // namespace
-}  // namespace logbot::agent::uplink
+}  // namespace logbot::protocol

@@ -1,11 +1,11 @@
-#include "agent/uplink/outbound_queue.hpp"
+#include "common/protocol/outbound_queue.hpp"
 
 #include <algorithm>
 #include <limits>
 #include <string>
 #include <utility>
 
-namespace logbot::agent::uplink {
+namespace logbot::protocol {
 
 namespace proto = ::logbot::uplink;
 
@@ -47,7 +47,7 @@ Result<void> OutboundQueue::push(proto::Envelope envelope) {
   Lane& target = lane(envelope.body_case());
   if (target.messages.size() >= target.capacity)
     return fail(ErrorCode::queue_full, "the outbound queue holds " + std::to_string(target.capacity) +
-                                           " messages of this type already (the cloud takes them too slowly)");
+                                           " messages of this type already (the peer takes them too slowly)");
   target.messages.emplace_back(next_sequence_++, std::move(envelope));
   if (target.sendable()) notify();
   return {};
@@ -86,4 +86,4 @@ void OutboundQueue::close() {
   notify();
 }
 
-}  // namespace logbot::agent::uplink
+}  // namespace logbot::protocol

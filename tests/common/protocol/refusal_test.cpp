@@ -1,8 +1,8 @@
-#include "agent/uplink/refusal.hpp"
+#include "common/protocol/refusal.hpp"
 
 #include <gtest/gtest.h>
 
-namespace logbot::agent::uplink {
+namespace logbot::protocol {
 namespace {
 
 namespace proto = ::logbot::uplink;
@@ -50,6 +50,21 @@ TEST(Refusal, OnlyARefusedRenewalLeavesTheSessionUp) {
     EXPECT_TRUE(ends_session(reason)) << reason;
 }
 
+TEST(Refusal, TheCloudFillsTheEnumAndTheTextForOlderAgents) {
+  for (auto reason : {proto::Refusal::BAD_MESSAGE, proto::Refusal::BAD_HELLO, proto::Refusal::SUPERSEDED,
+                      proto::Refusal::REVOKED, proto::Refusal::BAD_CSR, proto::Refusal::UUID_MISMATCH,
+                      proto::Refusal::SHUTTING_DOWN, proto::Refusal::OVERLOADED}) {
+    const proto::Envelope made = make_refusal(reason, "why");
+    ASSERT_TRUE(made.has_refusal());
+    EXPECT_EQ(made.refusal().reason(), reason);
+    EXPECT_EQ(made.refusal().message(), "why");
+    EXPECT_FALSE(made.refusal().code_text().empty()) << reason;
+    // An agent that knows only the text reads the same reason.
+    EXPECT_EQ(effective_reason(refusal(proto::Refusal::REASON_UNSPECIFIED, made.refusal().code_text())), reason);
+  }
+  EXPECT_EQ(reason_text(proto::Refusal::REASON_UNSPECIFIED), "");
+}
+
 TEST(Refusal, AnUnknownReasonEndsTheSessionAndShowsTheCloudsTextSafely) {
   const auto newer = refusal(proto::Refusal::REASON_UNSPECIFIED, "throttled\x1b[2J\xC2\x9B");
   EXPECT_EQ(effective_reason(newer), proto::Refusal::REASON_UNSPECIFIED);
@@ -63,4 +78,4 @@ TEST(Refusal, AnUnknownReasonEndsTheSessionAndShowsTheCloudsTextSafely) {
 }
 
 }  // namespace
-}  // namespace logbot::agent::uplink
+}  // namespace logbot::protocol

@@ -1,11 +1,13 @@
-// What the agent has to send on one uplink session, waiting for the session's one writer.
-// Every message goes through here (Hello, heartbeats, renewal requests, later the batch
-// stream), so exactly one write is in flight at a time and no producer writes to the socket.
+// What one end of an uplink session has to send, waiting for the session's one writer. Every
+// message goes through here (the agent's Hello, heartbeats, renewal requests and later its
+// batch stream; the cloud's answers, acknowledgements and what other modules send a device
+// through DeviceConnections), so exactly one write is in flight at a time and no producer
+// writes to the socket. Both ends use this one queue.
 //
 // Flow control is per message type (Envelope body case): a type may be given credit, the
 // number of messages of that type the writer may still send; its messages then wait while
 // the credit is zero, without holding back the messages of other types (a batch stream that
-// waits for the cloud's acknowledgements never delays a heartbeat or a control message). A
+// waits for the peer's acknowledgements never delays a heartbeat or a control message). A
 // type without credit control is always sendable. Among the sendable messages the writer
 // takes the oldest. Each type's waiting messages are bounded: a full type refuses more.
 //
@@ -18,10 +20,10 @@
 #include <map>
 #include <optional>
 
-#include "agent/uplink/error.hpp"
+#include "common/protocol/error.hpp"
 #include "common/protocol/uplink.pb.h"
 
-namespace logbot::agent::uplink {
+namespace logbot::protocol {
 
 using BodyCase = ::logbot::uplink::Envelope::BodyCase;
 
@@ -71,4 +73,4 @@ class OutboundQueue {
   bool closed_ = false;
 };
 
-}  // namespace logbot::agent::uplink
+}  // namespace logbot::protocol
