@@ -195,7 +195,7 @@ TEST(ModbusCodec, ParsesValueText) {
   EXPECT_EQ(*parse_value_text(int16, "+12"), Value{std::int64_t{12}});
   const auto too_big = parse_value_text(int16, "32768");
   ASSERT_FALSE(too_big.has_value());
-  EXPECT_NE(too_big.error().find("-32768..32767"), std::string::npos) << too_big.error();
+  EXPECT_NE(too_big.error().message.find("-32768..32767"), std::string::npos) << too_big.error().message;
   EXPECT_FALSE(parse_value_text(int16, "1.5").has_value());
   EXPECT_FALSE(parse_value_text(int16, "12abc").has_value());
   EXPECT_FALSE(parse_value_text(int16, "").has_value());
@@ -225,6 +225,48 @@ TEST(ModbusCodec, ParsesValueText) {
   EXPECT_EQ(*parse_value_text(float64, "1e300"), Value{1e300});
   EXPECT_FALSE(parse_value_text(float64, "1e400").has_value());
   EXPECT_FALSE(parse_value_text(float64, "inf").has_value());
+}
+
+TEST(ModbusCodec, IntegersTakeIecLiterals) {
+  // The same literals as S7 (collect/iec_literal.hpp): based, with digit groups, still range-checked.
+  const auto uint16 = register_tag(DataType::UInt16, ByteOrder::ABCD);
+  const auto hex = parse_value_text(uint16, "16#FF");
+  ASSERT_TRUE(hex.has_value()) << hex.error().message;
+  EXPECT_EQ(*hex, Value{std::uint64_t{255}});
+  EXPECT_EQ(*encode_value(uint16, *hex), (Registers{0x00FF}));
+  EXPECT_EQ(*parse_value_text(uint16, " 2#1010_0101 "), Value{std::uint64_t{0xA5}});
+  EXPECT_EQ(*parse_value_text(uint16, "8#17"), Value{std::uint64_t{15}});
+  EXPECT_EQ(*parse_value_text(uint16, "16#FFFF"), Value{std::uint64_t{0xFFFF}});
+  EXPECT_EQ(parse_value_text(uint16, "16#1_0000").error().message, "\"16#1_0000\" does not fit UINT16 (0..65535)");
+  EXPECT_EQ(parse_value_text(uint16, "16#1_0000").error().code, collect::ErrorCode::out_of_range);
+  EXPECT_EQ(parse_value_text(uint16, "16#G").error().code, collect::ErrorCode::not_a_number);
+
+  const auto int16 = register_tag(DataType::Int16, ByteOrder::ABCD);
+  EXPECT_EQ(*parse_value_text(int16, "-16#8000"), Value{std::int64_t{-32768}});
+  EXPECT_FALSE(parse_value_text(int16, "16#FFFF").has_value());  // 65535, not the bit pattern of -1
+  EXPECT_FALSE(parse_value_text(int16, "--1").has_value());
+  EXPECT_FALSE(parse_value_text(int16, "+-1").has_value());
+
+  const auto uint32 = register_tag(DataType::UInt32, ByteOrder::CDAB);
+  const auto word = parse_value_text(uint32, "16#DEAD_BEEF");
+  ASSERT_TRUE(word.has_value()) << word.error().message;
+  EXPECT_EQ(*encode_value(uint32, *word), (Registers{0xBEEF, 0xDEAD}));
+
+  // The messages the commissioning CLI prints stay as they were.
+  EXPECT_EQ(parse_value_text(int16, "").error().message, "the value is empty: give a INT16");
+  EXPECT_EQ(parse_value_text(int16, "").error().code, collect::ErrorCode::empty);
+  EXPECT_EQ(parse_value_text(int16, "40000").error().message, "\"40000\" does not fit INT16 (-32768..32767)");
+  EXPECT_EQ(parse_value_text(int16, "12abc").error().message,
+            "\"12abc\" is not a whole number; a INT16 takes a decimal integer -32768..32767");
+  const auto bool_tag = register_tag(DataType::Bool, ByteOrder::ABCD, 0, Table::coils);
+  EXPECT_EQ(parse_value_text(bool_tag, "yes").error().message, "\"yes\" is not a BOOL: write TRUE, FALSE, 1 or 0");
+  const auto float32 = register_tag(DataType::Float32, ByteOrder::ABCD);
+  EXPECT_EQ(parse_value_text(float32, "inf").error().message, "\"inf\": a FLOAT32 written to a device must be finite");
+  EXPECT_EQ(parse_value_text(float32, "inf").error().code, collect::ErrorCode::not_finite);
+  EXPECT_EQ(parse_value_text(float32, "1e39").error().message, "\"1e39\" is beyond the FLOAT32 range (±3.4e38)");
+  EXPECT_EQ(parse_value_text(float32, "1e400").error().message, "\"1e400\" is beyond the range of a FLOAT32");
+  EXPECT_EQ(parse_value_text(float32, "21,5").error().message,
+            "\"21,5\" is not a number; a FLOAT32 takes a decimal number such as 21.5 or 1e-3");
 }
 
 TEST(ModbusCodec, NamesExceptions) {

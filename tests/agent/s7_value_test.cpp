@@ -46,14 +46,14 @@ std::string encode_error(const Address& a, const Value& value) {
 
 Value from_text(const Address& a, std::string_view text) {
   auto value = parse_value_text(a, text);
-  EXPECT_TRUE(value.has_value()) << to_string(a) << " '" << text << "': " << value.error();
+  EXPECT_TRUE(value.has_value()) << to_string(a) << " '" << text << "': " << value.error().message;
   return value.has_value() ? *value : Value{};
 }
 
 std::string text_error(const Address& a, std::string_view text) {
   auto value = parse_value_text(a, text);
   EXPECT_FALSE(value.has_value()) << to_string(a) << " '" << text << "' accepted";
-  return value.has_value() ? std::string() : value.error();
+  return value.has_value() ? std::string() : value.error().message;
 }
 
 // Encoding what was decoded gives the bytes back.
@@ -301,6 +301,34 @@ TEST(S7Value, TextOfBoolsAndIntegers) {
   EXPECT_EQ(from_text(address("C1"), "C#999"), Value{std::uint64_t{999}});
   EXPECT_EQ(from_text(address("C1"), "5"), Value{std::uint64_t{5}});
   text_error(address("C1"), "1000");
+}
+
+TEST(S7Value, TextErrorsKeepTheirMessagesAndGainACode) {
+  const auto refusal = [](const Address& a, std::string_view text) {
+    auto value = parse_value_text(a, text);
+    EXPECT_FALSE(value.has_value()) << to_string(a) << " '" << text << "' accepted";
+    return value.has_value() ? collect::Error{} : value.error();
+  };
+  EXPECT_EQ(refusal(address("MW0"), "16#1_0000").message, "MW0 WORD: 65536 is outside the range of WORD (0..65535)");
+  EXPECT_EQ(refusal(address("MW0"), "16#1_0000").code, collect::ErrorCode::out_of_range);
+  EXPECT_EQ(refusal(address("MW0", "INT"), "16#G").message,
+            "MW0 INT: expected an integer -32768..32767 (decimal, or 16#FF, 8#17, 2#1010)");
+  EXPECT_EQ(refusal(address("MW0", "INT"), "16#G").code, collect::ErrorCode::not_a_number);
+  EXPECT_EQ(refusal(address("MW0"), "99999999999999999999999999").message,
+            "MW0 WORD: expected an integer 0..65535 (decimal, or 16#FF, 8#17, 2#1010)");
+  EXPECT_EQ(refusal(address("M0.0"), "yes").message, "M0.0 BOOL: expected TRUE, FALSE, 1 or 0");
+  EXPECT_EQ(refusal(address("MD0", "REAL"), "inf").message,
+            "MD0 REAL: expected a decimal number such as 21.5 or -1.5e3");
+  EXPECT_EQ(refusal(address("MD0", "REAL"), "1e39").code, collect::ErrorCode::out_of_range);
+  EXPECT_EQ(refusal(address("MW0", "S5TIME"), "S5T#10001ms").code, collect::ErrorCode::not_representable);
+  EXPECT_EQ(refusal(address("MW0", "S5TIME"), "-10").code, collect::ErrorCode::out_of_range);
+  // The shared IEC integer grammar: digit groups also in decimal, one sign only, '_' between digits.
+  EXPECT_EQ(from_text(address("MW0", "INT"), "-1_000"), Value{std::int64_t{-1000}});
+  EXPECT_EQ(from_text(address("MD0", "TIME"), "1_500"), Value{std::int64_t{1500}});
+  text_error(address("MW0", "INT"), "+-1");
+  text_error(address("MW0", "INT"), "--1");
+  text_error(address("MW0"), "16#FF_");
+  text_error(address("MD0", "REAL"), "+-1.5");
 }
 
 TEST(S7Value, TextOfReals) {

@@ -276,13 +276,13 @@ ParsedWriteResult write_error(std::string message) {
 }
 
 ParsedWriteResult parse_write_value(const TagConfig& tag, std::string_view text) {
-  auto parse_raw = [&](std::string_view raw_text) -> boost::system::result<Value, std::string> {
+  auto parse_raw = [&](std::string_view raw_text) -> Result<Value> {
     if (const auto* address = std::get_if<s7::Address>(&tag.address)) return s7::parse_value_text(*address, raw_text);
     return modbus::parse_value_text(std::get<modbus::Address>(tag.address), raw_text);
   };
   if (!tag.scaled()) {
     auto raw = parse_raw(text);
-    if (!raw) return write_error(raw.error());
+    if (!raw) return write_error(raw.error().message);
     return ParsedWrite{*raw, *raw};
   }
   // A scaled tag's value is in engineering units: raw = (value - offset) / scale.
@@ -305,7 +305,8 @@ ParsedWriteResult parse_write_value(const TagConfig& tag, std::string_view text)
     raw_text = shortest_text(raw);
   }
   auto value = parse_raw(raw_text);
-  if (!value) return write_error("the value " + std::string(number) + " (raw " + raw_text + "): " + value.error());
+  if (!value)
+    return write_error("the value " + std::string(number) + " (raw " + raw_text + "): " + value.error().message);
   return ParsedWrite{*value, Value(engineering)};
 }
 

@@ -9,6 +9,8 @@
 #include <numeric>
 #include <optional>
 
+#include "agent/collect/iec_literal.hpp"
+
 namespace logbot::agent::modbus {
 namespace {
 
@@ -116,13 +118,6 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
-bool equals_ignoring_case(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           const auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
-           return lower(x) == lower(y);
-         });
-}
-
 using ValueResult = boost::system::result<collect::Value, std::string>;
 
 // A Value may itself hold a string, so errors are constructed explicitly.
@@ -206,51 +201,47 @@ boost::system::result<std::vector<std::uint16_t>, std::string> encode_value(cons
   return from_raw(std::bit_cast<std::uint64_t>(number), 4, address.order);
 }
 
-boost::system::result<collect::Value, std::string> parse_value_text(const Address& address, std::string_view text) {
+collect::Result<collect::Value> parse_value_text(const Address& address, std::string_view text) {
+  using collect::ErrorCode;
   const std::string_view trimmed = trim(text);
   const std::string quoted = "\"" + std::string(text) + "\"";
-  if (trimmed.empty()) return value_error("the value is empty: give a " + type_text(address));
+  if (trimmed.empty()) return fail(ErrorCode::empty, "the value is empty: give a " + type_text(address));
 
   if (address.type == DataType::Bool) {
-    if (equals_ignoring_case(trimmed, "TRUE") || trimmed == "1") return collect::Value{true};
-    if (equals_ignoring_case(trimmed, "FALSE") || trimmed == "0") return collect::Value{false};
-    return value_error(quoted + " is not a BOOL: write TRUE, FALSE, 1 or 0");
+    auto value = collect::parse_bool_literal(trimmed);
+    if (!value) return fail(value.error().code, quoted + " is not a BOOL: write TRUE, FALSE, 1 or 0");
+    return collect::Value{*value};
   }
-
-  std::string_view digits = trimmed;
-  if (digits.front() == '+') digits.remove_prefix(1);  // from_chars takes '-' but not '+'
-  const char* const first = digits.data();
-  const char* const last = digits.data() + digits.size();
 
   if (const auto range = integer_range(address.type)) {
-    std::int64_t integer = 0;
-    const auto [end, error] = std::from_chars(first, last, integer);
-    if (error == std::errc::result_out_of_range) return value_error(range_error(address, *range, quoted));
-    if (error != std::errc() || end != last) {
-      return value_error(quoted + " is not a whole number; a " + type_text(address) + " takes a decimal integer " +
-                         std::to_string(range->min) + ".." + std::to_string(range->max));
+    auto integer = collect::parse_integer_value(trimmed, {range->min, static_cast<std::uint64_t>(range->max)});
+    if (!integer && integer.error().code == ErrorCode::out_of_range)
+      return fail(ErrorCode::out_of_range, range_error(address, *range, quoted));
+    if (!integer) {
+      return fail(integer.error().code, quoted + " is not a whole number; a " + type_text(address) +
+                                            " takes a decimal integer " + std::to_string(range->min) + ".." +
+                                            std::to_string(range->max));
     }
-    if (integer < range->min || integer > range->max) return value_error(range_error(address, *range, quoted));
-    if (address.type == DataType::UInt16 || address.type == DataType::UInt32) {
-      return collect::Value{static_cast<std::uint64_t>(integer)};
-    }
-    return collect::Value{integer};
+    return *integer;
   }
 
-  double number = 0;
-  const auto [end, error] = std::from_chars(first, last, number);
-  if (error == std::errc::result_out_of_range)
-    return value_error(quoted + " is beyond the range of a " + type_text(address));
-  if (error != std::errc() || end != last) {
-    return value_error(quoted + " is not a number; a " + type_text(address) +
-                       " takes a decimal number such as 21.5 or 1e-3");
+  auto number = collect::parse_real_literal(trimmed);
+  if (!number) {
+    switch (number.error().code) {
+      case ErrorCode::out_of_range:
+        return fail(ErrorCode::out_of_range, quoted + " is beyond the range of a " + type_text(address));
+      case ErrorCode::not_finite:
+        return fail(ErrorCode::not_finite,
+                    quoted + ": a " + type_text(address) + " written to a device must be finite");
+      default:
+        return fail(number.error().code, quoted + " is not a number; a " + type_text(address) +
+                                             " takes a decimal number such as 21.5 or 1e-3");
+    }
   }
-  if (!std::isfinite(number))
-    return value_error(quoted + ": a " + type_text(address) + " written to a device must be finite");
-  if (address.type == DataType::Float32 && !collect::fits_real32(number)) {
-    return value_error(quoted + " is beyond the FLOAT32 range (±3.4e38)");
+  if (address.type == DataType::Float32 && !collect::fits_real32(*number)) {
+    return fail(ErrorCode::out_of_range, quoted + " is beyond the FLOAT32 range (±3.4e38)");
   }
-  return collect::Value{number};
+  return collect::Value{*number};
 }
 
 std::string describe_exception(unsigned code) {

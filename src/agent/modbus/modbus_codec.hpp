@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "agent/collect/error.hpp"
 #include "agent/collect/value.hpp"
 #include "agent/modbus/modbus_address.hpp"
 
@@ -34,10 +35,12 @@ boost::system::result<collect::Value, std::string> decode_registers(const Addres
 boost::system::result<std::vector<std::uint16_t>, std::string> encode_value(const Address& address,
                                                                             const collect::Value& value);
 
-// The commissioning CLI's text for a value of the tag's type: TRUE/FALSE/1/0 (any case) for
-// BOOL, decimal integers within range for the integer types, decimal or exponent notation for
-// the float types (FLOAT32 within its range). Surrounding blanks are ignored.
-boost::system::result<collect::Value, std::string> parse_value_text(const Address& address, std::string_view text);
+// The commissioning CLI's text for a value of the tag's type, as IEC 61131-3 literals
+// (collect/iec_literal.hpp, the same as S7's): TRUE/FALSE/1/0 (any case) for BOOL; integers
+// within range for the integer types, decimal or based (16#FF, 8#17, 2#1010_0101); decimal or
+// exponent notation for the float types (FLOAT32 within its range). Surrounding blanks are
+// ignored. Errors are collect::ErrorCode with the sentence the commissioning CLI prints.
+collect::Result<collect::Value> parse_value_text(const Address& address, std::string_view text);
 
 // "Modbus exception 2 (illegal data address)".
 std::string describe_exception(unsigned code);

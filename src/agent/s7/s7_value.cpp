@@ -18,11 +18,19 @@
 #include <limits>
 #include <optional>
 
+#include "agent/collect/iec_literal.hpp"
+
 namespace logbot::agent::s7 {
 namespace {
 
 using collect::Array;
 using collect::Element;
+using collect::in_range;
+using collect::Integer;
+using collect::IntegerRange;
+using collect::range_text;
+using collect::signed_of;
+using collect::to_text;
 using collect::Value;
 template <class T>
 using Result = boost::system::result<T, std::string>;
@@ -230,15 +238,6 @@ Result<std::vector<std::uint16_t>> utf8_to_utf16(std::string_view text) {
 
 // ---- numbers: every integral Value as sign and magnitude, so int64 and uint64 are both exact ----
 
-struct Integer {
-  bool negative = false;
-  std::uint64_t magnitude = 0;
-};
-
-std::string to_text(const Integer& number) {
-  return (number.negative ? "-" : "") + std::to_string(number.magnitude);
-}
-
 std::optional<Integer> integer_of(const Value& value) {
   if (const auto* b = std::get_if<bool>(&value)) return Integer{false, *b ? 1u : 0u};
   if (const auto* u = std::get_if<std::uint64_t>(&value)) return Integer{false, *u};
@@ -255,23 +254,6 @@ std::optional<Integer> integer_of(const Value& value) {
   }
   return std::nullopt;
 }
-
-bool in_range(const Integer& number, std::int64_t minimum, std::uint64_t maximum) noexcept {
-  if (!number.negative || number.magnitude == 0) return number.magnitude <= maximum;
-  if (minimum >= 0) return false;
-  const std::uint64_t lowest_magnitude = static_cast<std::uint64_t>(-(minimum + 1)) + 1;
-  return number.magnitude <= lowest_magnitude;
-}
-
-std::int64_t signed_of(const Integer& number) noexcept {
-  if (!number.negative) return static_cast<std::int64_t>(number.magnitude);
-  return -static_cast<std::int64_t>(number.magnitude - 1) - 1;
-}
-
-struct IntegerRange {
-  std::int64_t minimum;
-  std::uint64_t maximum;
-};
 
 std::optional<IntegerRange> integer_range(const Address& address) noexcept {
   switch (address.type) {
@@ -298,10 +280,6 @@ std::optional<IntegerRange> integer_range(const Address& address) noexcept {
   }
 }
 
-std::string range_text(const IntegerRange& range) {
-  return std::to_string(range.minimum) + ".." + std::to_string(range.maximum);
-}
-
 std::string describe_value(const Value& value) {
   if (std::holds_alternative<std::monostate>(value)) return "no value";
   if (const auto* s = std::get_if<std::string>(&value)) return "the text \"" + *s + "\"";
@@ -321,7 +299,7 @@ Result<Integer> checked_integer(const Address& address, const Value& value) {
   auto number = integer_of(value);
   if (!number)
     return Error{prefix(address) + "expected an integer " + range_text(range) + ", got " + describe_value(value)};
-  if (!in_range(*number, range.minimum, range.maximum))
+  if (!in_range(*number, range))
     return Error{prefix(address) + to_text(*number) + " is outside the range of " +
                  std::string(type_name(address.type)) + " (" + range_text(range) + ")"};
   return *number;
@@ -731,43 +709,6 @@ bool strip_prefix(std::string_view& text, std::initializer_list<std::string_view
   return false;
 }
 
-// A decimal integer with an optional sign, or an IEC based literal 16#FF, 8#17, 2#1010 (with
-// optional '_' separators); bounded, so no text overflows.
-std::optional<Integer> parse_integer_text(std::string_view text) {
-  Integer number;
-  if (!text.empty() && (text.front() == '-' || text.front() == '+')) {
-    number.negative = text.front() == '-';
-    text.remove_prefix(1);
-  }
-  unsigned base = 10;
-  for (auto [literal, value] : {std::pair<std::string_view, unsigned>{"16#", 16}, {"8#", 8}, {"2#", 2}}) {
-    if (text.starts_with(literal)) {
-      base = value;
-      text.remove_prefix(literal.size());
-      break;
-    }
-  }
-  if (text.empty()) return std::nullopt;
-  bool any_digit = false;
-  for (char c : text) {
-    if (c == '_' && base != 10) continue;
-    unsigned digit = 0;
-    if (c >= '0' && c <= '9')
-      digit = static_cast<unsigned>(c - '0');
-    else if (upper(c) >= 'A' && upper(c) <= 'F')
-      digit = static_cast<unsigned>(upper(c) - 'A' + 10);
-    else
-      return std::nullopt;
-    if (digit >= base) return std::nullopt;
-    if (number.magnitude > (std::numeric_limits<std::uint64_t>::max() - digit) / base) return std::nullopt;
-    number.magnitude = number.magnitude * base + digit;
-    any_digit = true;
-  }
-  if (!any_digit) return std::nullopt;
-  if (number.magnitude == 0) number.negative = false;
-  return number;
-}
-
 using DurationUnit = std::pair<std::string_view, std::int64_t>;
 // TIME and S5TIME count milliseconds; LTIME nanoseconds and takes us and ns as well.
 constexpr std::array<DurationUnit, 5> kMillisecondUnits{
@@ -832,7 +773,7 @@ Result<std::int64_t> parse_milliseconds(const Address& address, std::string_view
                                         std::initializer_list<std::string_view> prefixes, std::string_view example) {
   const bool had_prefix = strip_prefix(text, prefixes);
   if (!had_prefix) {
-    if (auto number = parse_integer_text(text); number && number->magnitude <= (std::uint64_t{1} << 50))
+    if (auto number = collect::parse_integer_literal(text); number && number->magnitude <= (std::uint64_t{1} << 50))
       return signed_of(*number);
   }
   if (auto duration = parse_duration_text(text, kMillisecondUnits, kMillisecondLimit)) return *duration;
@@ -843,8 +784,9 @@ Result<std::int64_t> parse_milliseconds(const Address& address, std::string_view
 Result<std::int64_t> parse_nanoseconds(const Address& address, std::string_view text) {
   const bool had_prefix = strip_prefix(text, {"LTIME#", "LT#"});
   if (!had_prefix) {
-    if (auto number = parse_integer_text(text); number && in_range(*number, std::numeric_limits<std::int64_t>::min(),
-                                                                   static_cast<std::uint64_t>(kNanosecondLimit)))
+    if (auto number = collect::parse_integer_literal(text);
+        number && in_range(*number, IntegerRange{std::numeric_limits<std::int64_t>::min(),
+                                                 static_cast<std::uint64_t>(kNanosecondLimit)}))
       return signed_of(*number);
   }
   if (auto duration = parse_duration_text(text, kNanosecondUnits, kNanosecondLimit)) return *duration;
@@ -874,8 +816,8 @@ Result<std::string> parse_string_text(std::string_view text) {
       case 'T': out += '\t'; break;
       case 'P': out += '\f'; break;
       default: {
-        auto code = i + 1 < text.size() ? parse_integer_text("16#" + std::string(text.substr(i, 2))) : std::nullopt;
-        if (!code)
+        auto code = collect::parse_integer_literal("16#" + std::string(text.substr(i, 2)));
+        if (i + 1 >= text.size() || !code)
           return Error{std::string("unknown escape after '$': use $$, $', $L, $N, $R, $T, $P or two hex digits")};
         const std::uint8_t byte = static_cast<std::uint8_t>(code->magnitude);
         out += latin1_to_utf8(std::span<const std::uint8_t>(&byte, 1));
@@ -1022,24 +964,22 @@ boost::system::result<std::vector<std::uint8_t>, std::string> encode_value(const
   return Error{prefix(address) + "unknown data type"};
 }
 
-boost::system::result<collect::Value, std::string> parse_value_text(const Address& address, std::string_view text) {
+collect::Result<collect::Value> parse_value_text(const Address& address, std::string_view text) {
+  using collect::ErrorCode;
   const std::string_view raw = text;
   if (address.is_array())
-    return Error{prefix(address) +
-                 "writing an array tag is not supported yet; write its elements through tags of "
-                 "their own (element i of a 4-byte type at the array's offset + 4 * i)"};
+    return fail(ErrorCode::not_supported, prefix(address) +
+                                              "writing an array tag is not supported yet; write its elements through "
+                                              "tags of their own (element i of a 4-byte type at the array's offset + "
+                                              "4 * i)");
   const bool text_type = address.type == DataType::String || address.type == DataType::Char ||
                          address.type == DataType::WString || address.type == DataType::WChar;
   if (!text_type) text = trimmed(text);
   switch (address.type) {
     case DataType::Bool: {
-      if (text == "1" || (text.size() == 4 && upper(text[0]) == 'T' && upper(text[1]) == 'R' && upper(text[2]) == 'U' &&
-                          upper(text[3]) == 'E'))
-        return Value{true};
-      if (text == "0" || (text.size() == 5 && upper(text[0]) == 'F' && upper(text[1]) == 'A' && upper(text[2]) == 'L' &&
-                          upper(text[3]) == 'S' && upper(text[4]) == 'E'))
-        return Value{false};
-      return Error{prefix(address) + "expected TRUE, FALSE, 1 or 0"};
+      auto value = collect::parse_bool_literal(text);
+      if (!value) return fail(value.error().code, prefix(address) + "expected TRUE, FALSE, 1 or 0");
+      return Value{*value};
     }
     case DataType::Byte:
     case DataType::Word:
@@ -1055,82 +995,89 @@ boost::system::result<collect::Value, std::string> parse_value_text(const Addres
     case DataType::LWord:
     case DataType::Counter: {
       if (address.type == DataType::Counter) strip_prefix(text, {"C#"});
-      auto number = parse_integer_text(text);
+      auto number = collect::parse_integer_literal(text);
       const IntegerRange range = *integer_range(address);
       if (!number)
-        return Error{prefix(address) + "expected an integer " + range_text(range) +
-                     " (decimal, or 16#FF, 8#17, 2#1010)"};
-      if (!in_range(*number, range.minimum, range.maximum))
-        return Error{prefix(address) + to_text(*number) + " is outside the range of " +
-                     std::string(type_name(address.type)) + " (" + range_text(range) + ")"};
-      if (address.type == DataType::Int || address.type == DataType::DInt || address.type == DataType::SInt ||
-          address.type == DataType::LInt)
-        return Value{signed_of(*number)};
+        return fail(number.error().code, prefix(address) + "expected an integer " + range_text(range) +
+                                             " (decimal, or 16#FF, 8#17, 2#1010)");
+      if (!in_range(*number, range))
+        return fail(ErrorCode::out_of_range, prefix(address) + to_text(*number) + " is outside the range of " +
+                                                 std::string(type_name(address.type)) + " (" + range_text(range) + ")");
+      if (range.minimum < 0) return Value{signed_of(*number)};
       return Value{number->magnitude};
     }
     case DataType::Real:
     case DataType::LReal: {
-      double number = 0;
-      const auto* end = text.data() + text.size();
-      auto [stop, ec] = std::from_chars(text.data() + (text.starts_with('+') ? 1 : 0), end, number);
-      if (text.empty() || ec != std::errc{} || stop != end || !std::isfinite(number))
-        return Error{prefix(address) + "expected a decimal number such as 21.5 or -1.5e3"};
-      if (address.type == DataType::Real && !collect::fits_real32(number))
-        return Error{prefix(address) + std::string(text) + " is outside the REAL range (about +-3.4e38); use LREAL"};
-      return Value{number};
+      auto number = collect::parse_real_literal(text);
+      if (!number)
+        return fail(number.error().code, prefix(address) + "expected a decimal number such as 21.5 or -1.5e3");
+      if (address.type == DataType::Real && !collect::fits_real32(*number))
+        return fail(ErrorCode::out_of_range,
+                    prefix(address) + std::string(text) + " is outside the REAL range (about +-3.4e38); use LREAL");
+      return Value{*number};
     }
     case DataType::S5Time: {
       auto milliseconds = parse_milliseconds(address, text, {"S5TIME#", "S5T#"}, "S5T#10s");
-      if (!milliseconds) return Error{milliseconds.error()};
+      if (!milliseconds) return fail(ErrorCode::not_a_number, milliseconds.error());
       auto word = s5time_word(address, *milliseconds);
-      if (!word) return Error{word.error()};
+      if (!word)
+        return fail(
+            *milliseconds < 0 || *milliseconds > kS5TimeMaxMs ? ErrorCode::out_of_range : ErrorCode::not_representable,
+            word.error());
       return Value{*milliseconds};
     }
     case DataType::Time: {
       auto milliseconds = parse_milliseconds(address, text, {"TIME#", "T#"}, "T#1h2m3s4ms");
-      if (!milliseconds) return Error{milliseconds.error()};
+      if (!milliseconds) return fail(ErrorCode::not_a_number, milliseconds.error());
       if (*milliseconds < std::numeric_limits<std::int32_t>::min() ||
           *milliseconds > std::numeric_limits<std::int32_t>::max())
-        return Error{prefix(address) + std::to_string(*milliseconds) +
-                     " ms is outside the TIME range -2147483648..2147483647 ms (about +-24 days 20 hours)"};
+        return fail(ErrorCode::out_of_range,
+                    prefix(address) + std::to_string(*milliseconds) +
+                        " ms is outside the TIME range -2147483648..2147483647 ms (about +-24 days 20 hours)");
       return Value{*milliseconds};
     }
     case DataType::Date: {
       strip_prefix(text, {"DATE#", "D#"});
       auto date = parse_date_text(text);
-      if (!date) return Error{prefix(address) + "expected a date such as D#2026-11-27"};
+      if (!date) return fail(ErrorCode::not_a_number, prefix(address) + "expected a date such as D#2026-11-27");
       auto days = days_since_epoch(address, *date);
-      if (!days) return Error{days.error()};
+      if (!days) return fail(ErrorCode::out_of_range, days.error());
       return Value{format_date(*date)};
     }
     case DataType::DateAndTime: {
       strip_prefix(text, {"DATE_AND_TIME#", "DT#"});
       auto moment = parse_date_and_time_text(text);
-      if (!moment) return Error{prefix(address) + "expected a date and time such as DT#2026-11-27-08:15:00.250"};
+      if (!moment)
+        return fail(ErrorCode::not_a_number,
+                    prefix(address) + "expected a date and time such as DT#2026-11-27-08:15:00.250");
       const int year = static_cast<int>(moment->date.year());
       if (year < kDateAndTimeFirstYear || year > kDateAndTimeLastYear)
-        return Error{prefix(address) + "the year " + std::to_string(year) +
-                     " is outside the DATE_AND_TIME range 1990..2089"};
+        return fail(ErrorCode::out_of_range, prefix(address) + "the year " + std::to_string(year) +
+                                                 " is outside the DATE_AND_TIME range 1990..2089");
       return Value{format_date_and_time(*moment)};
     }
     case DataType::LTime: {
       auto nanoseconds = parse_nanoseconds(address, text);
-      if (!nanoseconds) return Error{nanoseconds.error()};
+      if (!nanoseconds) return fail(ErrorCode::not_a_number, nanoseconds.error());
       return Value{*nanoseconds};
     }
     case DataType::TimeOfDay: {
       strip_prefix(text, {"TIME_OF_DAY#", "TOD#"});
       auto milliseconds = parse_clock_text(text, 0, 3);
-      if (!milliseconds) return Error{prefix(address) + "expected a time of day such as TOD#12:30:00.000"};
+      if (!milliseconds)
+        return fail(ErrorCode::not_a_number, prefix(address) + "expected a time of day such as TOD#12:30:00.000");
       return Value{format_time_of_day(*milliseconds)};
     }
     case DataType::Dtl: {
       strip_prefix(text, {"DTL#"});
       auto moment = parse_dtl_text(text);
-      if (!moment) return Error{prefix(address) + "expected a date and time such as DTL#2026-11-27-08:15:00.123456789"};
+      if (!moment)
+        return fail(ErrorCode::not_a_number,
+                    prefix(address) + "expected a date and time such as DTL#2026-11-27-08:15:00.123456789");
       const int year = static_cast<int>(moment->date.year());
       if (year < kDtlFirstYear || year > kDtlLastYear)
-        return Error{prefix(address) + "the year " + std::to_string(year) + " is outside the DTL range 1970..2554"};
+        return fail(ErrorCode::out_of_range,
+                    prefix(address) + "the year " + std::to_string(year) + " is outside the DTL range 1970..2554");
       return Value{format_dtl(*moment)};
     }
     case DataType::String:
@@ -1142,14 +1089,14 @@ boost::system::result<collect::Value, std::string> parse_value_text(const Addres
       if (address.type == DataType::WString) strip_prefix(literal, {"WSTRING#"});
       if (address.type == DataType::WChar) strip_prefix(literal, {"WCHAR#"});
       auto unquoted = parse_string_text(literal);
-      if (!unquoted) return Error{prefix(address) + unquoted.error()};
+      if (!unquoted) return fail(ErrorCode::not_a_number, prefix(address) + unquoted.error());
       // The text must fit: encode_value applies the type's limits (Latin-1 or UTF-16, length).
       auto encoded = encode_value(address, Value{*unquoted});
-      if (!encoded) return Error{encoded.error()};
+      if (!encoded) return fail(ErrorCode::not_representable, encoded.error());
       return Value{*unquoted};
     }
   }
-  return Error{prefix(address) + "unknown data type"};
+  return fail(ErrorCode::not_supported, prefix(address) + "unknown data type");
 }
 
 }  // namespace logbot::agent::s7

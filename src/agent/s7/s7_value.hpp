@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/collect/error.hpp"
 #include "agent/collect/value.hpp"
 #include "agent/s7/s7_address.hpp"
 
@@ -23,11 +24,13 @@ boost::system::result<std::vector<std::uint8_t>, std::string> encode_value(const
                                                                            const collect::Value& value);
 // "TRUE"/"1", "-17", "3.5", "T#1h2m3s4ms" or milliseconds, "D#2026-11-27", "DT#2026-11-27-08:15:00.250",
 // "'text'" or text for STRING/CHAR, "S5T#10s" or milliseconds.
-// Integers also as 16#FF, 8#17, 2#1010 (counters also C#5); durations take the units d, h, m,
+// Integers also as 16#FF, 8#17, 2#1010_0101 (the IEC literals of collect/iec_literal.hpp,
+// shared with Modbus; counters also C#5); durations take the units d, h, m,
 // s, ms in this order (T#1d_2h, T#-5s); DT also "2026-11-27T08:15:00.250" (the decoded form);
 // quoted texts take the IEC escapes $$ $' $L $N $R $T $P $hh. Range checks per type, and an
 // S5TIME must be exactly representable (three digits in a 10 ms/100 ms/1 s/10 s base): the
 // value is never rounded silently.
-boost::system::result<collect::Value, std::string> parse_value_text(const Address& address, std::string_view text);
+// Errors are collect::ErrorCode with the sentence the commissioning CLI prints.
+collect::Result<collect::Value> parse_value_text(const Address& address, std::string_view text);
 
 }  // namespace logbot::agent::s7
