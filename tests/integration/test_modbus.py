@@ -477,6 +477,18 @@ class WriteTest(ModbusTestCase):
         self.assert_good(result, "w.reg", 0x0120)
         self.assert_good(result, "w.coil", True)
 
+    def test_write_takes_iec_integer_literals(self):
+        config = self.config([tag_table("w.hex", "hr:110", "UINT16"), tag_table("w.bin", "hr:111", "INT32", "CDAB")])
+        for name, text, offset, registers in (("w.hex", "16#FF", 110, [0x00FF]),
+                                              ("w.bin", "-2#1010_0101", 111, [0xFF5B, 0xFFFF])):  # -165
+            proc = self.write(config, name, text)
+            self.assertEqual(proc.returncode, 0, plc.describe(proc))
+            self.assertEqual(raw_registers(self.server.port, offset, len(registers)), registers, name)
+        proc = self.write(config, "w.hex", "16#1_0000")
+        self.assertEqual(proc.returncode, 1, plc.describe(proc))
+        self.assertIn("does not fit UINT16 (0..65535)", proc.stdout + proc.stderr)
+        self.assertEqual(raw_registers(self.server.port, 110, 1), [0x00FF], "nothing written")
+
     def test_scaled_write_is_converted_back(self):
         config = self.config([tag_table("level", "hr:130", "INT16", "", scale=0.1, offset=-5.0)])
         proc = self.write(config, "level", "20.5")  # raw (20.5 + 5) / 0.1 = 255
