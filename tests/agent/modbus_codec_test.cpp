@@ -257,7 +257,7 @@ TEST(ModbusCodec, IntegersTakeIecLiterals) {
   EXPECT_EQ(parse_value_text(int16, "").error().code, collect::ErrorCode::empty);
   EXPECT_EQ(parse_value_text(int16, "40000").error().message, "\"40000\" does not fit INT16 (-32768..32767)");
   EXPECT_EQ(parse_value_text(int16, "12abc").error().message,
-            "\"12abc\" is not a whole number; a INT16 takes a decimal integer -32768..32767");
+            "\"12abc\" is not a whole number; a INT16 takes an integer -32768..32767 (decimal, or 16#, 8#, 2#)");
   const auto bool_tag = register_tag(DataType::Bool, ByteOrder::ABCD, 0, Table::coils);
   EXPECT_EQ(parse_value_text(bool_tag, "yes").error().message, "\"yes\" is not a BOOL: write TRUE, FALSE, 1 or 0");
   const auto float32 = register_tag(DataType::Float32, ByteOrder::ABCD);

@@ -219,8 +219,8 @@ collect::Result<collect::Value> parse_value_text(const Address& address, std::st
       return fail(ErrorCode::out_of_range, range_error(address, *range, quoted));
     if (!integer) {
       return fail(integer.error().code, quoted + " is not a whole number; a " + type_text(address) +
-                                            " takes a decimal integer " + std::to_string(range->min) + ".." +
-                                            std::to_string(range->max));
+                                            " takes an integer " + std::to_string(range->min) + ".." +
+                                            std::to_string(range->max) + " (decimal, or 16#, 8#, 2#)");
     }
     return *integer;
   }
