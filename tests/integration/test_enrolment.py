@@ -30,23 +30,11 @@ import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import cloud  # noqa: E402
+from agent_process import run_agent  # noqa: E402
 
 OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
 SQLITE = shutil.which("sqlite3") or "/usr/bin/sqlite3"
-AGENT_TIMEOUT_S = 60.0
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
-
-
-def agent_binary() -> str:
-    path = os.environ.get("LOGBOT_AGENT_BIN") or os.path.join(cloud.bin_dir(), "logbot-agent")
-    if not os.access(path, os.X_OK):
-        raise AssertionError(f"agent binary {path} not found: build it or set LOGBOT_AGENT_BIN")
-    return path
-
-
-def run_agent(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([agent_binary(), *args], capture_output=True, text=True, timeout=AGENT_TIMEOUT_S,
-                          stdin=subprocess.DEVNULL)
 
 
 def run_tool(*args) -> subprocess.CompletedProcess:

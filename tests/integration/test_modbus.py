@@ -21,6 +21,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import agent_process  # noqa: E402
 import cloud  # noqa: E402
 import plc  # noqa: E402
 
@@ -251,7 +252,7 @@ class ReadTest(ModbusTestCase):
         self.assertEqual(unit1.value("f32"), 21.5)
         self.assertIs(unit1.value("coil0"), True)
 
-        text = plc.run_agent("read", "--config", self.config(tags, unit_id=2))
+        text = agent_process.run_agent("read", "--config", self.config(tags, unit_id=2))
         self.assertEqual(text.returncode, 0, plc.describe(text))
         self.assertRegex(text.stdout, rf"modbus: Modbus 127\.0\.0\.1:{self.server.port} unit 2")
 
@@ -294,7 +295,7 @@ class ReadTest(ModbusTestCase):
             config = self.config(tags, port=relay.port, close_after_poll=True, pause_between_requests="20ms",
                                  pause_after_connect="10ms")
             result = self.read(config)
-            text = plc.run_agent("read", "--config", config)
+            text = agent_process.run_agent("read", "--config", config)
         self.assertEqual(result.returncode, 0, result.describe())
         for name, expected in (("pi", PI), ("f32", 21.5), ("i16", -2), ("coil", True), ("di", True)):
             self.assert_good(result, name, expected)
@@ -363,14 +364,14 @@ class RefusedRequestTest(ModbusTestCase):
         resp = alice.post(f"/api/v1/orgs/{org.id}/devices", {"name": "line 1", "site": "plant 1"})
         self.assertEqual(resp.status, 201, str(resp))
         state = os.path.join(self.tmp, "state")
-        enrol = plc.run_agent("enroll", "--token", resp.json()["enrolment_token"], "--state-dir", state)
+        enrol = agent_process.run_agent("enroll", "--token", resp.json()["enrolment_token"], "--state-dir", state)
         self.assertEqual(enrol.returncode, 0, plc.describe(enrol))
         with ModbusRelay(self.server.port) as relay:
             config = plc.write_agent_config(
                 self.tmp, [plc.modbus_plc("modbus", relay.port, max_gap=124)],
                 [dict(t, group="fast") for t in SPLIT_TAGS],
                 poll_groups={"fast": {"interval": "100ms", "report": "always"}})
-            agent = plc.AgentProcess("--state-dir", state, "--config", config, "--statistics-interval", "1",
+            agent = agent_process.AgentProcess("--state-dir", state, "--config", config, "--statistics-interval", "1",
                                      log_dir=self.tmp)
             self.addCleanup(agent.stop)
             bad_line = r"tag beyond \(hr:205\) is bad: Modbus exception 2 \(illegal data address\)"

@@ -25,6 +25,7 @@ import unittest
 from datetime import date, datetime, timezone
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import agent_process  # noqa: E402
 import cloud  # noqa: E402
 import plc  # noqa: E402
 
@@ -259,7 +260,7 @@ class S7ReadTest(S7TestCase):
         self.assertLessEqual(result.plcs["press"]["items"], 8, result.plcs["press"])
 
     def test_an_array_is_printed_as_a_list_in_the_table(self):
-        proc = plc.run_agent("read", "--config", self.tia_config([t for t in TIA_TAGS if t[0] in ("tia.reals", "tia.bits")]))
+        proc = agent_process.run_agent("read", "--config", self.tia_config([t for t in TIA_TAGS if t[0] in ("tia.reals", "tia.bits")]))
         self.assertEqual(proc.returncode, 0, plc.describe(proc))
         self.assertRegex(proc.stdout, r"(?m)^tia\.reals\s+\[1\.5, -2\.25, 100, 0\.125\]\s+good\s", proc.stdout)
         self.assertRegex(proc.stdout, r"(?m)^tia\.bits\s+\[TRUE, FALSE, FALSE, TRUE, FALSE, TRUE, TRUE, FALSE, FALSE, TRUE\]\s+good\s",
@@ -292,13 +293,13 @@ class S7ReadTest(S7TestCase):
             with self.subTest(settings=settings):
                 row = {"name": "t", "plc": "press", "address": "%DB15.DBB100", **settings}
                 config = plc.write_agent_config(self.tmp, [plc.s7_plc("press", self.peer.port)], [row])
-                proc = plc.run_agent("read", "--config", config)
+                proc = agent_process.run_agent("read", "--config", config)
                 self.assertEqual(proc.returncode, 1, plc.describe(proc))
                 self.assertIn(message, proc.stderr)
 
     def test_table_output_and_summary_line(self):
         config = self.config(self.peer.port, KNOWN_TAGS[:12], pdu_size=480)
-        proc = plc.run_agent("read", "--config", config)
+        proc = agent_process.run_agent("read", "--config", config)
         self.assertEqual(proc.returncode, 0, plc.describe(proc))
         lines = proc.stdout.splitlines()
         self.assertRegex(lines[0], r"^TAG\s+VALUE\s+QUALITY\s+TIME\s+STATUS\s*$", proc.stdout)
@@ -338,7 +339,7 @@ class S7ReadTest(S7TestCase):
         self.assertFalse(both.plcs["oven"]["connected"], both.plcs)
         self.assertTrue(both.plcs["press"]["connected"], both.plcs)
 
-        unknown = plc.run_agent("read", "--config", config, "--tag", "no.such.tag")
+        unknown = agent_process.run_agent("read", "--config", config, "--tag", "no.such.tag")
         self.assertEqual(unknown.returncode, 1, plc.describe(unknown))
         self.assertIn("no.such.tag", unknown.stderr + unknown.stdout)
 
@@ -346,7 +347,7 @@ class S7ReadTest(S7TestCase):
         for connection_type in ("PG", "OP", "S7-basic"):
             with self.subTest(connection_type=connection_type):
                 config = self.config(self.peer.port, [("real", "DB10.DBD20", "REAL")], connection_type=connection_type)
-                proc = plc.run_agent("read", "--config", config)
+                proc = agent_process.run_agent("read", "--config", config)
                 self.assertEqual(proc.returncode, 0, plc.describe(proc))
                 self.assertRegex(proc.stdout, rf"(?m)^press: S7 .*, {re.escape(connection_type)} connection, PDU")
                 self.assertRegex(proc.stdout, r"(?m)^real\s+21\.5\s+good")
@@ -360,7 +361,7 @@ class S7ReadTest(S7TestCase):
         self.assert_good(result, "logo.real", 21.5)
         # The summary names the TSAPs, not a connection type: with explicit TSAPs
         # `connection_type` is not used (the remote TSAP carries the type).
-        table = plc.run_agent("read", "--config", config)
+        table = agent_process.run_agent("read", "--config", config)
         self.assertEqual(table.returncode, 0, plc.describe(table))
         self.assertRegex(table.stdout, rf"(?m)^logo: S7 127\.0\.0\.1:{self.peer.port} local TSAP 0x0100 remote TSAP "
                                        r"0x0200, PDU \d+ bytes, \d+ parallel jobs?: 1 tag in 1 round trip \(minimum 1\), ")
@@ -371,13 +372,13 @@ class S7ReadTest(S7TestCase):
             f'[[plc]]\nname = "logo"\nprotocol = "s7"\nhost = "127.0.0.1"\nport = {self.peer.port}\n'
             'slot = 2\nlocal_tsap = 0x0100\nremote_tsap = 0x0200\n\n'
             '[[tag]]\nname = "x"\nplc = "logo"\naddress = "DB10.DBD20"\n')
-        proc = plc.run_agent("read", "--config", config)
+        proc = agent_process.run_agent("read", "--config", config)
         self.assertEqual(proc.returncode, 1, plc.describe(proc))
         self.assertIn(os.path.basename(config), proc.stderr)
 
     def test_malformed_address_names_the_position(self):
         config = self.config(self.peer.port, [("bad", "DB10.DBQ4", "")])
-        proc = plc.run_agent("read", "--config", config)
+        proc = agent_process.run_agent("read", "--config", config)
         self.assertEqual(proc.returncode, 1, plc.describe(proc))
         self.assertIn("DB10.DBQ4", proc.stderr)
         self.assertRegex(proc.stderr, r"position \d+|:\d+:\d+")
@@ -739,7 +740,7 @@ class S7RunTest(S7TestCase):
     disconnection when the PLC goes away and a reconnection when it is back on the same port."""
 
     def enrolled_agent(self, port: int, tags: list | None = None, env: dict | None = None,
-                       **plc_settings) -> plc.AgentProcess:
+                       **plc_settings) -> agent_process.AgentProcess:
         """Enrols an agent at a fresh cloud and starts `logbot-agent run` polling two tags (or
         `tags`, rows of (name, address, type, ...)) of an S7 PLC at 127.0.0.1:port every 100 ms,
         with statistics every second."""
@@ -752,7 +753,7 @@ class S7RunTest(S7TestCase):
         resp = alice.post(f"/api/v1/orgs/{org.id}/devices", {"name": "press 1", "site": "plant 1"})
         self.assertEqual(resp.status, 201, str(resp))
         state = os.path.join(self.tmp, "state")
-        enrol = plc.run_agent("enroll", "--token", resp.json()["enrolment_token"], "--state-dir", state)
+        enrol = agent_process.run_agent("enroll", "--token", resp.json()["enrolment_token"], "--state-dir", state)
         self.assertEqual(enrol.returncode, 0, plc.describe(enrol))
 
         config = plc.write_agent_config(
@@ -762,22 +763,13 @@ class S7RunTest(S7TestCase):
             [dict({"name": name, "plc": "press", "address": address, "group": "fast"}, **({"type": t} if t else {}))
              for name, address, t, *_ in tags],
             poll_groups={"fast": {"interval": "100ms", "report": "always"}})
-        agent = plc.AgentProcess("--state-dir", state, "--config", config, "--statistics-interval", "1",
+        agent = agent_process.AgentProcess("--state-dir", state, "--config", config, "--statistics-interval", "1",
                                  log_dir=self.tmp, env=env)
         self.addCleanup(agent.stop)
         return agent
 
-    def wait_log(self, agent: plc.AgentProcess, pattern: str, count: int = 1, timeout: float = 15) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            text = agent.log_text()
-            if len(re.findall(pattern, text)) >= count:
-                return text
-            if not agent.running:
-                self.fail(f"the agent exited with {agent.proc.returncode}\n{agent.describe()}")
-            if time.monotonic() > deadline:
-                self.fail(f"agent log has not {count}x {pattern!r} within {timeout}s\n{agent.describe()}")
-            time.sleep(0.1)
+    def wait_log(self, agent: agent_process.AgentProcess, pattern: str, count: int = 1, timeout: float = 15) -> str:
+        return agent.wait_for_log(pattern, timeout, count)
 
     def test_run_logs_connection_events_and_statistics(self):
         peer = self.start_server("known")

@@ -23,34 +23,21 @@ import shutil
 import signal
 import socket
 import stat
-import subprocess
 import sys
 import tempfile
 import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import agent_process  # noqa: E402
 import cloud  # noqa: E402
 import socket_options  # noqa: E402
+from agent_process import AgentProcess, run_agent  # noqa: E402
 
-AGENT_TIMEOUT_S = 60.0
 HEARTBEAT_S = 1
 ONLINE_TIMEOUT_S = 5.0
 # Three missed heartbeats, plus the cloud's own check interval and slack for a busy machine.
 OFFLINE_TIMEOUT_S = 3 * HEARTBEAT_S + 4.0
-STOP_TIMEOUT_S = 10.0
-
-
-def agent_binary() -> str:
-    path = os.environ.get("LOGBOT_AGENT_BIN") or os.path.join(cloud.bin_dir(), "logbot-agent")
-    if not os.access(path, os.X_OK):
-        raise AssertionError(f"agent binary {path} not found: build it or set LOGBOT_AGENT_BIN")
-    return path
-
-
-def run_agent(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([agent_binary(), *args], capture_output=True, text=True, timeout=AGENT_TIMEOUT_S,
-                          stdin=subprocess.DEVNULL)
 
 
 def reserve_ports(count: int) -> list:
@@ -65,45 +52,6 @@ def reserve_ports(count: int) -> list:
     finally:
         for s in sockets:
             s.close()
-
-
-class Agent:
-    """`logbot-agent run` as a process with its log in a file; stop() sends SIGTERM (bounded)."""
-
-    def __init__(self, state: str, *extra, log_dir: str):
-        self.log_path = os.path.join(log_dir, f"agent-{os.path.basename(state)}-{time.monotonic_ns()}.log")
-        self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([agent_binary(), "run", "--state-dir", state, *extra], stdout=self._log,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-
-    @property
-    def running(self) -> bool:
-        return self.proc.poll() is None
-
-    def log_text(self) -> str:
-        with open(self.log_path, "rb") as f:
-            return f.read().decode("utf-8", errors="replace")
-
-    def describe(self) -> str:
-        return f"--- agent log ({self.log_path}) ---\n{self.log_text()[-6000:]}"
-
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout=STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-                raise AssertionError(f"logbot-agent did not stop within {STOP_TIMEOUT_S}s\n{self.describe()}")
-        self._log.close()
-        return self.proc.returncode
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-        self._log.close()
 
 
 class UplinkTestCase(unittest.TestCase):
@@ -158,16 +106,13 @@ class UplinkTestCase(unittest.TestCase):
         self.assertEqual(binding.get("uplink_urls"), [server.uplink_url], binding)
         return state, registered["device"]["id"]
 
-    def start_agent(self, state: str, *extra) -> Agent:
-        agent = Agent(state, *extra, log_dir=self.tmp)
+    def start_agent(self, state: str, *extra) -> AgentProcess:
+        agent = AgentProcess("--state-dir", state, *extra, log_dir=self.tmp, name=f"agent-{os.path.basename(state)}")
         self.agents.append(agent)
         return agent
 
     def write_config(self, text: str) -> str:
-        path = os.path.join(self.tmp, f"agent-{time.monotonic_ns()}.toml")
-        with open(path, "w") as f:
-            f.write(text)
-        return path
+        return agent_process.write_config(self.tmp, text)
 
     # -- observation helpers -----------------------------------------------------------------
     def device(self, client, org_id: str, device_id: str) -> dict:
@@ -176,7 +121,7 @@ class UplinkTestCase(unittest.TestCase):
         self.assertEqual(len(matches), 1, devices)
         return matches[0]
 
-    def wait_online(self, client, org_id, device_id, agent: Agent, timeout: float = ONLINE_TIMEOUT_S,
+    def wait_online(self, client, org_id, device_id, agent: AgentProcess, timeout: float = ONLINE_TIMEOUT_S,
                     server=None) -> dict:
         deadline = time.monotonic() + timeout
         while True:
@@ -200,17 +145,10 @@ class UplinkTestCase(unittest.TestCase):
                 self.fail(f"device still online {timeout}s later: {current}\n{context}")
             time.sleep(0.1)
 
-    def wait_log(self, agent: Agent, pattern: str, timeout: float, count: int = 1) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            text = agent.log_text()
-            if len(re.findall(pattern, text)) >= count:
-                return text
-            if time.monotonic() > deadline:
-                self.fail(f"agent log has not {count}x {pattern!r} within {timeout}s\n{agent.describe()}")
-            time.sleep(0.1)
+    def wait_log(self, agent: AgentProcess, pattern: str, timeout: float, count: int = 1) -> str:
+        return agent.wait_for_log(pattern, timeout, count)
 
-    def assert_stops_cleanly(self, agent: Agent):
+    def assert_stops_cleanly(self, agent: AgentProcess):
         code = agent.stop()
         self.assertEqual(code, 0, f"logbot-agent exited with {code} on SIGTERM\n{agent.describe()}")
 
@@ -334,8 +272,7 @@ class UplinkTest(UplinkTestCase):
         state, device_id = self.enrolled_agent_state(server, alice, org)
         config = self.write_config(f'state_dir = "{state}"\n[uplink]\nbind_address = "127.0.0.2"\n'
                                    '[automation]\nbind_address = "127.0.0.3"\n')
-        agent = Agent(state, "--config", config, log_dir=self.tmp)
-        self.agents.append(agent)
+        agent = self.start_agent(state, "--config", config)
         online = self.wait_online(alice, org.id, device_id, agent, server=server)
         self.assertEqual(online["source_ip"], "127.0.0.2", online)
         self.assert_stops_cleanly(agent)
@@ -507,10 +444,7 @@ class AgentRunCommandLineTest(unittest.TestCase):
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def config(self, text: str) -> str:
-        path = os.path.join(self.tmp, "agent.toml")
-        with open(path, "w") as f:
-            f.write(text)
-        return path
+        return agent_process.write_config(self.tmp, text)
 
     def assert_fails(self, proc, *parts):
         self.assertEqual(proc.returncode, 1, cloud.describe(proc))

@@ -5,8 +5,8 @@ Peers nobody here wrote, started as processes on 127.0.0.1 with ephemeral ports:
   table at the top of that file),
 - the pymodbus server (Debian python3-pymodbus, tests/peers/modbus_server.py).
 
-And the commissioning commands of the real agent: agent.toml files written from Python values,
-`logbot-agent read --json` parsed into rows, `logbot-agent write`.
+And the commissioning commands of the real agent (run through agent_process.py): agent.toml
+files written from Python values, `logbot-agent read --json` parsed into rows, `logbot-agent write`.
 
 Binaries come from $LOGBOT_BIN_DIR (default: build/bin under the repository root), the agent
 from $LOGBOT_AGENT_BIN when set. Every wait is bounded; every peer is stopped at the end (the
@@ -27,11 +27,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from agent_process import AGENT_TIMEOUT_S, run_agent, write_config
+
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PEERS_DIR = os.path.join(REPO_ROOT, "tests", "peers")
 PEER_READY_TIMEOUT_S = float(os.environ.get("LOGBOT_READY_TIMEOUT_S", "30"))
 PEER_STOP_TIMEOUT_S = 10.0
-AGENT_TIMEOUT_S = 60.0
 
 
 # --------------------------------------------------------------------------------------------
@@ -190,10 +191,7 @@ def agent_toml(plcs: list, tags: list, poll_groups: dict | None = None, automati
 
 def write_agent_config(directory: str, plcs: list, tags: list, **kw) -> str:
     """Writes agent_toml(...) to a new file in `directory` and returns its path."""
-    fd, path = tempfile.mkstemp(prefix="agent-", suffix=".toml", dir=directory)
-    with os.fdopen(fd, "w") as f:
-        f.write(agent_toml(plcs, tags, **kw))
-    return path
+    return write_config(directory, agent_toml(plcs, tags, **kw))
 
 
 def s7_plc(name: str, port: int, **settings) -> dict:
@@ -206,22 +204,6 @@ def s7_plc(name: str, port: int, **settings) -> dict:
 # --------------------------------------------------------------------------------------------
 # logbot-agent read / write
 # --------------------------------------------------------------------------------------------
-
-def bin_dir() -> str:
-    return os.environ.get("LOGBOT_BIN_DIR") or os.path.join(REPO_ROOT, "build", "bin")
-
-
-def agent_binary() -> str:
-    path = os.environ.get("LOGBOT_AGENT_BIN") or os.path.join(bin_dir(), "logbot-agent")
-    if not os.access(path, os.X_OK):
-        raise AssertionError(f"agent binary {path} not found: build it or set LOGBOT_AGENT_BIN")
-    return path
-
-
-def run_agent(*args, timeout: float = AGENT_TIMEOUT_S) -> subprocess.CompletedProcess:
-    return subprocess.run([agent_binary(), *args], capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL)
-
 
 def describe(proc: subprocess.CompletedProcess) -> str:
     return f"command {proc.args!r} exited {proc.returncode}\n--- stdout ---\n{proc.stdout}\n--- stderr ---\n{proc.stderr}"
@@ -460,33 +442,6 @@ class S7RequestCounter(TcpRelay):
             items.append((spec[8], int.from_bytes(spec[6:8], "big"), int.from_bytes(spec[9:12], "big") >> 3,
                           int.from_bytes(spec[4:6], "big")))
         return items
-
-
-class AgentProcess:
-    """`logbot-agent run ARGS...` as a process with its log in a file; stop() sends SIGTERM (bounded)."""
-
-    def __init__(self, *args, log_dir: str, env: dict | None = None):
-        self.log_path = os.path.join(log_dir, f"agent-{time.monotonic_ns()}.log")
-        full_env = dict(os.environ)
-        full_env.update(env or {})
-        with open(self.log_path, "wb") as log:
-            self.proc = subprocess.Popen([agent_binary(), "run", *args], stdout=log, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, env=full_env)
-        atexit.register(stop_process, self.proc)
-
-    @property
-    def running(self) -> bool:
-        return self.proc.poll() is None
-
-    def log_text(self) -> str:
-        with open(self.log_path, "rb") as f:
-            return f.read().decode("utf-8", errors="replace")
-
-    def describe(self) -> str:
-        return f"--- agent log ({self.log_path}) ---\n{self.log_text()[-6000:]}"
-
-    def stop(self) -> int | None:
-        return stop_process(self.proc)
 
 
 # --------------------------------------------------------------------------------------------

@@ -5,7 +5,6 @@
 #include "common/crypto/constant_time.hpp"
 #include "common/crypto/random.hpp"
 #include "common/crypto/sha256.hpp"
-#include "common/net/address.hpp"
 
 namespace logbot {
 namespace {
@@ -35,28 +34,6 @@ TEST(ConstantTime, ComparesContentAndLength) {
   EXPECT_FALSE(crypto::constant_time_equal("secret", "secret2"));
   EXPECT_FALSE(crypto::constant_time_equal("", "x"));
   EXPECT_TRUE(crypto::constant_time_equal("", ""));
-}
-
-TEST(Address, ParsesHostPort) {
-  auto v4 = net::parse_host_port("127.0.0.1:8443");
-  ASSERT_TRUE(v4);
-  EXPECT_EQ(v4->host, "127.0.0.1");
-  EXPECT_EQ(v4->port, 8443);
-  auto v6 = net::parse_host_port("[::1]:0");
-  ASSERT_TRUE(v6);
-  EXPECT_EQ(v6->host, "::1");
-  for (const char* bad : {"", "host", "host:", ":80", "1.2.3.4:65536", "::1:80", "[::1]80", "h:8x"})
-    EXPECT_FALSE(net::parse_host_port(bad)) << bad;
-}
-
-TEST(Address, RecognisesLoopback) {
-  EXPECT_TRUE(net::is_loopback_address("127.0.0.1"));
-  EXPECT_TRUE(net::is_loopback_address("127.8.9.10"));
-  EXPECT_TRUE(net::is_loopback_address("::1"));
-  EXPECT_TRUE(net::is_loopback_address("::ffff:127.0.0.1"));
-  EXPECT_FALSE(net::is_loopback_address("10.0.0.1"));
-  EXPECT_FALSE(net::is_loopback_address("::ffff:10.0.0.1"));
-  EXPECT_FALSE(net::is_loopback_address("1270.0.0.1"));
 }
 
 }  // namespace

@@ -1,27 +1,23 @@
-// The S7 client and driver against a hostile responder: a loopback TCP peer (port 0, its own
-// thread) that plays scripted bytes, from a correct exchange to truncated, oversized and
-// inconsistent TPKT/COTP/S7 frames, silence and a close in the middle of a frame. Every case
-// must end in a clear error (no crash, no hang: the timeout is 300 ms).
+// The S7 client and driver against a hostile responder (tests/support/scripted_peer.hpp: a
+// loopback TCP peer, port 0, its own thread) that plays scripted bytes, from a correct exchange
+// to truncated, oversized and inconsistent TPKT/COTP/S7 frames, silence and a close in the
+// middle of a frame. Every case must end in a clear error (no crash, no hang: the timeout is
+// 300 ms).
 #include "agent/s7/s7_client.hpp"
 
 #include <gtest/gtest.h>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
-#include <functional>
 #include <map>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "agent/collect/collect_config.hpp"
 #include "agent/s7/s7_driver.hpp"
+#include "tests/support/scripted_peer.hpp"
 
 namespace logbot::agent::s7 {
 namespace {
@@ -29,6 +25,12 @@ namespace {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using std::chrono::milliseconds;
+using support::answer;
+using support::close_connection;
+using support::receive;
+using support::ScriptedPeer;
+using support::send;
+using support::Step;
 
 // The drivers stamp readings with the injected wall clock: a fixed one makes the stamp exact.
 constexpr std::int64_t kNowMs = 1'795'823'941'123;  // 2026-11-27T23:59:01.123Z
@@ -93,83 +95,6 @@ Bytes read_ack(int reference, int count, const Bytes& items) {
                         0x04, count}),                                             // Read Var, items
                  items});
 }
-
-// A scripted peer step: receive one TPKT frame (recorded), send bytes, close, or answer a
-// received frame with a function of it.
-struct Step {
-  enum class Kind { receive, send, close, answer } kind;
-  Bytes bytes;
-  std::function<Bytes(const Bytes&)> respond;
-};
-Step receive() {
-  return {Step::Kind::receive, {}, {}};
-}
-Step send(Bytes bytes) {
-  return {Step::Kind::send, std::move(bytes), {}};
-}
-Step close_connection() {
-  return {Step::Kind::close, {}, {}};
-}
-Step answer(std::function<Bytes(const Bytes&)> respond) {
-  return {Step::Kind::answer, {}, std::move(respond)};
-}
-
-// The hostile responder: accepts one connection on 127.0.0.1 (ephemeral port) and plays its
-// script; afterwards it holds the connection open, silent, until the client closes it.
-class ScriptedPeer {
- public:
-  explicit ScriptedPeer(std::vector<Step> script)
-      : acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)), script_(std::move(script)) {
-    asio::co_spawn(io_, serve(), asio::detached);
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  ~ScriptedPeer() { finish(); }
-  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
-  // Stops the peer; afterwards received() and client_address() are safe to read.
-  void finish() {
-    if (!thread_.joinable()) return;
-    io_.stop();
-    thread_.join();
-  }
-  const std::vector<Bytes>& received() const { return received_; }
-  const std::string& client_address() const { return client_address_; }
-
- private:
-  static asio::awaitable<Bytes> read_frame(tcp::socket& socket) {
-    Bytes header(4);
-    co_await asio::async_read(socket, asio::buffer(header), asio::use_awaitable);
-    Bytes rest(static_cast<std::size_t>((header[2] << 8) | header[3]) - 4);
-    co_await asio::async_read(socket, asio::buffer(rest), asio::use_awaitable);
-    co_return concat({header, rest});
-  }
-
-  asio::awaitable<void> serve() {
-    tcp::socket socket = co_await acceptor_.async_accept(asio::use_awaitable);
-    client_address_ = socket.remote_endpoint().address().to_string();
-    for (const Step& step : script_) {
-      switch (step.kind) {
-        case Step::Kind::receive: received_.push_back(co_await read_frame(socket)); break;
-        case Step::Kind::send: co_await asio::async_write(socket, asio::buffer(step.bytes), asio::use_awaitable); break;
-        case Step::Kind::close: socket.close(); co_return;
-        case Step::Kind::answer: {
-          received_.push_back(co_await read_frame(socket));
-          const Bytes reply = step.respond(received_.back());
-          co_await asio::async_write(socket, asio::buffer(reply), asio::use_awaitable);
-          break;
-        }
-      }
-    }
-    std::uint8_t sink[256];
-    for (;;) co_await socket.async_read_some(asio::buffer(sink), asio::use_awaitable);  // ends with the client
-  }
-
-  asio::io_context io_;
-  tcp::acceptor acceptor_;
-  std::vector<Step> script_;
-  std::vector<Bytes> received_;
-  std::string client_address_;
-  std::thread thread_;
-};
 
 // Runs a client coroutine to completion on `io`.
 template <class T>
