@@ -353,6 +353,77 @@ class UplinkTest(UplinkTestCase):
         self.assertNotIn("refused", agent.log_text())
         self.assert_stops_cleanly(agent)
 
+    def test_a_lost_renewal_answer_costs_no_reenrolment(self):
+        """The cloud renews, and the agent never stores the answer (the connection broke, the
+        power went): its state directory still holds the certificate it renewed from. That one
+        still works until the renewed one is first used, so the agent comes back without a new
+        enrolment. Renewing again from it ends the never-used renewal; the first use of a new
+        certificate ends the one it was renewed from."""
+        server = self.start_server("--device-cert-lifetime-s", "20")
+        org = server.create_org("acme", "alice@example.com")
+        alice = server.login("alice@example.com")
+        state, device_id = self.enrolled_agent_state(server, alice, org)
+        identity = ("device.key", "device.crt")
+
+        def save(label: str) -> str:
+            kept = os.path.join(self.tmp, f"identity-{label}")
+            os.makedirs(kept)
+            for name in identity:
+                shutil.copy2(os.path.join(state, name), kept)
+            return kept
+
+        def restore(kept: str):
+            for name in identity:
+                shutil.copy2(os.path.join(kept, name), os.path.join(state, name))
+
+        def audit(event: str) -> list:
+            events = alice.get_json(f"/api/v1/orgs/{org.id}/audit?limit=1000")["events"]
+            return [cloud.parse_details(e.get("details", "")) for e in events if e["event"] == event]
+
+        first = save("first")
+        first_serial = self.device(alice, org.id, device_id)["certificate_serial"]
+        agent = self.start_agent(state)
+        self.wait_online(alice, org.id, device_id, agent, server=server)
+        self.wait_log(agent, r"uplink: certificate renewed", timeout=20)
+        self.assert_stops_cleanly(agent)
+        second = save("second")
+        second_serial = self.device(alice, org.id, device_id)["certificate_serial"]
+        self.assertNotEqual(second_serial, first_serial)
+
+        # The answer "never arrived": the agent starts again with the certificate it renewed from.
+        restore(first)
+        agent = self.start_agent(state)
+        self.wait_online(alice, org.id, device_id, agent, server=server)
+        self.assertNotIn("refused", agent.log_text())
+        self.assertEqual(audit("DEVICE_CERT_RENEWAL_CONFIRMED"), [])
+        # It renews again from there (that certificate is due), which ends the unused renewal.
+        self.wait_log(agent, r"uplink: certificate renewed", timeout=20)
+        self.assert_stops_cleanly(agent)
+        third = save("third")
+        renewals = audit("DEVICE_CERT_RENEWED")
+        self.assertEqual([r.get("serial_before") for r in renewals][-2:], [first_serial, first_serial], renewals)
+        third_serial = self.device(alice, org.id, device_id)["certificate_serial"]
+
+        restore(second)
+        agent = self.start_agent(state)
+        self.wait_log(agent, r"the cloud refused this device's certificate", timeout=10)
+        self.assertFalse(self.device(alice, org.id, device_id)["online"])
+        self.assert_stops_cleanly(agent)
+
+        # The newest certificate in use confirms its renewal; the one before it then ends.
+        restore(third)
+        agent = self.start_agent(state)
+        self.wait_online(alice, org.id, device_id, agent, server=server)
+        confirmed = cloud.wait_until(lambda: audit("DEVICE_CERT_RENEWAL_CONFIRMED"), timeout=5, interval=0.2,
+                                     message="DEVICE_CERT_RENEWAL_CONFIRMED in the org audit")
+        self.assertEqual(confirmed[0].get("serial"), third_serial, confirmed)
+        self.assertEqual(confirmed[0].get("serial_before"), first_serial, confirmed)
+        self.assert_stops_cleanly(agent)
+        restore(first)
+        agent = self.start_agent(state)
+        self.wait_log(agent, r"the cloud refused this device's certificate", timeout=10)
+        self.assert_stops_cleanly(agent)
+
     def test_a_certificate_of_org_a_never_appears_in_org_b(self):
         server = self.start_server()
         org_a = server.create_org("acme", "alice@example.com")
