@@ -49,7 +49,8 @@ int run_agent(int argc, const char* const* argv, std::ostream& out, std::ostream
   id_command->add_option("--state-dir", state_dir, state_help)->capture_default_str();
 
   CLI::App* enroll_command =
-      app.add_subcommand("enroll", "On-board this device with an enrolment token from the cloud's console");
+      app.add_subcommand("enrol", "On-board this device with an enrolment token from the cloud's console");
+  enroll_command->alias("enroll");  // the older spelling keeps working in scripts
   std::string token;
   std::string token_file;
   bool force = false;
@@ -135,7 +136,7 @@ int run_agent(int argc, const char* const* argv, std::ostream& out, std::ostream
     return 0;
   }
 
-  if (token.empty() && token_file.empty()) return fail(err, "enroll needs --token TOKEN or --token-file FILE");
+  if (token.empty() && token_file.empty()) return fail(err, "enrol needs --token TOKEN or --token-file FILE");
   EnrolmentRequest request;
   request.force = force;
   if (!token_file.empty()) {

@@ -1,5 +1,5 @@
 // logbot-agent: the edge agent (PLC collectors, store-and-forward buffer, mTLS uplink).
-// Commands (agent/commands.cpp): id, enroll, run (the uplink and the PLC poll scheduler),
+// Commands (agent/commands.cpp): id, enrol (alias enroll), run (the uplink and the PLC poll scheduler),
 // and the commissioning commands read and write. The buffer is not implemented yet.
 #include <iostream>
 

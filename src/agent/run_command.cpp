@@ -109,7 +109,7 @@ UserResult<UplinkOptions> uplink_options(const AgentState& state, const AgentCon
   if (!binding) return binding.error();
   if (!*binding || !state.has_certificate() || !state.has_key())
     return UserError{"this agent is not enrolled (" + state.directory().string() +
-                     " holds no certificate): run logbot-agent enroll --token TOKEN --state-dir " +
+                     " holds no certificate): run logbot-agent enrol --token TOKEN --state-dir " +
                      state.directory().string() + " first"};
   UplinkOptions options;
   options.pinned_fingerprint = (*binding)->fingerprint;

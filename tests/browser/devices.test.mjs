@@ -143,7 +143,7 @@ describe('devices page', () => {
       const png = path.join(work_dir, 'enrolment-token-qr.png');
       await page.locator('#enrolment-token-qr').screenshot({ path: png });
       assert.equal(await decode_qr(png), card.token, 'the QR code does not hold the token');
-      assert.equal(card.command, `logbot-agent enroll --token ${card.token}`);
+      assert.equal(card.command, `logbot-agent enrol --token ${card.token}`);
       assert.ok(card.command.includes(card.token));
       assert.ok(Date.parse(card.expiry_iso) > Date.now(), `token expiry ${card.expiry_iso} is not in the future`);
       assert.notEqual(card.expiry, '');
@@ -178,8 +178,8 @@ describe('devices page', () => {
       assert.match(uuid, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
       const navigations = [];
       page.on('framenavigated', (frame) => { if (frame === page.mainFrame()) navigations.push(frame.url()); });
-      const enrolled = await run_agent(['enroll', '--token', card.token, '--state-dir', state_dir]);
-      assert.equal(enrolled.code, 0, `logbot-agent enroll failed: ${enrolled.stdout}${enrolled.stderr}`);
+      const enrolled = await run_agent(['enrol', '--token', card.token, '--state-dir', state_dir]);
+      assert.equal(enrolled.code, 0, `logbot-agent enrol failed: ${enrolled.stdout}${enrolled.stderr}`);
       assert.match(enrolled.stdout + enrolled.stderr, new RegExp(`enrolled as ${uuid} in organisation ${cloud.org_id}`));
 
       const enrolled_row = await eventually('the row to become enrolled', async () => {
@@ -200,7 +200,7 @@ describe('devices page', () => {
       const second = await read_token_card(page);
       assert.match(second.token, /^lbt1\./);
       assert.notEqual(second.token, card.token);
-      assert.equal(second.command, `logbot-agent enroll --token ${second.token}`);
+      assert.equal(second.command, `logbot-agent enrol --token ${second.token}`);
       await dismiss_token(page, second.token);
 
       // Revoke, accepting the confirm dialog.

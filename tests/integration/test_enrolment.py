@@ -111,7 +111,7 @@ class EnrolmentTestBase(cloud.ServerTestCase):
         return value
 
     def enroll(self, token: str, state: str, *extra) -> subprocess.CompletedProcess:
-        return run_agent("enroll", "--token", token, "--state-dir", state, *extra)
+        return run_agent("enrol", "--token", token, "--state-dir", state, *extra)
 
     def assert_refused(self, proc, error_code: str, *, message_part: str | None = None):
         self.assertEqual(proc.returncode, 1, cloud.describe(proc))
@@ -134,13 +134,34 @@ class EnrolmentTest(EnrolmentTestBase):
         self.assertRegex(proc.stdout, r"^logbot-agent \d+\.\d+\.\d+")
         proc = run_agent("--help")
         self.assertEqual(proc.returncode, 0, cloud.describe(proc))
-        self.assertIn("enroll", proc.stdout)
+        self.assertIn("enrol", proc.stdout)
         self.assertIn("id", proc.stdout)
         self.assertEqual(run_agent("no-such-command").returncode, 1)
         state = self.state_dir("state")
-        proc = run_agent("enroll", "--state-dir", state)
-        self.assertEqual(proc.returncode, 1, cloud.describe(proc))
-        self.assertIn("--token", proc.stderr)
+        # "enroll", the older spelling, is the same command.
+        for spelling in ("enrol", "enroll"):
+            proc = run_agent(spelling, "--state-dir", state)
+            self.assertEqual(proc.returncode, 1, cloud.describe(proc))
+            self.assertIn("enrol needs --token", proc.stderr)
+
+    def test_both_route_names_enrol(self):
+        """POST /api/v1/enrol is the route; /api/v1/enroll stays for older agents. Both refuse a
+        body without a token alike, and both enrol."""
+        anonymous = self.server.client()
+        for path in ("/api/v1/enrol", "/api/v1/enroll"):
+            resp = anonymous.post(path, {})
+            self.assertEqual(resp.status, 400, f"{path}: {resp}")
+            self.assertEqual(resp.json().get("error"), "bad_request", f"{path}: {resp}")
+        # The older route runs the same enrolment: a token the agent just used is refused there too.
+        registered = self.register(self.alice, self.org_a, "press old route")
+        state = self.state_dir("old-route")
+        device_uuid = self.agent_uuid(state)
+        proc = self.enroll(registered["enrolment_token"], state)
+        self.assertEqual(proc.returncode, 0, cloud.describe(proc) + self.server.log_tail())
+        secret = decode_token(registered["enrolment_token"])["secret"]
+        resp = anonymous.post("/api/v1/enroll", {"token_secret": secret, "uuid": device_uuid, "csr": "x"})
+        self.assertEqual(resp.status, 401, str(resp))
+        self.assertEqual(resp.json().get("error"), "invalid_token", str(resp))
 
     def test_id_is_created_once_and_private(self):
         state = self.state_dir("state")

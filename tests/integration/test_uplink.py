@@ -99,7 +99,7 @@ class UplinkTestCase(unittest.TestCase):
             self.assertEqual(proc.returncode, 0, cloud.describe(proc))
             with open(os.path.join(state, "device-id"), "w") as f:
                 f.write(device_uuid + "\n")
-        proc = run_agent("enroll", "--token", registered["enrolment_token"], "--state-dir", state)
+        proc = run_agent("enrol", "--token", registered["enrolment_token"], "--state-dir", state)
         self.assertEqual(proc.returncode, 0, cloud.describe(proc) + server.log_tail())
         with open(os.path.join(state, "cloud.json")) as f:
             binding = json.load(f)
@@ -525,7 +525,7 @@ class AgentRunCommandLineTest(unittest.TestCase):
 
     def test_not_enrolled(self):
         proc = run_agent("run", "--state-dir", os.path.join(self.tmp, "state"))
-        self.assert_fails(proc, "not enrolled", "logbot-agent enroll")
+        self.assert_fails(proc, "not enrolled", "logbot-agent enrol")
 
     def test_broken_configuration_names_file_and_line(self):
         state = os.path.join(self.tmp, "state")

@@ -254,7 +254,7 @@ function show_token(result, fallback_device) {
   token_device_id = device.id !== undefined ? String(device.id) : null;
   token_device.textContent = device.name || '';
   token_text.textContent = token;
-  token_command.textContent = `logbot-agent enroll --token ${token}`;
+  token_command.textContent = `logbot-agent enrol --token ${token}`;
   const svg = typeof result.enrolment_token_qr_svg === 'string' ? result.enrolment_token_qr_svg : '';
   if (svg.startsWith('<')) {
     token_qr.src = svg_data_url(svg);

@@ -1,5 +1,5 @@
 // Device on-boarding (docs/SECURITY.md, device identity): the agent makes its key pair locally, sends a
-// PKCS#10 request with CN = its UUID to POST /api/v1/enroll over a TLS connection pinned to the
+// PKCS#10 request with CN = its UUID to POST /api/v1/enrol over a TLS connection pinned to the
 // fingerprint in the enrolment token, and keeps the certificate the device CA issues. The
 // private key never leaves the device; a pin mismatch stops before anything is sent.
 #pragma once

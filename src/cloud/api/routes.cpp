@@ -85,8 +85,10 @@ const Route kRoutes[] = {
      "A new one-time enrolment token (earlier unused ones stop working)", new_enrolment_token},
     {"POST", "/api/v1/orgs/{org_id}/devices/{device_id}/revoke", Access::kOrg, P::kDevicesWrite,
      "Revoke a device and its certificate", revoke_device},
-    {"POST", "/api/v1/enroll", Access::kPublic, kNone,
+    {"POST", "/api/v1/enrol", Access::kPublic, kNone,
      "Agent enrolment: one-time token secret, device UUID and CSR in; client certificate out", enroll},
+    {"POST", "/api/v1/enroll", Access::kPublic, kNone, "The older name of POST /api/v1/enrol, kept for older agents",
+     enroll},
 
     {"GET", "/api/v1/admin/orgs", Access::kOperator, kNone, "All organisations (no tenant data)", admin_list_orgs},
     {"POST", "/api/v1/admin/orgs", Access::kOperator, kNone,
