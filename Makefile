@@ -53,8 +53,9 @@ fuzz-build:
 fuzz: fuzz-build
 	scripts/run-fuzzers $(FUZZ_BUILD)/bin $(FUZZ_SECONDS)
 
+# The project's C++ (not the test peers' sources under node_modules); `make test` checks it.
 format:
-	find src tests fuzz bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format-14 -i
+	find src tests fuzz bench -name node_modules -prune -o \( -name '*.cpp' -o -name '*.hpp' \) -print | xargs clang-format-14 -i
 
 lint: build
 	find src -name '*.cpp' | xargs clang-tidy-14 -p $(BUILD) --quiet

@@ -1,6 +1,6 @@
 // `logbot-agent run`: loads agent.toml and the enrolled state, then keeps the uplink to the
-// cloud and polls the configured PLC tags (when there are any) until SIGINT/SIGTERM (exit 0). Start-up problems (no enrolment, a broken config) are one
-// line on `err` and exit 1; everything after start-up is logged (spdlog, stderr).
+// cloud and polls the configured PLC tags (when there are any) until SIGINT/SIGTERM (exit 0). Start-up problems (no
+// enrolment, a broken config) are one line on `err` and exit 1; everything after start-up is logged (spdlog, stderr).
 #pragma once
 #include <chrono>
 #include <iosfwd>

@@ -10,11 +10,11 @@
 #include "cloud/auth/password_hasher.hpp"
 #include "cloud/auth/session_store.hpp"
 #include "cloud/auth/totp_store.hpp"
+#include "cloud/config/cloud_config.hpp"
+#include "cloud/db/database.hpp"
 #include "cloud/devices/device_ca.hpp"
 #include "cloud/devices/device_connections.hpp"
 #include "cloud/devices/device_store.hpp"
-#include "cloud/config/cloud_config.hpp"
-#include "cloud/db/database.hpp"
 #include "cloud/http/static_files.hpp"
 #include "cloud/identity/invitation_store.hpp"
 #include "cloud/identity/org_store.hpp"
@@ -32,8 +32,8 @@ struct ServiceKeys {
 
 struct Services {
   // `audit_anchor`: the audit anchor file (empty: none, as in unit tests).
-  Services(const CloudConfig& config, std::unique_ptr<Database> database, const Clock& clock,
-           const ServiceKeys& keys, const std::filesystem::path& audit_anchor = {});
+  Services(const CloudConfig& config, std::unique_ptr<Database> database, const Clock& clock, const ServiceKeys& keys,
+           const std::filesystem::path& audit_anchor = {});
 
   const CloudConfig& config;
   const Clock& clock;

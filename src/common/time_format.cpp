@@ -100,8 +100,8 @@ std::optional<std::int64_t> parse_iso8601_ms(std::string_view text) {
   }
   if (pos != text.size()) return std::nullopt;
   const std::int64_t days = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-  const std::int64_t seconds = days * 86400 + std::int64_t{hour} * 3600 + std::int64_t{minute} * 60 + second -
-                              std::int64_t{offset_minutes} * 60;
+  const std::int64_t seconds =
+      days * 86400 + std::int64_t{hour} * 3600 + std::int64_t{minute} * 60 + second - std::int64_t{offset_minutes} * 60;
   return seconds * 1000 + millis;
 }
 

@@ -27,7 +27,8 @@ struct TestWorld {
     migrate(*db);
     services = std::make_unique<Services>(config, std::move(db), clock, ServiceKeys{kAuditKey, kSecretsKey});
     services->device_ca = DeviceCa::load_or_create(*services->db, kSecretsKey, clock);
-    services->set_identity({"https://127.0.0.1:8443", std::string(64, 'f'), "wss://127.0.0.1:8444/api/v1/devices/uplink"});
+    services->set_identity(
+        {"https://127.0.0.1:8443", std::string(64, 'f'), "wss://127.0.0.1:8444/api/v1/devices/uplink"});
   }
 
   ProvisionedOrg make_org(const std::string& name, const std::string& owner_email,

@@ -2,8 +2,8 @@
 // Shared by the S7 and Modbus drivers, the poll scheduler and the commissioning commands.
 #pragma once
 #include <cstdint>
-#include <string>
 #include <optional>
+#include <string>
 #include <variant>
 #include <vector>
 
@@ -29,10 +29,10 @@ std::optional<Element> to_element(Value value);
 enum class Quality : std::uint8_t { good, bad };
 
 struct Reading {
-  Value value;                   // monostate when bad
+  Value value;  // monostate when bad
   Quality quality = Quality::bad;
-  std::string status;            // empty when good; else why, e.g. "PLC return code 0x0A (object does not exist)"
-  std::int64_t time_ms = 0;      // acquisition time, UTC milliseconds since the epoch
+  std::string status;        // empty when good; else why, e.g. "PLC return code 0x0A (object does not exist)"
+  std::int64_t time_ms = 0;  // acquisition time, UTC milliseconds since the epoch
 };
 
 // The value as the commissioning table prints it: booleans TRUE/FALSE, integers in decimal,

@@ -38,11 +38,34 @@ enum class Area : std::uint8_t {
 };
 
 enum class DataType : std::uint8_t {
-  Bool, Byte, Word, DWord, Int, DInt, UInt, UDInt, Real, LReal,
-  S5Time, Time, Date, DateAndTime, String, Char,
+  Bool,
+  Byte,
+  Word,
+  DWord,
+  Int,
+  DInt,
+  UInt,
+  UDInt,
+  Real,
+  LReal,
+  S5Time,
+  Time,
+  Date,
+  DateAndTime,
+  String,
+  Char,
   Counter,  // C/Z addresses: a BCD count 0..999
   // S7-1200/1500 (TIA Portal) types
-  SInt, USInt, LInt, ULInt, LWord, WChar, WString, TimeOfDay, LTime, Dtl,
+  SInt,
+  USInt,
+  LInt,
+  ULInt,
+  LWord,
+  WChar,
+  WString,
+  TimeOfDay,
+  LTime,
+  Dtl,
 };
 
 constexpr std::uint32_t kMaxArrayLength = 65535;
@@ -51,12 +74,12 @@ constexpr std::size_t kAreaBytes = 65536;
 
 struct Address {
   Area area = Area::data_block;
-  std::uint16_t db = 0;            // data_block only (1..65535)
-  std::uint32_t offset = 0;        // byte offset; timer/counter number for timers/counters
-  std::uint8_t bit = 0;            // Bool only, 0..7
+  std::uint16_t db = 0;      // data_block only (1..65535)
+  std::uint32_t offset = 0;  // byte offset; timer/counter number for timers/counters
+  std::uint8_t bit = 0;      // Bool only, 0..7
   DataType type = DataType::Byte;
-  std::uint16_t string_length = 0; // String: n of STRING[n], 1..254; WString: of WSTRING[n], 1..16382
-  std::uint32_t array_length = 0;  // 0: one value; n: an ARRAY of n elements of `type`, 1..65535
+  std::uint16_t string_length = 0;  // String: n of STRING[n], 1..254; WString: of WSTRING[n], 1..16382
+  std::uint32_t array_length = 0;   // 0: one value; n: an ARRAY of n elements of `type`, 1..65535
 
   bool is_array() const noexcept { return array_length != 0; }
   // Bytes one element occupies in the PLC: Bool 1 (the byte holding the bit), Byte/Char/SInt/

@@ -1,9 +1,8 @@
 // The read optimiser: turns a poll group's tags into as few Read Var PDUs as the negotiated
 // PDU size allows. Tags of the same area (and data block) that are adjacent or close share
-// one item (the merge gap giving the fewest PDUs is chosen, up to `max_gap` bytes); items are packed into PDUs under the request and the
-// response size limits and the item limit; a range larger than one PDU's payload is split
-// (at tag boundaries where possible, so a tag is read in one piece whenever it fits). Pure
-// computation, no I/O.
+// one item (the merge gap giving the fewest PDUs is chosen, up to `max_gap` bytes); items are packed into PDUs under
+// the request and the response size limits and the item limit; a range larger than one PDU's payload is split (at tag
+// boundaries where possible, so a tag is read in one piece whenever it fits). Pure computation, no I/O.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -37,8 +36,8 @@ struct Slice {
 struct PlannedItem {
   Area area = Area::data_block;
   std::uint16_t db = 0;
-  std::uint32_t start = 0;      // byte offset; timer/counter number for timers/counters
-  std::uint16_t count = 0;      // bytes; elements (2 bytes each) for timers/counters
+  std::uint32_t start = 0;  // byte offset; timer/counter number for timers/counters
+  std::uint16_t count = 0;  // bytes; elements (2 bytes each) for timers/counters
   TransportSize transport = TransportSize::byte;
   std::vector<Slice> slices;
   std::size_t data_bytes() const noexcept;  // count, or 2 * count for timers/counters
@@ -51,8 +50,8 @@ struct PlannedPdu {
 };
 
 struct ReadPlan {
-  std::vector<PlannedPdu> pdus;   // one round trip each
-  std::size_t bytes = 0;          // data bytes read, gaps included
+  std::vector<PlannedPdu> pdus;  // one round trip each
+  std::size_t bytes = 0;         // data bytes read, gaps included
   // minimum_read_pdus of these tags: no plan can use fewer PDUs.
   std::size_t minimum_pdus = 0;
 };

@@ -17,7 +17,8 @@ namespace {
 // an older database (or its leftovers from a crash) is narrowed on the way.
 void make_private(const std::filesystem::path& file) {
   const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, S_IRUSR | S_IWUSR);
-  if (fd < 0) throw DatabaseError("cannot open database " + file.string() + ": " + std::strerror(errno), SQLITE_CANTOPEN);
+  if (fd < 0)
+    throw DatabaseError("cannot open database " + file.string() + ": " + std::strerror(errno), SQLITE_CANTOPEN);
   const int changed = ::fchmod(fd, S_IRUSR | S_IWUSR);
   const int error = errno;
   ::close(fd);

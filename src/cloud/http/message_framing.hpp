@@ -12,7 +12,7 @@
 namespace logbot::cloud::http {
 
 struct FramingFields {
-  unsigned version = 11;                             // 10 for HTTP/1.0, 11 for HTTP/1.1
+  unsigned version = 11;                            // 10 for HTTP/1.0, 11 for HTTP/1.1
   std::vector<std::string_view> transfer_encoding;  // every Transfer-Encoding field value, in order
   std::vector<std::string_view> content_length;     // every Content-Length field value, in order
 };

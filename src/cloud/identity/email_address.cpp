@@ -48,12 +48,12 @@ std::optional<CodePoint> decode_utf8(std::string_view text, std::size_t i) {
 // Characters that render as nothing (or only move the text around): an address holding one
 // looks exactly like the address without it.
 bool is_invisible(std::uint32_t c) {
-  return (c >= 0x80 && c <= 0x9f) ||                      // C1 controls
-         c == 0xa0 || c == 0xad ||                         // no-break space, soft hyphen
+  return (c >= 0x80 && c <= 0x9f) ||  // C1 controls
+         c == 0xa0 || c == 0xad ||    // no-break space, soft hyphen
          c == 0x034f || c == 0x061c || c == 0x115f || c == 0x1160 || c == 0x17b4 || c == 0x17b5 || c == 0x180e ||
-         (c >= 0x2000 && c <= 0x200f) ||                   // spaces, zero-width, LRM/RLM
-         (c >= 0x2028 && c <= 0x202f) ||                   // separators, bidi embeddings
-         (c >= 0x205f && c <= 0x206f) ||                   // word joiner, invisible operators, bidi isolates
+         (c >= 0x2000 && c <= 0x200f) ||  // spaces, zero-width, LRM/RLM
+         (c >= 0x2028 && c <= 0x202f) ||  // separators, bidi embeddings
+         (c >= 0x205f && c <= 0x206f) ||  // word joiner, invisible operators, bidi isolates
          c == 0x3000 || c == 0x3164 || (c >= 0xfe00 && c <= 0xfe0f) || c == 0xfeff || c == 0xffa0 ||
          (c >= 0xfff0 && c <= 0xfffb) || (c >= 0x1d173 && c <= 0x1d17a) || (c >= 0xe0000 && c <= 0xe0fff);
 }

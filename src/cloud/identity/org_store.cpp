@@ -92,20 +92,18 @@ void OrgStore::set_require_2fa(const std::string& org_id, bool required) {
 }
 
 bool OrgStore::requires_2fa(const std::string& user_id) {
-  return db_
-             .query_integer(
-                 "SELECT COUNT(*) FROM memberships m JOIN orgs o ON o.id = m.org_id WHERE m.user_id = ? AND "
-                 "o.require_2fa = 1",
-                 {user_id})
+  return db_.query_integer(
+                "SELECT COUNT(*) FROM memberships m JOIN orgs o ON o.id = m.org_id WHERE m.user_id = ? AND "
+                "o.require_2fa = 1",
+                {user_id})
              .value_or(0) > 0;
 }
 
 bool OrgStore::has_member_with_email(const std::string& org_id, const std::string& email) {
-  return db_
-             .query_integer(
-                 "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = ? AND "
-                 "u.email = ?",
-                 {org_id, email})
+  return db_.query_integer(
+                "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = ? AND "
+                "u.email = ?",
+                {org_id, email})
              .value_or(0) > 0;
 }
 

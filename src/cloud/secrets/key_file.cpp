@@ -20,7 +20,8 @@ std::string from_hex(const std::string& hex, const std::filesystem::path& file) 
   };
   if (hex.size() != kKeyBytes * 2) throw KeyFileError("key file " + file.string() + " does not hold a 256-bit key");
   std::string out;
-  for (std::size_t i = 0; i < hex.size(); i += 2) out.push_back(static_cast<char>(nibble(hex[i]) * 16 + nibble(hex[i + 1])));
+  for (std::size_t i = 0; i < hex.size(); i += 2)
+    out.push_back(static_cast<char>(nibble(hex[i]) * 16 + nibble(hex[i + 1])));
   return out;
 }
 

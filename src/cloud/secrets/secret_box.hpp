@@ -11,7 +11,6 @@ namespace logbot::cloud {
 // "v1." followed by hex(nonce || ciphertext || tag).
 std::string seal_secret(std::string_view key, std::string_view plaintext, std::string_view associated_data);
 // nullopt when the value was altered, belongs to other associated data or another key.
-std::optional<std::string> open_secret(std::string_view key, std::string_view sealed,
-                                       std::string_view associated_data);
+std::optional<std::string> open_secret(std::string_view key, std::string_view sealed, std::string_view associated_data);
 
 }  // namespace logbot::cloud

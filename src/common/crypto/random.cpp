@@ -32,6 +32,8 @@ std::string uuid_v4() {
          hex.substr(20);
 }
 
-std::string random_token(std::size_t byte_count) { return base64url_encode(random_bytes(byte_count)); }
+std::string random_token(std::size_t byte_count) {
+  return base64url_encode(random_bytes(byte_count));
+}
 
 }  // namespace logbot::crypto

@@ -354,8 +354,8 @@ TEST(AgentConfigAutomation, DurationsTakeOneUnit) {
   EXPECT_EQ(interval_of("5s"), 5000);
   EXPECT_EQ(interval_of("2m"), 120000);
   EXPECT_EQ(interval_of("24h"), 86400000);
-  EXPECT_EQ(interval_of("99ms"), -1);   // below 100 ms
-  EXPECT_EQ(interval_of("25h"), -1);    // above 24 h
+  EXPECT_EQ(interval_of("99ms"), -1);  // below 100 ms
+  EXPECT_EQ(interval_of("25h"), -1);   // above 24 h
   for (const char* bad : {"", "1", "ms", "1.5s", "1 s", "1sec", "-1s", "1s500ms", "1S", "9999999999999h"})
     EXPECT_EQ(interval_of(bad), -1) << bad;
   EXPECT_EQ(error_of("[poll_groups]\ng = { interval = \"1 s\" }\n"),
@@ -406,7 +406,8 @@ TEST(AgentConfigAutomation, PlcErrorsNameTheirPlace) {
             "agent.toml:5:17: plc 'p': 'reconnect_max' (1m) is shorter than 'reconnect_min' (2m)");
 
   const std::string modbus = "[[plc]]\nname = \"m\"\nprotocol = \"modbus\"\nhost = \"10.0.0.1\"\n";
-  EXPECT_EQ(error_of(modbus + "unit_id = 256\n"), "agent.toml:5:11: plc 'm': 'unit_id' must be an integer from 0 to 255");
+  EXPECT_EQ(error_of(modbus + "unit_id = 256\n"),
+            "agent.toml:5:11: plc 'm': 'unit_id' must be an integer from 0 to 255");
   // Reserved by Modbus and refused by libmodbus: an error at load time, not at every connect.
   EXPECT_EQ(error_of(modbus + "unit_id = 248\n"),
             "agent.toml:5:11: plc 'm': 'unit_id' 248 is reserved in Modbus: use 0 to 247, or 255 for a device "
@@ -416,7 +417,8 @@ TEST(AgentConfigAutomation, PlcErrorsNameTheirPlace) {
   EXPECT_TRUE(parse_agent_config(modbus + "unit_id = 255\n", "agent.toml"));
   EXPECT_EQ(error_of(modbus + "max_registers = 126\n"),
             "agent.toml:5:17: plc 'm': 'max_registers' must be an integer from 1 to 125");
-  EXPECT_EQ(error_of(modbus + "max_gap = 125\n"), "agent.toml:5:11: plc 'm': 'max_gap' must be an integer from 0 to 124");
+  EXPECT_EQ(error_of(modbus + "max_gap = 125\n"),
+            "agent.toml:5:11: plc 'm': 'max_gap' must be an integer from 0 to 124");
   EXPECT_EQ(error_of(modbus + "close_after_poll = \"yes\"\n"),
             "agent.toml:5:20: plc 'm': 'close_after_poll' must be true or false");
   EXPECT_EQ(error_of(modbus + "pause_between_requests = \"2m\"\n"),
@@ -462,7 +464,7 @@ TEST(AgentConfigAutomation, PollGroupErrorsNameTheirPlace) {
 
 TEST(AgentConfigAutomation, TagErrorsNameTheirPlace) {
   const std::string base = std::string(kTwoPlcs) + "[poll_groups]\nfast = { interval = \"100ms\" }\n";  // 10 lines
-  auto tag = [&](const std::string& lines) { return error_of(base + "[[tag]]\n" + lines); };  // lines from 12
+  auto tag = [&](const std::string& lines) { return error_of(base + "[[tag]]\n" + lines); };            // lines from 12
   EXPECT_EQ(tag("name = \"t\"\nplc = \"s\"\naddress = \"DB1.DBW0\"\ncolour = 1\n"),
             "agent.toml:15:1: unknown setting 'tag.colour' (see docs/OPERATIONS.md for the agent's settings)");
   EXPECT_EQ(tag("plc = \"s\"\n"), "agent.toml:11:1: tag: 'name' is missing (each [[tag]] needs a name)");
@@ -489,7 +491,8 @@ TEST(AgentConfigAutomation, TagErrorsNameTheirPlace) {
   EXPECT_EQ(type_error.rfind("agent.toml:14:11: tag 't': ", 0), 0u) << type_error;
   const std::string modbus_error = tag("name = \"t\"\nplc = \"m\"\naddress = \"xx:1\"\n");
   EXPECT_EQ(modbus_error.rfind("agent.toml:14:11: tag 't': ", 0), 0u) << modbus_error;
-  const std::string order_error = tag("name = \"t\"\nplc = \"m\"\naddress = \"hr:1\"\ntype = \"FLOAT32\"\norder = \"XYZW\"\n");
+  const std::string order_error =
+      tag("name = \"t\"\nplc = \"m\"\naddress = \"hr:1\"\ntype = \"FLOAT32\"\norder = \"XYZW\"\n");
   EXPECT_EQ(order_error.rfind("agent.toml:14:11: tag 't': ", 0), 0u) << order_error;
   // Numbers only.
   EXPECT_EQ(tag("name = \"t\"\nplc = \"s\"\naddress = \"M0.0\"\ndeadband = 1\n"),

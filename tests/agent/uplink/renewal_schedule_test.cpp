@@ -1,8 +1,8 @@
 #include "agent/uplink/renewal_schedule.hpp"
 
-#include "agent/uplink/device_identity.hpp"
-
 #include <gtest/gtest.h>
+
+#include "agent/uplink/device_identity.hpp"
 
 namespace logbot::agent::uplink {
 namespace {

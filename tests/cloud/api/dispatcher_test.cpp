@@ -324,9 +324,9 @@ TEST_F(TwoFactorTest, EnrolmentNeedsTheCurrentPassword) {
   auto started = alice.send("POST", "/api/v1/me/totp/enrolment", R"({"password":"correct horse battery"})");
   ASSERT_EQ(started.status, 201);
   const std::string code = code_at(json_string(started, "secret_base32"), world.clock.now_ms());
-  EXPECT_EQ(json_string(alice.send("POST", "/api/v1/me/totp/enrolment/confirm", R"({"code":")" + code + "\"}"),
-                        "error"),
-            "bad_request");
+  EXPECT_EQ(
+      json_string(alice.send("POST", "/api/v1/me/totp/enrolment/confirm", R"({"code":")" + code + "\"}"), "error"),
+      "bad_request");
   EXPECT_EQ(json_string(alice.send("POST", "/api/v1/me/totp/enrolment/confirm",
                                    R"({"password":"not the password","code":")" + code + "\"}"),
                         "error"),
@@ -337,8 +337,7 @@ TEST_F(TwoFactorTest, EnrolmentNeedsTheCurrentPassword) {
   EXPECT_EQ(errors.front().details,
             "auth_method=password, username=alice@example.com, action=UPDATE_TOTP, error=invalid_credentials");
   // Three more wrong passwords make five: the account is locked, for the login too.
-  for (int i = 0; i < 3; ++i)
-    alice.send("POST", "/api/v1/me/totp/enrolment", R"({"password":"not the password"})");
+  for (int i = 0; i < 3; ++i) alice.send("POST", "/api/v1/me/totp/enrolment", R"({"password":"not the password"})");
   EXPECT_EQ(alice.send("POST", "/api/v1/me/totp/enrolment", R"({"password":"correct horse battery"})").status, 429);
   EXPECT_EQ(client().login("alice@example.com").status, 429);
 }

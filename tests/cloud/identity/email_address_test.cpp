@@ -8,8 +8,8 @@ namespace logbot::cloud {
 namespace {
 
 TEST(EmailAddress, AcceptsPlainAsciiAddressesAndPunycodeDomains) {
-  for (const char* good : {"alice@example.com", "Alice.Smith+logbot@mail.example.co.uk", "a@b",
-                           "ops@xn--mnchen-3ya.de", "x_y-z@sub-domain.example", "  bob@example.com\t"})
+  for (const char* good : {"alice@example.com", "Alice.Smith+logbot@mail.example.co.uk", "a@b", "ops@xn--mnchen-3ya.de",
+                           "x_y-z@sub-domain.example", "  bob@example.com\t"})
     EXPECT_FALSE(email_address_problem(good)) << good << ": " << email_address_problem(good).value_or("");
   EXPECT_EQ(normalize_email("  Alice@Example.COM "), "alice@example.com");
 }
@@ -28,13 +28,13 @@ TEST(EmailAddress, RefusesNonAsciiAndNamesTheCharacter) {
 
 TEST(EmailAddress, RefusesInvisibleAndControlCharacters) {
   for (const char* invisible : {"al\xE2\x80\x8B"
-                                "ice@example.com",                  // U+200B zero-width space
-                                "alice@exa\xE2\x80\x8Dmple.com",    // U+200D zero-width joiner
+                                "ice@example.com",                // U+200B zero-width space
+                                "alice@exa\xE2\x80\x8Dmple.com",  // U+200D zero-width joiner
                                 "\xEF\xBB\xBF"
-                                "alice@example.com",                // U+FEFF byte-order mark
-                                "alice@example.com\xE2\x80\x8F",    // U+200F right-to-left mark
+                                "alice@example.com",              // U+FEFF byte-order mark
+                                "alice@example.com\xE2\x80\x8F",  // U+200F right-to-left mark
                                 "ali\xC2\xAD"
-                                "ce@example.com",                   // U+00AD soft hyphen
+                                "ce@example.com",                    // U+00AD soft hyphen
                                 "alice@example\xE2\x81\xA0.com"}) {  // U+2060 word joiner
     const auto problem = email_address_problem(invisible);
     ASSERT_TRUE(problem) << invisible;
@@ -51,15 +51,17 @@ TEST(EmailAddress, RefusesInvisibleAndControlCharacters) {
 }
 
 TEST(EmailAddress, RefusesMalformedAddresses) {
-  for (const char* bad : {"", "alice", "@example.com", "alice@", "a@b@c", "al ice@example.com", "a<b>@example.com",
-                          "alice@exa_mple.com", "alice@example..com", "alice@.example.com", "alice@example.com.",
-                          "alice@-example.com", "alice@[127.0.0.1]"})
+  for (const char* bad :
+       {"", "alice", "@example.com", "alice@", "a@b@c", "al ice@example.com", "a<b>@example.com", "alice@exa_mple.com",
+        "alice@example..com", "alice@.example.com", "alice@example.com.", "alice@-example.com", "alice@[127.0.0.1]"})
     EXPECT_TRUE(email_address_problem(bad)) << '"' << bad << '"';
   EXPECT_TRUE(email_address_problem(std::string(65, 'a') + "@example.com"));
 }
 
 TEST(EmailAddress, RefusalQuotesTheAddressAndSaysWhy) {
-  const std::string message = email_refusal("al\xE2\x80\x8B" "ice@example.com");
+  const std::string message = email_refusal(
+      "al\xE2\x80\x8B"
+      "ice@example.com");
   EXPECT_NE(message.find("U+200B"), std::string::npos) << message;
   EXPECT_NE(message.find("not an e-mail address"), std::string::npos) << message;
 }
