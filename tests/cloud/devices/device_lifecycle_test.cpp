@@ -3,12 +3,11 @@
 #include "cloud/devices/device_lifecycle.hpp"
 
 #include <gtest/gtest.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 
 #include "cloud/admin/admin_commands.hpp"
 #include "cloud/services.hpp"
 #include "common/tls/x509_util.hpp"
+#include "tests/support/device_csr.hpp"
 #include "tests/support/test_services.hpp"
 
 namespace logbot::cloud::devices {
@@ -17,20 +16,7 @@ namespace {
 const std::string kUuid = "7d0c2a9e-41b5-4c3f-8e2d-5a6b7c8d9e0f";
 
 std::string csr_for(const std::string& common_name) {
-  tls::KeyPtr key = tls::generate_p256_key();
-  X509_REQ* request = X509_REQ_new();
-  X509_NAME_add_entry_by_txt(X509_REQ_get_subject_name(request), "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1, 0);
-  X509_REQ_set_pubkey(request, key.get());
-  X509_REQ_sign(request, key.get(), EVP_sha256());
-  BIO* bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_X509_REQ(bio, request);
-  char* data = nullptr;
-  const long length = BIO_get_mem_data(bio, &data);
-  std::string pem(data, static_cast<std::size_t>(length));
-  BIO_free(bio);
-  X509_REQ_free(request);
-  return pem;
+  return testing::make_csr(common_name);
 }
 
 struct DeviceLifecycleTest : ::testing::Test {

@@ -9,6 +9,7 @@
 #include "cloud/devices/device_store.hpp"
 #include "common/enrolment/enrolment_token.hpp"
 #include "common/tls/x509_util.hpp"
+#include "tests/support/device_csr.hpp"
 #include "tests/support/test_services.hpp"
 
 namespace logbot::cloud {
@@ -16,23 +17,7 @@ namespace {
 
 const std::string kUuid = "3f2b8c1e-5d4a-4e6f-9a7b-0c1d2e3f4a5b";
 
-// A CSR as an agent makes it: its own P-256 key, CN = its UUID.
-std::string make_csr(const std::string& common_name, EVP_PKEY* key) {
-  X509_REQ* request = X509_REQ_new();
-  X509_NAME* name = X509_REQ_get_subject_name(request);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(common_name.c_str()), -1,
-                             -1, 0);
-  X509_REQ_set_pubkey(request, key);
-  X509_REQ_sign(request, key, EVP_sha256());
-  BIO* bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_X509_REQ(bio, request);
-  char* data = nullptr;
-  const long length = BIO_get_mem_data(bio, &data);
-  std::string pem(data, static_cast<std::size_t>(length));
-  BIO_free(bio);
-  X509_REQ_free(request);
-  return pem;
-}
+using testing::make_csr;
 
 struct DeviceCaTest : ::testing::Test {
   testing::TestWorld world;
