@@ -32,6 +32,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import agent_process  # noqa: E402
 import cloud  # noqa: E402
 import socket_options  # noqa: E402
+import uplink_peer  # noqa: E402
 from agent_process import AgentProcess, run_agent  # noqa: E402
 
 HEARTBEAT_S = 1
@@ -423,6 +424,72 @@ class UplinkTest(UplinkTestCase):
         agent = self.start_agent(state)
         self.wait_log(agent, r"the cloud refused this device's certificate", timeout=10)
         self.assert_stops_cleanly(agent)
+
+    def peer(self, server, state: str) -> uplink_peer.UplinkPeer:
+        port = int(server.uplink_url.split(":")[2].split("/")[0])
+        connection = uplink_peer.UplinkPeer("127.0.0.1", port, state)
+        self.addCleanup(connection.close)
+        return connection
+
+    def refusal_of(self, connection) -> dict:
+        """The next message must be a Refusal: its fields (reason as the enum number, message)."""
+        opcode, payload = connection.receive()
+        self.assertEqual(opcode, 2, payload)
+        number, refusal = uplink_peer.body(payload)
+        self.assertEqual(number, uplink_peer.REFUSAL, refusal)
+        parts = dict(refusal)
+        return {"code_text": parts.get(1, b"").decode(), "message": parts.get(2, b"").decode(),
+                "reason": parts.get(3, 0)}
+
+    def test_a_revocation_during_the_handshake_is_not_dodged(self):
+        """A holder of the device's key completes TLS (the certificate is checked then), waits,
+        and upgrades only after the revocation: the session is refused, never greeted."""
+        server = self.start_server()
+        org = server.create_org("acme", "alice@example.com")
+        alice = server.login("alice@example.com")
+        state, device_id = self.enrolled_agent_state(server, alice, org)
+        with open(os.path.join(state, "device-id")) as f:
+            device_uuid = f.read().strip()
+        waiting = self.peer(server, state)
+        resp = alice.post(f"/api/v1/orgs/{org.id}/devices/{device_id}/revoke")
+        self.assertEqual(resp.status, 200, str(resp))
+        self.assertEqual(waiting.upgrade(), 101)
+        waiting.send(uplink_peer.hello(device_uuid))
+        refusal = self.refusal_of(waiting)
+        self.assertEqual(refusal["code_text"], "revoked", refusal)
+        self.assertEqual(refusal["reason"], 4, refusal)  # Refusal.REVOKED
+        opcode, _ = waiting.receive()
+        self.assertEqual(opcode, 8)  # then the WebSocket close
+        current = self.device(alice, org.id, device_id)
+        self.assertFalse(current["online"], current)
+        events = alice.get_json(f"/api/v1/orgs/{org.id}/audit?limit=1000")["events"]
+        self.assertNotIn("DEVICE_CERT_RENEWED", [e["event"] for e in events])
+
+    def test_a_hostile_peer_is_refused_with_the_reason(self):
+        """No Hello first, a Hello for another device, garbage: each ends with the Refusal that
+        says why; a message of a kind the cloud does not know is skipped."""
+        server = self.start_server()
+        org = server.create_org("acme", "alice@example.com")
+        alice = server.login("alice@example.com")
+        state, device_id = self.enrolled_agent_state(server, alice, org)
+        with open(os.path.join(state, "device-id")) as f:
+            device_uuid = f.read().strip()
+        for first, reason in ((uplink_peer.heartbeat(), "bad_hello"),
+                              (uplink_peer.hello("3f2b8c1e-5d4a-4e6f-9a7b-0c1d2e3f4a5b"), "bad_hello"),
+                              (b"\xff\xff\xff\xff", "bad_message")):
+            connection = self.peer(server, state)
+            self.assertEqual(connection.upgrade(), 101)
+            connection.send(first)
+            self.assertEqual(self.refusal_of(connection)["code_text"], reason, first)
+            connection.close()
+        # Field 99 (a newer agent's kind) is skipped; the Hello after it is greeted.
+        connection = self.peer(server, state)
+        self.assertEqual(connection.upgrade(), 101)
+        connection.send(b"\x98\x06\x01")
+        connection.send(uplink_peer.hello(device_uuid))
+        opcode, payload = connection.receive()
+        self.assertEqual(uplink_peer.body(payload)[0], uplink_peer.HELLO_ACK, payload)
+        self.assertTrue(self.device(alice, org.id, device_id)["online"])
 
     def test_a_certificate_of_org_a_never_appears_in_org_b(self):
         server = self.start_server()

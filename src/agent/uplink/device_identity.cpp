@@ -20,13 +20,6 @@
 namespace logbot::agent {
 namespace {
 
-bool to_epoch_ms(const ASN1_TIME* time, std::int64_t& out) {
-  std::tm parts{};
-  if (time == nullptr || ASN1_TIME_to_tm(time, &parts) != 1) return false;
-  out = static_cast<std::int64_t>(timegm(&parts)) * 1000;
-  return true;
-}
-
 std::string common_name(X509* certificate) {
   X509_NAME* subject = X509_get_subject_name(certificate);
   const int index = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
@@ -71,10 +64,12 @@ UserResult<CertificateValidity> read_certificate_validity(std::string_view certi
   ERR_clear_error();
   if (!certificate) return UserError{"the device certificate is not a readable PEM certificate"};
   CertificateValidity validity;
-  if (!to_epoch_ms(X509_get0_notBefore(certificate.get()), validity.not_before_ms) ||
-      !to_epoch_ms(X509_get0_notAfter(certificate.get()), validity.not_after_ms) ||
-      validity.not_after_ms <= validity.not_before_ms)
+  const auto not_before = tls::epoch_ms(X509_get0_notBefore(certificate.get()));
+  const auto not_after = tls::epoch_ms(X509_get0_notAfter(certificate.get()));
+  if (!not_before || !not_after || *not_after <= *not_before)
     return UserError{"the device certificate has unreadable validity dates"};
+  validity.not_before_ms = *not_before;
+  validity.not_after_ms = *not_after;
   validity.serial_hex = tls::serial_hex(certificate.get());
   return validity;
 }

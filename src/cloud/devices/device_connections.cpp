@@ -45,7 +45,8 @@ SendOutcome DeviceConnections::send(const std::string& device_id, ::logbot::upli
 }
 
 bool DeviceConnections::is_online(const std::string& device_id) const {
-  return current(device_id) != nullptr;
+  const auto link = current(device_id);
+  return link && link->online();
 }
 
 std::shared_ptr<DeviceLink> DeviceConnections::current(const std::string& device_id) const {

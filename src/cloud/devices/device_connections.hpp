@@ -29,13 +29,16 @@ class DeviceLink {
   virtual void close(protocol::RefusalReason reason) = 0;
   // Queues `envelope` for the device; `done` (if any) runs on the session's thread.
   virtual void send(::logbot::uplink::Envelope envelope, SendDone done) = 0;
+  // Greeted (HelloAck sent) and not closing: what the console shows as online.
+  virtual bool online() const = 0;
 };
 
 enum class SendOutcome { kHandedOver, kOffline };
 
 class DeviceConnections {
  public:
-  // Registers the device's session; an earlier session of the device is closed as superseded.
+  // Registers the device's session (from the upgrade on, so that a revocation reaches it before its
+  // Hello is answered); an earlier session of the device is closed as superseded.
   // Returns a handle for remove(). The registry holds the link weakly.
   std::uint64_t add(const std::string& device_id, std::weak_ptr<DeviceLink> link);
   // Forgets the session if it is still the device's current one.
@@ -44,6 +47,7 @@ class DeviceConnections {
   bool disconnect(const std::string& device_id, protocol::RefusalReason reason = ::logbot::uplink::Refusal::REVOKED);
   // Hands `envelope` to the device's session; kOffline (and `done` never runs) when it has none.
   SendOutcome send(const std::string& device_id, ::logbot::uplink::Envelope envelope, SendDone done = {});
+  // The device has a session that is online().
   bool is_online(const std::string& device_id) const;
 
  private:

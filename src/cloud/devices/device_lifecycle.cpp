@@ -1,5 +1,6 @@
 #include "cloud/devices/device_lifecycle.hpp"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -33,6 +34,7 @@ std::string_view code_text(ErrorCode code) {
     case ErrorCode::bad_csr: return "bad_csr";
     case ErrorCode::not_ready: return "not_ready";
     case ErrorCode::unknown_certificate: return "unknown_certificate";
+    case ErrorCode::renewal_too_soon: return "renewal_too_soon";
   }
   return "error";
 }
@@ -127,13 +129,30 @@ Result<Device> authenticate(Services& services, const PresentedCertificate& pres
   return *device;
 }
 
+std::int64_t renewal_window_ms(std::int64_t lifetime_seconds) {
+  return std::clamp<std::int64_t>(lifetime_seconds * 100, 1, 3'600'000);
+}
+
 Result<Renewed> renew(Services& services, const Device& device, const PresentedCertificate& presented,
                       std::string_view csr_pem, const std::string& ip) {
   if (!services.device_ca) return fail(ErrorCode::not_ready, "the device CA is not loaded");
-  auto issued =
-      services.device_ca->issue(csr_pem, presented.uuid, device.org_id, services.config.device_certificate_lifetime());
-  if (!issued) return issued.error();
+  const std::int64_t lifetime_s = services.config.device_certificate_lifetime();
+  const std::int64_t now = services.clock.now_ms();
   Transaction tx(*services.db);
+  // The connection was authenticated when it began; the device may have been revoked, or the
+  // certificate retired by a confirmed renewal, since. Checked under the same lock as the change.
+  if (!services.devices.find_by_certificate(presented.org_id, presented.uuid, presented.serial))
+    return fail(ErrorCode::unknown_certificate,
+                "this connection's certificate is no longer accepted (the device was revoked or renewed)");
+  if (presented.not_after_ms != 0 && presented.not_after_ms <= now)
+    return fail(ErrorCode::unknown_certificate, "this connection's certificate has expired");
+  const std::int64_t window_ms = renewal_window_ms(lifetime_s);
+  if (services.devices.certificates_issued_since(device.id, now - window_ms) >= kMaximumRecentCertificates)
+    return fail(ErrorCode::renewal_too_soon, "the device had " + std::to_string(kMaximumRecentCertificates) +
+                                                 " certificates issued within " + std::to_string(window_ms / 1000) +
+                                                 " s; ask again later");
+  auto issued = services.device_ca->issue(csr_pem, presented.uuid, device.org_id, lifetime_s);
+  if (!issued) return issued.error();
   services.devices.replace_certificate(device.id, presented.serial, issued->serial, issued->not_after_ms);
   AuditRecord record = device_record(AuditCode::kDeviceCertRenewed, ip);
   record.org_id = device.org_id;

@@ -47,9 +47,10 @@ Error refuse_enrolment(Services& services, const std::string& ip, Error error);
 
 // What a device connection's client certificate says (the TLS layer read it).
 struct PresentedCertificate {
-  std::string org_id;  // O
-  std::string uuid;    // CN
-  std::string serial;  // lower-case hex (tls::serial_hex)
+  std::string org_id;             // O
+  std::string uuid;               // CN
+  std::string serial;             // lower-case hex (tls::serial_hex)
+  std::int64_t not_after_ms = 0;  // its expiry
 };
 
 // The enrolled device the certificate speaks for, if it is the device's current or previous
@@ -63,9 +64,18 @@ struct Renewed {
   std::string ca_chain_pem;
 };
 
+// At most this many certificates of one device are issued within kRenewalWindow (the enrolment's
+// included): a device cannot flood its organisation's audit log or the CA with renewals.
+inline constexpr int kMaximumRecentCertificates = 3;
+// The window: a tenth of the certificate lifetime, at most an hour.
+std::int64_t renewal_window_ms(std::int64_t lifetime_seconds);
+
 // Signs a renewal CSR for the device of the connection (whose certificate is `presented`),
 // makes it the current certificate with `presented` kept as the previous one, and audits
-// DEVICE_CERT_RENEWED. bad_csr or uuid_mismatch leave everything as it was.
+// DEVICE_CERT_RENEWED. Checked again in the transaction: `presented` must still be valid (not
+// revoked, not retired by a confirmed renewal, not expired), else unknown_certificate and the
+// session should end; renewal_too_soon past kMaximumRecentCertificates; bad_csr or uuid_mismatch
+// for the CSR. A refusal leaves everything as it was.
 Result<Renewed> renew(Services& services, const Device& device, const PresentedCertificate& presented,
                       std::string_view csr_pem, const std::string& ip);
 

@@ -221,6 +221,13 @@ bool DeviceStore::confirm_certificate(const std::string& device_id) {
   return confirmed;
 }
 
+std::int64_t DeviceStore::certificates_issued_since(const std::string& device_id, std::int64_t since_ms) {
+  return db_
+      .query_integer("SELECT COUNT(*) FROM device_certificates WHERE device_id = ? AND issued_ms >= ?",
+                     {device_id, since_ms})
+      .value_or(0);
+}
+
 void DeviceStore::revoke(const std::string& device_id) {
   const std::int64_t now = clock_.now_ms();
   Transaction tx(db_);

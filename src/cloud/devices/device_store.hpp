@@ -80,6 +80,8 @@ class DeviceStore {
   // The device used its current certificate: the previous one stops working. True when there
   // was a previous one (a renewal was confirmed just now).
   bool confirm_certificate(const std::string& device_id);
+  // How many certificates were issued to the device at or after `since_ms` (enrolment included).
+  std::int64_t certificates_issued_since(const std::string& device_id, std::int64_t since_ms);
 
  private:
   Database& db_;

@@ -19,7 +19,8 @@ enum class ErrorCode {
   uuid_in_use,          // another device of the organisation has this UUID
   bad_csr,              // not a request the CA signs (format, key type, signature, no CN)
   not_ready,            // the device CA is not loaded
-  unknown_certificate,  // the connection's certificate is no device's current or previous one
+  unknown_certificate,  // the connection's certificate is no device's current or previous one (any more)
+  renewal_too_soon,     // the device had as many certificates issued lately as it may
 };
 
 using Error = logbot::Error<ErrorCode>;

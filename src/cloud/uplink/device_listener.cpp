@@ -47,7 +47,8 @@ std::optional<devices::PresentedCertificate> peer_certificate(SSL* ssl) {
   if (X509_NAME_get_text_by_NID(subject, NID_commonName, common_name, sizeof common_name) <= 0 ||
       X509_NAME_get_text_by_NID(subject, NID_organizationName, organisation, sizeof organisation) <= 0)
     return std::nullopt;
-  return devices::PresentedCertificate{organisation, common_name, tls::serial_hex(cert.get())};
+  return devices::PresentedCertificate{organisation, common_name, tls::serial_hex(cert.get()),
+                                       tls::epoch_ms(X509_get0_notAfter(cert.get())).value_or(0)};
 }
 
 }  // namespace

@@ -111,6 +111,7 @@ void DeviceSession::send(proto::Envelope envelope, SendDone done) {
 void DeviceSession::request_close(protocol::RefusalReason reason, std::string message, Error why,
                                   websocket::close_code code) {
   if (closing_ || ended_) return;
+  online_ = false;
   end(std::move(why));
   closing_ = Closing{protocol::make_refusal(reason, std::move(message)), code};
   writer_wake_.cancel();
@@ -176,6 +177,7 @@ asio::awaitable<void> DeviceSession::read_messages() {
   }
   // The connection is over: the writer and the watch end too.
   ended_ = true;
+  online_ = false;
   queue_.close();
   writer_wake_.cancel();
   ended_wake_.cancel();
@@ -230,18 +232,27 @@ asio::awaitable<Result<void>> DeviceSession::on_hello(const proto::Envelope& in)
     co_return Result<void>();
   }
   const std::string version = in.hello().agent_version();
-  co_await on_workers([&] {
+  // The session is in the registry now, so a revocation from here on closes it; one that came
+  // between the certificate check and the registration is found here.
+  const bool still_valid = co_await on_workers([&] {
+    if (!services_.devices.find_by_certificate(certificate_.org_id, certificate_.uuid, certificate_.serial))
+      return false;
     services_.devices.record_contact(device_.id, version, peer_ip_);
-    return 0;
+    return true;
   });
+  if (!still_valid) {
+    close(proto::Refusal::REVOKED);
+    co_return Result<void>();
+  }
   proto::Envelope out;
   auto* ack = out.mutable_hello_ack();
   ack->set_device_id(device_.id);
   ack->set_org_id(device_.org_id);
   ack->set_heartbeat_interval_s(static_cast<unsigned>(options_.heartbeat.count()));
-  ack->set_certificate_expires_ms(device_.certificate_not_after_ms.value_or(0));
+  // The certificate this connection presented (the previous one, while a renewal is unconfirmed).
+  ack->set_certificate_expires_ms(certificate_.not_after_ms);
   greeted_ = true;
-  push(std::move(out));
+  if (push(std::move(out))) online_ = true;
   spdlog::info("device {} ({}) connected from {} (agent {})", device_.name, device_.id, peer_ip_,
                printable(version, 64));
   co_return Result<void>();
@@ -258,10 +269,17 @@ asio::awaitable<Result<void>> DeviceSession::on_heartbeat(const proto::Envelope&
 asio::awaitable<Result<void>> DeviceSession::on_renew_request(const proto::Envelope& in) {
   const std::string csr = in.renew_request().csr_pem();
   auto renewed = co_await on_workers([&] { return devices::renew(services_, device_, certificate_, csr, peer_ip_); });
+  if (!renewed && renewed.error().code == devices::ErrorCode::unknown_certificate) {
+    // Revoked, retired by a confirmed renewal, or expired since the session began: it ends.
+    request_close(proto::Refusal::REVOKED, renewed.error().message, fail(ErrorCode::revoked, renewed.error().message));
+    co_return Result<void>();
+  }
   if (!renewed) {
-    // A CSR the CA will not sign: the session stays up, the agent asks again with a new key.
-    const auto reason = renewed.error().code == devices::ErrorCode::uuid_mismatch ? proto::Refusal::UUID_MISMATCH
-                                                                                  : proto::Refusal::BAD_CSR;
+    // A CSR the CA will not sign, or too many renewals lately: the session stays up, the agent
+    // asks again later with a new key.
+    auto reason = proto::Refusal::BAD_CSR;
+    if (renewed.error().code == devices::ErrorCode::uuid_mismatch) reason = proto::Refusal::UUID_MISMATCH;
+    if (renewed.error().code == devices::ErrorCode::renewal_too_soon) reason = proto::Refusal::RENEWAL_TOO_SOON;
     spdlog::warn("device {} ({}): certificate renewal refused: {}", device_.name, device_.id, renewed.error().message);
     push(protocol::make_refusal(reason, renewed.error().message));
     co_return Result<void>();

@@ -15,6 +15,7 @@
 //   session of a listener waits on one stop signal.
 // - DeviceLink: close() and send() from any thread, through DeviceConnections.
 #pragma once
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -72,6 +73,7 @@ class DeviceSession final : public DeviceLink, public std::enable_shared_from_th
 
   void close(protocol::RefusalReason reason) override;
   void send(::logbot::uplink::Envelope envelope, SendDone done) override;
+  bool online() const override { return online_.load(); }
 
  private:
   struct Closing {
@@ -107,6 +109,7 @@ class DeviceSession final : public DeviceLink, public std::enable_shared_from_th
   std::optional<Closing> closing_;
   std::optional<Error> end_;
   bool greeted_ = false;
+  std::atomic<bool> online_{false};  // greeted and not closing; read from any thread
   bool ended_ = false;
   boost::asio::steady_timer writer_wake_;  // cancelled when the queue has something, or the session closes
   boost::asio::steady_timer ended_wake_;   // cancelled when the reader is done

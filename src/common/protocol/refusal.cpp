@@ -12,7 +12,7 @@ namespace {
 namespace proto = ::logbot::uplink;
 
 // The contract's text for each reason (docs/ARCHITECTURE.md, device uplink).
-constexpr std::array<std::pair<RefusalReason, std::string_view>, 8> kReasonTexts{{
+constexpr std::array<std::pair<RefusalReason, std::string_view>, 9> kReasonTexts{{
     {proto::Refusal::BAD_MESSAGE, "bad_message"},
     {proto::Refusal::BAD_HELLO, "bad_hello"},
     {proto::Refusal::SUPERSEDED, "superseded"},
@@ -21,6 +21,7 @@ constexpr std::array<std::pair<RefusalReason, std::string_view>, 8> kReasonTexts
     {proto::Refusal::UUID_MISMATCH, "uuid_mismatch"},
     {proto::Refusal::SHUTTING_DOWN, "shutting_down"},
     {proto::Refusal::OVERLOADED, "overloaded"},
+    {proto::Refusal::RENEWAL_TOO_SOON, "renewal_too_soon"},
 }};
 
 constexpr std::size_t kCodeTextLimit = 64;
@@ -56,7 +57,8 @@ std::string refusal_text(const proto::Refusal& refusal) {
 }
 
 bool ends_session(RefusalReason reason) {
-  return reason != proto::Refusal::BAD_CSR && reason != proto::Refusal::UUID_MISMATCH;
+  return reason != proto::Refusal::BAD_CSR && reason != proto::Refusal::UUID_MISMATCH &&
+         reason != proto::Refusal::RENEWAL_TOO_SOON;
 }
 
 }  // namespace logbot::protocol

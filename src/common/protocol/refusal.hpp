@@ -26,8 +26,9 @@ RefusalReason effective_reason(const ::logbot::uplink::Refusal& refusal);
 // at most 64 bytes) when the enum is unspecified.
 std::string refusal_text(const ::logbot::uplink::Refusal& refusal);
 
-// A refused renewal (a CSR the cloud would not sign) leaves the session up: the agent asks again
-// later with a new key. Every other refusal, an unknown one included, precedes the cloud's close.
+// A refused renewal (a CSR the cloud would not sign, or one asked for too soon) leaves the session
+// up: the agent asks again later with a new key. Every other refusal, an unknown one included, precedes the cloud's
+// close.
 bool ends_session(RefusalReason reason);
 
 }  // namespace logbot::protocol

@@ -5,6 +5,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include <ctime>
+
 #include "common/crypto/random.hpp"
 #include "common/crypto/sha256.hpp"
 
@@ -46,6 +48,12 @@ std::string serial_hex(const X509* certificate) {
   if (serial == nullptr) return {};
   return crypto::to_hex(std::string_view(reinterpret_cast<const char*>(ASN1_STRING_get0_data(serial)),
                                          static_cast<std::size_t>(ASN1_STRING_length(serial))));
+}
+
+std::optional<std::int64_t> epoch_ms(const ASN1_TIME* time) {
+  std::tm parts{};
+  if (time == nullptr || ASN1_TIME_to_tm(time, &parts) != 1) return std::nullopt;
+  return static_cast<std::int64_t>(timegm(&parts)) * 1000;
 }
 
 bool add_extension(X509* certificate, X509* issuer, int nid, const char* value) {

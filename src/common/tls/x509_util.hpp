@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +28,8 @@ std::string set_random_serial(X509* certificate);
 // The certificate's serial as lower-case hex, two digits per byte of its magnitude (the form
 // set_random_serial returns, and the one the device registry stores).
 std::string serial_hex(const X509* certificate);
+// An ASN.1 time (a certificate's notBefore or notAfter) as Unix milliseconds; nullopt when unreadable.
+std::optional<std::int64_t> epoch_ms(const ASN1_TIME* time);
 // Adds an X.509v3 extension in OpenSSL's config syntax ("critical,CA:FALSE"); false on error.
 bool add_extension(X509* certificate, X509* issuer, int nid, const char* value);
 std::string to_pem(X509* certificate);

@@ -182,6 +182,49 @@ TEST_F(DeviceLifecycleTest, ARefusedRenewalChangesNothing) {
   EXPECT_FALSE(stored->previous_certificate_serial);
 }
 
+// A session outlives the check of its certificate at the handshake: a renewal on it is checked
+// again, so a revoked device, or a session still on a certificate a confirmed renewal retired,
+// gets nothing new (and no retired certificate comes back to life).
+TEST_F(DeviceLifecycleTest, ARenewalOnAConnectionWhoseCertificateEndedIsRefused) {
+  auto [device, first] = enrolled();
+  const std::string second = renew(services, device, presented(first), csr_for(kUuid), "192.0.2.7")->certificate.serial;
+  ASSERT_TRUE(authenticate(services, presented(second), "192.0.2.7"));  // confirmed: `first` retired
+  auto on_retired = renew(services, device, presented(first), csr_for(kUuid), "192.0.2.7");
+  ASSERT_FALSE(on_retired);
+  EXPECT_EQ(on_retired.error().code, ErrorCode::unknown_certificate);
+  EXPECT_FALSE(authenticate(services, presented(first), "192.0.2.7"));
+  EXPECT_EQ(services.devices.find(org.org_id, device.id)->certificate_serial, second);
+
+  PresentedCertificate expired = presented(second);
+  expired.not_after_ms = world.clock.now_ms() - 1;
+  EXPECT_EQ(renew(services, device, expired, csr_for(kUuid), "192.0.2.7").error().code, ErrorCode::unknown_certificate);
+
+  services.devices.revoke(device.id);
+  EXPECT_EQ(renew(services, device, presented(second), csr_for(kUuid), "192.0.2.7").error().code,
+            ErrorCode::unknown_certificate);
+  EXPECT_EQ(entries("DEVICE_CERT_RENEWED").size(), 1u);
+}
+
+// A device cannot flood the CA and its organisation's audit log: three certificates within a
+// tenth of the lifetime (at most an hour), the enrolment's included; then it waits.
+TEST_F(DeviceLifecycleTest, RenewalsAreBoundedInTime) {
+  auto [device, serial] = enrolled();
+  for (int i = 0; i < kMaximumRecentCertificates - 1; ++i) {
+    auto renewed = renew(services, device, presented(serial), csr_for(kUuid), "192.0.2.7");
+    ASSERT_TRUE(renewed) << i << ": " << renewed.error().message;
+    serial = renewed->certificate.serial;
+  }
+  auto refused = renew(services, device, presented(serial), csr_for(kUuid), "192.0.2.7");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::renewal_too_soon);
+  EXPECT_EQ(services.devices.find(org.org_id, device.id)->certificate_serial, serial);  // nothing changed
+  const std::int64_t window = renewal_window_ms(services.config.device_certificate_lifetime());
+  EXPECT_EQ(window, 3'600'000);  // a year's certificates: an hour
+  EXPECT_EQ(renewal_window_ms(6), 600);
+  world.clock.advance_ms(window + 1);
+  EXPECT_TRUE(renew(services, device, presented(serial), csr_for(kUuid), "192.0.2.7"));
+}
+
 TEST_F(DeviceLifecycleTest, RevocationEndsBothCertificatesOfAnUnconfirmedRenewal) {
   auto [device, first] = enrolled();
   const std::string second = renew(services, device, presented(first), csr_for(kUuid), "192.0.2.7")->certificate.serial;

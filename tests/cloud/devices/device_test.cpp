@@ -161,6 +161,8 @@ struct RecordingLink : DeviceLink {
     sent.push_back(envelope.refusal().message());
     if (done) done({});
   }
+  bool online() const override { return greeted; }
+  bool greeted = true;
 };
 
 TEST(DeviceConnections, NewerConnectionSupersedesAndDisconnectCloses) {
@@ -179,6 +181,18 @@ TEST(DeviceConnections, NewerConnectionSupersedesAndDisconnectCloses) {
   EXPECT_FALSE(connections.disconnect("d1"));
   connections.remove("d1", second);
   EXPECT_FALSE(connections.is_online("d1"));
+}
+
+// A session is registered from its upgrade on, before its Hello is answered: not shown online
+// yet, but a revocation already reaches it.
+TEST(DeviceConnections, AnUngreetedSessionIsOfflineButRevocable) {
+  DeviceConnections connections;
+  auto link = std::make_shared<RecordingLink>();
+  link->greeted = false;
+  connections.add("d1", link);
+  EXPECT_FALSE(connections.is_online("d1"));
+  EXPECT_TRUE(connections.disconnect("d1"));
+  EXPECT_EQ(link->closed, std::vector<protocol::RefusalReason>{::logbot::uplink::Refusal::REVOKED});
 }
 
 TEST(DeviceConnections, SendReachesTheCurrentSessionOnly) {

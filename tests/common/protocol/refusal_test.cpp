@@ -34,6 +34,7 @@ TEST(Refusal, AnOlderCloudIsReadFromItsText) {
            {"uuid_mismatch", proto::Refusal::UUID_MISMATCH},
            {"shutting_down", proto::Refusal::SHUTTING_DOWN},
            {"overloaded", proto::Refusal::OVERLOADED},
+           {"renewal_too_soon", proto::Refusal::RENEWAL_TOO_SOON},
        }) {
     const auto old = refusal(proto::Refusal::REASON_UNSPECIFIED, text);
     EXPECT_EQ(effective_reason(old), reason) << text;
@@ -44,6 +45,7 @@ TEST(Refusal, AnOlderCloudIsReadFromItsText) {
 TEST(Refusal, OnlyARefusedRenewalLeavesTheSessionUp) {
   EXPECT_FALSE(ends_session(proto::Refusal::BAD_CSR));
   EXPECT_FALSE(ends_session(proto::Refusal::UUID_MISMATCH));
+  EXPECT_FALSE(ends_session(proto::Refusal::RENEWAL_TOO_SOON));
   for (auto reason :
        {proto::Refusal::BAD_MESSAGE, proto::Refusal::BAD_HELLO, proto::Refusal::SUPERSEDED, proto::Refusal::REVOKED,
         proto::Refusal::SHUTTING_DOWN, proto::Refusal::OVERLOADED, proto::Refusal::REASON_UNSPECIFIED})
@@ -53,7 +55,7 @@ TEST(Refusal, OnlyARefusedRenewalLeavesTheSessionUp) {
 TEST(Refusal, TheCloudFillsTheEnumAndTheTextForOlderAgents) {
   for (auto reason : {proto::Refusal::BAD_MESSAGE, proto::Refusal::BAD_HELLO, proto::Refusal::SUPERSEDED,
                       proto::Refusal::REVOKED, proto::Refusal::BAD_CSR, proto::Refusal::UUID_MISMATCH,
-                      proto::Refusal::SHUTTING_DOWN, proto::Refusal::OVERLOADED}) {
+                      proto::Refusal::SHUTTING_DOWN, proto::Refusal::OVERLOADED, proto::Refusal::RENEWAL_TOO_SOON}) {
     const proto::Envelope made = make_refusal(reason, "why");
     ASSERT_TRUE(made.has_refusal());
     EXPECT_EQ(made.refusal().reason(), reason);
