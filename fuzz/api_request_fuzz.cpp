@@ -30,8 +30,7 @@ struct World {
     services->device_ca = DeviceCa::load_or_create(*services->db, std::string(32, 's'), clock);
     services->set_identity(
         {"https://127.0.0.1:8443", std::string(64, 'f'), "wss://127.0.0.1:8444/api/v1/devices/uplink"});
-    ProvisionError error;
-    provision_org(*services, "Acme", "alice@example.com", "correct horse battery", Requester{}, error);
+    (void)provision_org(*services, "Acme", "alice@example.com", "correct horse battery", Requester{});
   }
 };
 

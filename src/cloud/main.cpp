@@ -241,10 +241,9 @@ int main(int argc, char** argv) {
     auto services = open_services(config, clock, verify->parsed() ? KeyMode::kMustExist : KeyMode::kCreateIfMissing);
     if (create_org->parsed()) {
       const std::string password = read_password(password_stdin);
-      ProvisionError error;
-      const auto org = provision_org(*services, org_name, owner_email, password, Requester{}, error);
+      const auto org = provision_org(*services, org_name, owner_email, password, Requester{});
       if (!org) {
-        std::cerr << "logbot-cloud: " << error.message << "\n";
+        std::cerr << "logbot-cloud: " << org.error().message << "\n";
         return 1;
       }
       std::cout << "org " << org->org_id << " created, owner " << owner_email << " (" << org->owner_user_id << ")\n";
@@ -252,20 +251,18 @@ int main(int argc, char** argv) {
     }
     if (create_operator->parsed()) {
       const std::string password = read_password(password_stdin);
-      ProvisionError error;
-      const auto id = provision_operator(*services, operator_email, password, Requester{}, error);
+      const auto id = provision_operator(*services, operator_email, password, Requester{});
       if (!id) {
-        std::cerr << "logbot-cloud: " << error.message << "\n";
+        std::cerr << "logbot-cloud: " << id.error().message << "\n";
         return 1;
       }
       std::cout << "operator " << operator_email << " created (" << *id << ")\n";
       return 0;
     }
     if (reset_2fa->parsed()) {
-      ProvisionError error;
-      const auto ended = reset_second_factor_by_email(*services, reset_email, Requester{}, error);
+      const auto ended = reset_second_factor_by_email(*services, reset_email, Requester{});
       if (!ended) {
-        std::cerr << "logbot-cloud: " << error.message << "\n";
+        std::cerr << "logbot-cloud: " << ended.error().message << "\n";
         return 1;
       }
       std::cout << "two-factor authentication of " << reset_email << " reset: " << *ended

@@ -33,9 +33,8 @@ struct TestWorld {
 
   ProvisionedOrg make_org(const std::string& name, const std::string& owner_email,
                           const std::string& password = "correct horse battery") {
-    ProvisionError error;
-    auto org = provision_org(*services, name, owner_email, password, Requester{}, error);
-    if (!org) throw std::runtime_error(error.message);
+    auto org = provision_org(*services, name, owner_email, password, Requester{});
+    if (!org) throw std::runtime_error(org.error().message);
     return *org;
   }
 };

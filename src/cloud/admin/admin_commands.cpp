@@ -20,15 +20,14 @@ AuditRecord record_of(const Requester& requester, AuditCode code) {
 }
 
 // Creates the organisation with its ORG_CREATED entry, in the caller's transaction.
-std::optional<Org> create_org_audited(Services& services, const std::string& name, const std::string& owner_email,
-                                      const Requester& requester, ProvisionError& error) {
+admin::Result<Org> create_org_audited(Services& services, const std::string& name, const std::string& owner_email,
+                                      const Requester& requester) {
   Org org;
   try {
     org = services.orgs.create(name);
   } catch (const DatabaseError& db_error) {
     if (!db_error.is_constraint()) throw;
-    error = {409, "conflict", "an organisation named '" + name + "' exists already"};
-    return std::nullopt;
+    return fail(admin::ErrorCode::conflict, "an organisation named '" + name + "' exists already");
   }
   AuditRecord created = record_of(requester, AuditCode::kOrgCreated);
   created.org_id = org.id;
@@ -39,55 +38,76 @@ std::optional<Org> create_org_audited(Services& services, const std::string& nam
 
 }  // namespace
 
-std::optional<std::string> check_org_name(const std::string& name) {
-  if (name.empty() || name.size() > 100) return "the organisation name must have 1 to 100 characters";
+namespace admin {
+
+std::string_view code_text(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::bad_request: return "bad_request";
+    case ErrorCode::weak_password: return "weak_password";
+    case ErrorCode::conflict: return "conflict";
+    case ErrorCode::account_exists: return "account_exists";
+    case ErrorCode::not_found: return "not_found";
+    case ErrorCode::has_owner: return "has_owner";
+    case ErrorCode::invitation_pending: return "invitation_pending";
+    case ErrorCode::totp_not_enabled: return "totp_not_enabled";
+  }
+  return "error";
+}
+
+unsigned http_status(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::bad_request:
+    case ErrorCode::weak_password: return 400;
+    case ErrorCode::not_found: return 404;
+    default: return 409;
+  }
+}
+
+}  // namespace admin
+
+admin::Result<void> check_org_name(const std::string& name) {
+  if (name.empty() || name.size() > 100)
+    return fail(admin::ErrorCode::bad_request, "the organisation name must have 1 to 100 characters");
   for (char c : name)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return "the organisation name contains control characters";
-  return std::nullopt;
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      return fail(admin::ErrorCode::bad_request, "the organisation name contains control characters");
+  return {};
 }
 
 // The organisation's name and its owner's address, as every way of creating an organisation
-// checks them: the normalised address, or nullopt with `error` set.
-static std::optional<std::string> checked_org_and_owner(const std::string& name, const std::string& owner_email,
-                                                        ProvisionError& error) {
-  if (auto problem = check_org_name(name)) {
-    error = {400, "bad_request", *problem};
-    return std::nullopt;
-  }
+// checks them: the normalised address, or bad_request.
+static admin::Result<std::string> checked_org_and_owner(const std::string& name, const std::string& owner_email) {
+  if (auto checked = check_org_name(name); !checked) return checked.error();
   auto email = normalize_email(owner_email);
-  if (!email) error = {400, "bad_request", email_refusal(owner_email)};
-  return email;
+  if (!email) return fail(admin::ErrorCode::bad_request, email_refusal(owner_email));
+  return *email;
 }
 
-std::optional<ProvisionedOrg> provision_org(Services& services, const std::string& name, const std::string& owner_email,
-                                            const std::string& owner_password, const Requester& requester,
-                                            ProvisionError& error) {
-  const auto email = checked_org_and_owner(name, owner_email, error);
-  if (!email) return std::nullopt;
+admin::Result<ProvisionedOrg> provision_org(Services& services, const std::string& name, const std::string& owner_email,
+                                            const std::string& owner_password, const Requester& requester) {
+  const auto email = checked_org_and_owner(name, owner_email);
+  if (!email) return email.error();
   if (services.users.find_by_email(*email)) {
-    error = {409, "account_exists",
-             "an account for " + *email +
-                 " exists already: this command creates new accounts only; create the organisation with "
-                 "POST /api/v1/admin/orgs (the operator API), which invites the existing account as owner"};
-    return std::nullopt;
+    return fail(admin::ErrorCode::account_exists,
+                "an account for " + *email +
+                    " exists already: this command creates new accounts only; create the organisation with "
+                    "POST /api/v1/admin/orgs (the operator API), which invites the existing account as owner");
   }
   if (auto checked = check_new_password(owner_password, *email); !checked) {
-    error = {400, "weak_password", checked.error().message};
-    return std::nullopt;
+    return fail(admin::ErrorCode::weak_password, checked.error().message);
   }
   const std::string hash = services.hasher.hash(owner_password);  // outside the transaction: it takes tens of ms
 
   Transaction tx(*services.db);
-  const auto org = create_org_audited(services, name, *email, requester, error);
-  if (!org) return std::nullopt;
+  const auto org = create_org_audited(services, name, *email, requester);
+  if (!org) return org.error();
   ProvisionedOrg out{org->id, {}};
   User owner;
   try {
     owner = services.users.create(*email, "", hash, false);
   } catch (const DatabaseError& db_error) {
     if (!db_error.is_constraint()) throw;
-    error = {409, "account_exists", "an account for " + *email + " exists already"};
-    return std::nullopt;
+    return fail(admin::ErrorCode::account_exists, "an account for " + *email + " exists already");
   }
   AuditRecord user_created = record_of(requester, AuditCode::kUserCreated);
   user_created.org_id = org->id;
@@ -103,14 +123,13 @@ std::optional<ProvisionedOrg> provision_org(Services& services, const std::strin
   return out;
 }
 
-std::optional<InvitedOrg> provision_org_inviting_owner(Services& services, const std::string& name,
-                                                       const std::string& owner_email, const Requester& requester,
-                                                       ProvisionError& error) {
-  const auto email = checked_org_and_owner(name, owner_email, error);
-  if (!email) return std::nullopt;
+admin::Result<InvitedOrg> provision_org_inviting_owner(Services& services, const std::string& name,
+                                                       const std::string& owner_email, const Requester& requester) {
+  const auto email = checked_org_and_owner(name, owner_email);
+  if (!email) return email.error();
   Transaction tx(*services.db);
-  const auto org = create_org_audited(services, name, *email, requester, error);
-  if (!org) return std::nullopt;
+  const auto org = create_org_audited(services, name, *email, requester);
+  if (!org) return org.error();
   InvitedOrg out{org->id, create_invitation(services, org->id, *email, Role::kOwner,
                                             record_of(requester, AuditCode::kInvitationCreated))};
   out.owner_invitation.invitation.org_name = org->name;
@@ -119,55 +138,46 @@ std::optional<InvitedOrg> provision_org_inviting_owner(Services& services, const
   return out;
 }
 
-std::optional<NewInvitation> reinvite_owner(Services& services, const std::string& org_id,
-                                            const std::string& owner_email, const Requester& requester,
-                                            ProvisionError& error) {
+admin::Result<NewInvitation> reinvite_owner(Services& services, const std::string& org_id,
+                                            const std::string& owner_email, const Requester& requester) {
   const auto email = normalize_email(owner_email);
   if (!email) {
-    error = {400, "bad_request", email_refusal(owner_email)};
-    return std::nullopt;
+    return fail(admin::ErrorCode::bad_request, email_refusal(owner_email));
   }
   expire_invitations(services);
   Transaction tx(*services.db);
   const auto org = services.orgs.find(org_id);
   if (!org) {
-    error = {404, "not_found", "no such organisation"};
-    return std::nullopt;
+    return fail(admin::ErrorCode::not_found, "no such organisation");
   }
   if (services.orgs.count_owners(org->id) > 0) {
-    error = {409, "has_owner", "the organisation has an owner: its owners and admins invite members"};
-    return std::nullopt;
+    return fail(admin::ErrorCode::has_owner, "the organisation has an owner: its owners and admins invite members");
   }
-  std::optional<NewInvitation> created;
+  NewInvitation created;
   try {
     created =
         create_invitation(services, org->id, *email, Role::kOwner, record_of(requester, AuditCode::kInvitationCreated));
   } catch (const DatabaseError& db_error) {
     if (!db_error.is_constraint()) throw;
-    error = {409, "invitation_pending", "an invitation for " + *email + " is pending already"};
-    return std::nullopt;
+    return fail(admin::ErrorCode::invitation_pending, "an invitation for " + *email + " is pending already");
   }
-  created->invitation.org_name = org->name;
-  created->invitation.invited_by_email = requester.username;
+  created.invitation.org_name = org->name;
+  created.invitation.invited_by_email = requester.username;
   tx.commit();
   return created;
 }
 
-std::optional<std::string> provision_operator(Services& services, const std::string& email_in,
-                                              const std::string& password, const Requester& requester,
-                                              ProvisionError& error) {
+admin::Result<std::string> provision_operator(Services& services, const std::string& email_in,
+                                              const std::string& password, const Requester& requester) {
   const auto email = normalize_email(email_in);
   if (!email) {
-    error = {400, "bad_request", email_refusal(email_in)};
-    return std::nullopt;
+    return fail(admin::ErrorCode::bad_request, email_refusal(email_in));
   }
   if (auto checked = check_new_password(password, *email); !checked) {
-    error = {400, "weak_password", checked.error().message};
-    return std::nullopt;
+    return fail(admin::ErrorCode::weak_password, checked.error().message);
   }
   if (services.users.find_by_email(*email)) {
-    error = {409, "conflict", "an account for " + *email + " exists already"};
-    return std::nullopt;
+    return fail(admin::ErrorCode::conflict, "an account for " + *email + " exists already");
   }
   const std::string hash = services.hasher.hash(password);
   Transaction tx(*services.db);
@@ -189,21 +199,18 @@ int reset_second_factor(Services& services, const std::string& user_id, AuditRec
   return ended;
 }
 
-std::optional<int> reset_second_factor_by_email(Services& services, const std::string& email_in,
-                                                const Requester& requester, ProvisionError& error) {
+admin::Result<int> reset_second_factor_by_email(Services& services, const std::string& email_in,
+                                                const Requester& requester) {
   const auto email = normalize_email(email_in);
   if (!email) {
-    error = {400, "bad_request", email_refusal(email_in)};
-    return std::nullopt;
+    return fail(admin::ErrorCode::bad_request, email_refusal(email_in));
   }
   const auto user = services.users.find_by_email(*email);
   if (!user) {
-    error = {404, "not_found", "no account for " + *email};
-    return std::nullopt;
+    return fail(admin::ErrorCode::not_found, "no account for " + *email);
   }
   if (!services.totp.is_enabled(user->id)) {
-    error = {409, "totp_not_enabled", *email + " has no authenticator to reset"};
-    return std::nullopt;
+    return fail(admin::ErrorCode::totp_not_enabled, *email + " has no authenticator to reset");
   }
   AuditRecord record = record_of(requester, AuditCode::kTotpResetByOperator);
   // The account's own log shows that its second factor was reset, and by whom.

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "cloud/admin/error.hpp"
 #include "cloud/audit/audit_event.hpp"
 #include "cloud/identity/invitation_store.hpp"
 
@@ -30,37 +31,28 @@ struct Requester {
   std::string client = "admin-cli";
 };
 
-struct ProvisionError {
-  int http_status = 400;
-  std::string code;
-  std::string message;
-};
-
 // The server shell's way (`logbot-cloud admin create-org --owner E`): creates an organisation
 // and a NEW account for `owner_email` with `owner_password` as its owner. An address that has
 // an account already is refused (409): nobody, not even the operator, attaches an existing
 // account to anything; that account must accept an invitation (provision_org_inviting_owner).
 // Audited as ORG_CREATED, USER_CREATED, MEMBER_ADDED.
-std::optional<ProvisionedOrg> provision_org(Services& services, const std::string& name, const std::string& owner_email,
-                                            const std::string& owner_password, const Requester& requester,
-                                            ProvisionError& error);
+admin::Result<ProvisionedOrg> provision_org(Services& services, const std::string& name, const std::string& owner_email,
+                                            const std::string& owner_password, const Requester& requester);
 
 // The operator API's way: creates an organisation and invites `owner_email` as its owner.
 // Never looks at the accounts, so the answer is the same whether the address has one.
 // Audited as ORG_CREATED, INVITATION_CREATED.
-std::optional<InvitedOrg> provision_org_inviting_owner(Services& services, const std::string& name,
-                                                       const std::string& owner_email, const Requester& requester,
-                                                       ProvisionError& error);
+admin::Result<InvitedOrg> provision_org_inviting_owner(Services& services, const std::string& name,
+                                                       const std::string& owner_email, const Requester& requester);
 
 // A new owner invitation for an organisation that has no owner (its owner invitation expired
 // or was declined). 409 `has_owner` otherwise: an organisation with an owner invites itself.
-std::optional<NewInvitation> reinvite_owner(Services& services, const std::string& org_id,
-                                            const std::string& owner_email, const Requester& requester,
-                                            ProvisionError& error);
+admin::Result<NewInvitation> reinvite_owner(Services& services, const std::string& org_id,
+                                            const std::string& owner_email, const Requester& requester);
 
 // Creates the platform operator's account. Audited as USER_CREATED (role=operator).
-std::optional<std::string> provision_operator(Services& services, const std::string& email, const std::string& password,
-                                              const Requester& requester, ProvisionError& error);
+admin::Result<std::string> provision_operator(Services& services, const std::string& email, const std::string& password,
+                                              const Requester& requester);
 
 // The recovery path for a lost authenticator: removes the user's TOTP secret and recovery
 // codes, ends all their sessions and makes their next login enrol a new authenticator
@@ -72,10 +64,10 @@ int reset_second_factor(Services& services, const std::string& user_id, AuditRec
 // `logbot-cloud admin reset-2fa --email E`: reset_second_factor() for the operator on the
 // server's shell, audited as TOTP_RESET_BY_OPERATOR (actor system) in the account's log.
 // 404 for an unknown account, 409 when it has no authenticator. Returns the sessions ended.
-std::optional<int> reset_second_factor_by_email(Services& services, const std::string& email,
-                                                const Requester& requester, ProvisionError& error);
+admin::Result<int> reset_second_factor_by_email(Services& services, const std::string& email,
+                                                const Requester& requester);
 
-// Checks an organisation name: 1..100 printable characters.
-std::optional<std::string> check_org_name(const std::string& name);
+// Checks an organisation name: 1..100 printable characters; bad_request otherwise.
+admin::Result<void> check_org_name(const std::string& name);
 
 }  // namespace logbot::cloud

@@ -64,12 +64,12 @@ http::Response get_me(RequestContext& context) {
 
 http::Response change_password(RequestContext& context) {
   Services& services = context.services;
-  BodyError error;
-  auto body = JsonBody::parse(context.request.body, error);
-  std::optional<std::string> current, next;
-  if (body) current = body->required_string("current_password", kMaximumPasswordLength, error);
-  if (body && current) next = body->required_string("new_password", kMaximumPasswordLength + 1, error);
-  if (!next) return http::error_response(400, "bad_request", error.message);
+  auto body = JsonBody::parse(context.request.body);
+  if (!body) return bad_request(body.error());
+  auto current = body->required_string("current_password", kMaximumPasswordLength);
+  if (!current) return bad_request(current.error());
+  auto next = body->required_string("new_password", kMaximumPasswordLength + 1);
+  if (!next) return bad_request(next.error());
 
   AuditRecord failure = audit_record(context, AuditCode::kLoginError);
   failure.details = {{"auth_method", "password"}, {"username", context.user->email}, {"action", "password_change"}};

@@ -39,14 +39,25 @@ http::Response admin_list_orgs(RequestContext& context) {
   return http::json_response(200, boost::json::serialize(boost::json::object{{"orgs", std::move(orgs)}}));
 }
 
+namespace {
+
+// An organisation or invitation the admin module refused, with its status and code.
+http::Response refused(const admin::Error& error) {
+  return http::error_response(admin::http_status(error.code), std::string(admin::code_text(error.code)), error.message);
+}
+
+}  // namespace
+
 http::Response admin_create_org(RequestContext& context) {
-  BodyError error;
-  auto body = JsonBody::parse(context.request.body, error);
-  std::optional<std::string> name, email, password;
-  if (body) name = body->required_string("name", 200, error);
-  if (body && name) email = body->required_string("owner_email", 320, error);
-  if (body && email) password = body->optional_string("owner_password", kMaximumPasswordLength + 1, error);
-  if (!email || !error.message.empty()) return http::error_response(400, "bad_request", error.message);
+  auto body = JsonBody::parse(context.request.body);
+  if (!body) return bad_request(body.error());
+  auto name = body->required_string("name", 200);
+  if (!name) return bad_request(name.error());
+  auto email = body->required_string("owner_email", 320);
+  if (!email) return bad_request(email.error());
+  auto password_field = body->optional_string("owner_password", kMaximumPasswordLength + 1);
+  if (!password_field) return bad_request(password_field.error());
+  const std::optional<std::string>& password = *password_field;
   // The owner chooses their own password through the invitation link; one set here would be
   // known to the operator (and would answer differently for an existing account).
   if (password)
@@ -54,9 +65,8 @@ http::Response admin_create_org(RequestContext& context) {
         400, "bad_request", "'owner_password' is not accepted: the owner is invited and chooses their own password");
 
   Requester requester{ActorType::kUser, context.user->id, context.user->email, context.request.peer_ip, context.client};
-  ProvisionError problem;
-  const auto org = provision_org_inviting_owner(context.services, *name, *email, requester, problem);
-  if (!org) return http::error_response(static_cast<unsigned>(problem.http_status), problem.code, problem.message);
+  const auto org = provision_org_inviting_owner(context.services, *name, *email, requester);
+  if (!org) return refused(org.error());
   boost::json::object o = new_invitation_json(context.services, org->owner_invitation);
   o["id"] = org->org_id;
   o["name"] = *name;
@@ -64,15 +74,13 @@ http::Response admin_create_org(RequestContext& context) {
 }
 
 http::Response admin_reinvite_owner(RequestContext& context) {
-  BodyError error;
-  auto body = JsonBody::parse(context.request.body, error);
-  std::optional<std::string> email;
-  if (body) email = body->required_string("owner_email", 320, error);
-  if (!email) return http::error_response(400, "bad_request", error.message);
+  auto body = JsonBody::parse(context.request.body);
+  if (!body) return bad_request(body.error());
+  auto email = body->required_string("owner_email", 320);
+  if (!email) return bad_request(email.error());
   Requester requester{ActorType::kUser, context.user->id, context.user->email, context.request.peer_ip, context.client};
-  ProvisionError problem;
-  const auto created = reinvite_owner(context.services, context.param("org_id"), *email, requester, problem);
-  if (!created) return http::error_response(static_cast<unsigned>(problem.http_status), problem.code, problem.message);
+  const auto created = reinvite_owner(context.services, context.param("org_id"), *email, requester);
+  if (!created) return refused(created.error());
   return http::json_response(201, boost::json::serialize(new_invitation_json(context.services, *created)));
 }
 

@@ -72,12 +72,12 @@ void record_password_failure(RequestContext& context, AuditRecord record, const 
 
 http::Response login(RequestContext& context) {
   Services& services = context.services;
-  BodyError error;
-  auto body = JsonBody::parse(context.request.body, error);
-  std::optional<std::string> email, password;
-  if (body) email = body->required_string("email", 320, error);
-  if (body && email) password = body->required_string("password", kMaximumPasswordLength, error);
-  if (!password) return http::error_response(400, "bad_request", error.message);
+  auto body = JsonBody::parse(context.request.body);
+  if (!body) return bad_request(body.error());
+  auto email = body->required_string("email", 320);
+  if (!email) return bad_request(email.error());
+  auto password = body->required_string("password", kMaximumPasswordLength);
+  if (!password) return bad_request(password.error());
 
   // The throttle is keyed by what was typed, so an unknown e-mail is throttled exactly like a known one.
   const std::string account = normalize_email(*email).value_or(*email);

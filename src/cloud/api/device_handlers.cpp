@@ -84,13 +84,16 @@ http::Response get_device(RequestContext& context) {
 
 http::Response register_device(RequestContext& context) {
   Services& services = context.services;
-  BodyError error;
-  auto body = JsonBody::parse(context.request.body, error);
-  std::optional<std::string> name, site, expected;
-  if (body) name = body->required_string("name", 100, error);
-  if (body && name) site = body->optional_string("site", 200, error);
-  if (body && name && error.message.empty()) expected = body->optional_string("expected_uuid", 64, error);
-  if (!name || !error.message.empty()) return http::error_response(400, "bad_request", error.message);
+  auto body = JsonBody::parse(context.request.body);
+  if (!body) return bad_request(body.error());
+  auto name = body->required_string("name", 100);
+  if (!name) return bad_request(name.error());
+  auto site_field = body->optional_string("site", 200);
+  if (!site_field) return bad_request(site_field.error());
+  auto expected_field = body->optional_string("expected_uuid", 64);
+  if (!expected_field) return bad_request(expected_field.error());
+  const std::optional<std::string>& site = *site_field;
+  const std::optional<std::string>& expected = *expected_field;
   if (name->empty()) return http::error_response(400, "bad_request", "the device needs a name");
   std::optional<std::string> expected_uuid;
   if (expected && !expected->empty()) {
@@ -169,15 +172,19 @@ http::Response enroll(RequestContext& context) {
       if (code == error.code) status = known;
     return http::error_response(status, std::string(devices::code_text(error.code)), error.message);
   };
-  BodyError error;
-  auto body = JsonBody::parse(context.request.body, error);
-  std::optional<std::string> secret, uuid_text, csr;
-  if (body) secret = body->required_string("token_secret", 128, error);
-  if (body && secret) uuid_text = body->required_string("uuid", 64, error);
-  if (body && uuid_text) csr = body->required_string("csr", 16 * 1024, error);
-  if (!csr)
+  // A body that cannot be read is refused and audited like every other refusal.
+  auto unreadable = [&](const Error& error) {
     return refused(devices::refuse_enrolment(services, context.request.peer_ip,
                                              fail(devices::ErrorCode::bad_request, error.message)));
+  };
+  auto body = JsonBody::parse(context.request.body);
+  if (!body) return unreadable(body.error());
+  auto secret = body->required_string("token_secret", 128);
+  if (!secret) return unreadable(secret.error());
+  auto uuid_text = body->required_string("uuid", 64);
+  if (!uuid_text) return unreadable(uuid_text.error());
+  auto csr = body->required_string("csr", 16 * 1024);
+  if (!csr) return unreadable(csr.error());
   auto enrolled = devices::enrol(services, {*secret, *uuid_text, *csr, context.request.peer_ip});
   if (!enrolled) return refused(enrolled.error());
   boost::json::object o{{"device_id", enrolled->device.id},

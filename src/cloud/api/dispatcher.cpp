@@ -186,6 +186,10 @@ http::Response run(Services& services, const http::Request& request) {
 
 }  // namespace
 
+http::Response bad_request(const Error& error) {
+  return http::error_response(400, "bad_request", error.message);
+}
+
 AuditRecord audit_record(const RequestContext& context, AuditCode code) {
   AuditRecord record;
   record.code = code;

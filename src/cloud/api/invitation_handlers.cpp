@@ -35,9 +35,9 @@ AuditRecord org_record(const RequestContext& context, AuditCode code) {
 }
 
 // The token is a credential: read it from the body, never from the URL.
-std::optional<std::string> token_from(const std::optional<JsonBody>& body, BodyError& error) {
-  if (!body) return std::nullopt;
-  return body->required_string("token", 128, error);
+Result<std::string> token_from(const Result<JsonBody>& body) {
+  if (!body) return body.error();
+  return body->required_string("token", 128);
 }
 
 // Joins the invitee to the organisation and ends the invitation, with its audit entries, in
@@ -90,12 +90,12 @@ boost::json::object new_invitation_json(const Services& services, const NewInvit
 
 http::Response invite_member(RequestContext& context) {
   Services& services = context.services;
-  BodyError error;
-  auto body = JsonBody::parse(context.request.body, error);
-  std::optional<std::string> email, role_text;
-  if (body) email = body->required_string("email", 320, error);
-  if (body && email) role_text = body->required_string("role", 20, error);
-  if (!role_text) return http::error_response(400, "bad_request", error.message);
+  auto body = JsonBody::parse(context.request.body);
+  if (!body) return bad_request(body.error());
+  auto email = body->required_string("email", 320);
+  if (!email) return bad_request(email.error());
+  auto role_text = body->required_string("role", 20);
+  if (!role_text) return bad_request(role_text.error());
   const auto normalized = normalize_email(*email);
   if (!normalized) return http::error_response(400, "bad_request", email_refusal(*email));
   const auto role = parse_role(*role_text);
@@ -195,10 +195,8 @@ http::Response decline_my_invitation(RequestContext& context) {
 }
 
 http::Response look_up_invitation(RequestContext& context) {
-  BodyError error;
-  auto body = JsonBody::parse(context.request.body, error);
-  const auto token = token_from(body, error);
-  if (!token) return http::error_response(400, "bad_request", error.message);
+  const auto token = token_from(JsonBody::parse(context.request.body));
+  if (!token) return bad_request(token.error());
   expire_invitations(context.services);
   const auto invitation = context.services.invitations.find_pending_by_token(*token);
   if (!invitation) return invalid_invitation();
@@ -211,13 +209,14 @@ http::Response look_up_invitation(RequestContext& context) {
 
 http::Response redeem_invitation(RequestContext& context) {
   Services& services = context.services;
-  BodyError error;
-  auto body = JsonBody::parse(context.request.body, error);
-  auto token = token_from(body, error);
-  std::optional<std::string> password, display_name;
-  if (token) password = body->required_string("password", kMaximumPasswordLength + 1, error);
-  if (password) display_name = body->optional_string("display_name", 200, error);
-  if (!password || !error.message.empty()) return http::error_response(400, "bad_request", error.message);
+  auto body = JsonBody::parse(context.request.body);
+  auto token = token_from(body);
+  if (!token) return bad_request(token.error());
+  auto password = body->required_string("password", kMaximumPasswordLength + 1);
+  if (!password) return bad_request(password.error());
+  auto display_name_field = body->optional_string("display_name", 200);
+  if (!display_name_field) return bad_request(display_name_field.error());
+  const std::optional<std::string>& display_name = *display_name_field;
 
   expire_invitations(services);
   const auto invitation = services.invitations.find_pending_by_token(*token);

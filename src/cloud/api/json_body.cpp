@@ -76,58 +76,42 @@ std::optional<std::string> find_duplicate_key(std::string_view text, const boost
 
 }  // namespace
 
-std::optional<JsonBody> JsonBody::parse(std::string_view text, BodyError& error) {
+Result<JsonBody> JsonBody::parse(std::string_view text) {
   boost::json::parse_options options;
   options.max_depth = 8;
   error_code ec;
   boost::json::value value = boost::json::parse(text, ec, {}, options);
-  if (ec) {
-    error.message = "the request body is not valid JSON: " + ec.message();
-    return std::nullopt;
-  }
-  if (!value.is_object()) {
-    error.message = "the request body must be a JSON object";
-    return std::nullopt;
-  }
-  if (auto duplicate = find_duplicate_key(text, options)) {
-    error.message = "the request body names '" + *duplicate + "' more than once; send each member once";
-    return std::nullopt;
-  }
+  if (ec) return fail(ErrorCode::not_json, "the request body is not valid JSON: " + ec.message());
+  if (!value.is_object()) return fail(ErrorCode::not_an_object, "the request body must be a JSON object");
+  if (auto duplicate = find_duplicate_key(text, options))
+    return fail(ErrorCode::duplicate_key,
+                "the request body names '" + *duplicate + "' more than once; send each member once");
   return JsonBody(std::move(value.as_object()));
 }
 
-std::optional<std::string> JsonBody::required_string(std::string_view key, std::size_t max_length,
-                                                     BodyError& error) const {
-  const boost::json::value* value = object_.if_contains(key);
-  if (value == nullptr) {
-    error.message = "'" + std::string(key) + "' is required";
-    return std::nullopt;
-  }
-  return optional_string(key, max_length, error);
+Result<std::string> JsonBody::required_string(std::string_view key, std::size_t max_length) const {
+  auto value = optional_string(key, max_length);
+  if (!value) return value.error();
+  if (!*value) return fail(ErrorCode::missing, "'" + std::string(key) + "' is required");
+  return std::move(**value);
 }
 
-std::optional<std::string> JsonBody::optional_string(std::string_view key, std::size_t max_length,
-                                                     BodyError& error) const {
+Result<std::optional<std::string>> JsonBody::optional_string(std::string_view key, std::size_t max_length) const {
   const boost::json::value* value = object_.if_contains(key);
-  if (value == nullptr) return std::nullopt;
-  if (!value->is_string()) {
-    error.message = "'" + std::string(key) + "' must be a string";
-    return std::nullopt;
-  }
+  if (value == nullptr) return std::optional<std::string>();
+  if (!value->is_string()) return fail(ErrorCode::wrong_type, "'" + std::string(key) + "' must be a string");
   const auto& text = value->get_string();
-  if (text.size() > max_length) {
-    error.message = "'" + std::string(key) + "' is longer than " + std::to_string(max_length) + " bytes";
-    return std::nullopt;
-  }
-  return std::string(text);
+  if (text.size() > max_length)
+    return fail(ErrorCode::too_long,
+                "'" + std::string(key) + "' is longer than " + std::to_string(max_length) + " bytes");
+  return std::optional<std::string>(std::string(text));
 }
 
-std::optional<bool> JsonBody::required_bool(std::string_view key, BodyError& error) const {
+Result<bool> JsonBody::required_bool(std::string_view key) const {
   const boost::json::value* value = object_.if_contains(key);
-  if (value == nullptr || !value->is_bool()) {
-    error.message = "'" + std::string(key) + "' is required and must be true or false";
-    return std::nullopt;
-  }
+  if (value == nullptr || !value->is_bool())
+    return fail(value == nullptr ? ErrorCode::missing : ErrorCode::wrong_type,
+                "'" + std::string(key) + "' is required and must be true or false");
   return value->get_bool();
 }
 

@@ -5,22 +5,21 @@
 #include <string>
 #include <string_view>
 
-namespace logbot::cloud::api {
+#include "cloud/api/error.hpp"
 
-struct BodyError {
-  std::string message;
-};
+namespace logbot::cloud::api {
 
 class JsonBody {
  public:
   // Fails unless the text is one JSON object of at most 8 levels of nesting in which no object
   // names a key twice (the message names the key).
-  static std::optional<JsonBody> parse(std::string_view text, BodyError& error);
-  // A required string member; sets error when absent, not a string or longer than max_length.
-  std::optional<std::string> required_string(std::string_view key, std::size_t max_length, BodyError& error) const;
-  std::optional<std::string> optional_string(std::string_view key, std::size_t max_length, BodyError& error) const;
+  static Result<JsonBody> parse(std::string_view text);
+  // A required string member: missing, wrong_type or too_long (longer than max_length bytes).
+  Result<std::string> required_string(std::string_view key, std::size_t max_length) const;
+  // The same for a member that may be absent (nullopt then).
+  Result<std::optional<std::string>> optional_string(std::string_view key, std::size_t max_length) const;
   // A required true/false member.
-  std::optional<bool> required_bool(std::string_view key, BodyError& error) const;
+  Result<bool> required_bool(std::string_view key) const;
 
  private:
   explicit JsonBody(boost::json::object object) : object_(std::move(object)) {}

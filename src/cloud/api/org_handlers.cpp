@@ -59,11 +59,10 @@ http::Response get_org(RequestContext& context) {
 
 http::Response update_org(RequestContext& context) {
   Services& services = context.services;
-  BodyError error;
-  auto body = JsonBody::parse(context.request.body, error);
-  std::optional<bool> require_2fa;
-  if (body) require_2fa = body->required_bool("require_2fa", error);
-  if (!require_2fa) return http::error_response(400, "bad_request", error.message);
+  auto body = JsonBody::parse(context.request.body);
+  if (!body) return bad_request(body.error());
+  auto require_2fa = body->required_bool("require_2fa");
+  if (!require_2fa) return bad_request(require_2fa.error());
   Transaction tx(*services.db);
   auto org = services.orgs.find(context.membership->org_id);
   if (!org) return http::error_response(404, "not_found", "no such organisation");
@@ -90,11 +89,10 @@ http::Response change_member_role(RequestContext& context) {
   Services& services = context.services;
   auto target = target_member(context);
   if (!target) return http::error_response(404, "not_found", "no such member");
-  BodyError error;
-  auto body = JsonBody::parse(context.request.body, error);
-  std::optional<std::string> role_text;
-  if (body) role_text = body->required_string("role", 20, error);
-  if (!role_text) return http::error_response(400, "bad_request", error.message);
+  auto body = JsonBody::parse(context.request.body);
+  if (!body) return bad_request(body.error());
+  auto role_text = body->required_string("role", 20);
+  if (!role_text) return bad_request(role_text.error());
   const auto role = parse_role(*role_text);
   if (!role) return http::error_response(400, "bad_request", "role must be owner, admin, engineer or viewer");
   if (!may_manage_role(context.membership->role, *role) || !may_manage_role(context.membership->role, target->role))
@@ -142,11 +140,10 @@ http::Response reset_member_totp(RequestContext& context) {
   Services& services = context.services;
   const auto target = target_member(context);
   if (!target) return http::error_response(404, "not_found", "no such member");
-  BodyError error;
-  auto body = JsonBody::parse(context.request.body, error);
-  std::optional<std::string> password;
-  if (body) password = body->required_string("password", kMaximumPasswordLength, error);
-  if (!password) return http::error_response(400, "bad_request", error.message);
+  auto body = JsonBody::parse(context.request.body);
+  if (!body) return bad_request(body.error());
+  auto password = body->required_string("password", kMaximumPasswordLength);
+  if (!password) return bad_request(password.error());
   if (target->user_id == context.user->id)
     return http::error_response(403, "forbidden",
                                 "you cannot reset your own second factor here: turn it off on your account page "

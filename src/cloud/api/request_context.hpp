@@ -29,11 +29,15 @@ struct RequestContext {
 
 }  // namespace logbot::cloud::api
 
+#include "cloud/api/error.hpp"
 #include "cloud/audit/audit_event.hpp"
 
 namespace logbot::cloud::api {
 
 // An audit record pre-filled with who (the logged-in user, if any), from where and how.
 AuditRecord audit_record(const RequestContext& context, AuditCode code);
+
+// 400 bad_request with the sentence that says what was wrong with the body.
+http::Response bad_request(const Error& error);
 
 }  // namespace logbot::cloud::api

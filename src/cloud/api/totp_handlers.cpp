@@ -44,12 +44,12 @@ CodeCheck check_code(Services& services, const std::string& user_id, const std::
 // Disabling 2FA and new recovery codes need the password and a current code.
 std::optional<http::Response> check_password_and_code(RequestContext& context, AuditCode action) {
   Services& services = context.services;
-  BodyError error;
-  auto body = JsonBody::parse(context.request.body, error);
-  std::optional<std::string> password, code;
-  if (body) password = body->required_string("password", kMaximumPasswordLength, error);
-  if (body && password) code = body->required_string("code", 16, error);
-  if (!code) return http::error_response(400, "bad_request", error.message);
+  auto body = JsonBody::parse(context.request.body);
+  if (!body) return bad_request(body.error());
+  auto password = body->required_string("password", kMaximumPasswordLength);
+  if (!password) return bad_request(password.error());
+  auto code = body->required_string("code", 16);
+  if (!code) return bad_request(code.error());
 
   AuditRecord failure;
   if (auto refusal = check_current_password(context, action, *password, failure, "password+totp")) return refusal;
@@ -88,14 +88,16 @@ http::Response second_factor(RequestContext& context) {
   const Session& session = *context.session;
   if (session.stage != SessionStage::kTotpRequired)
     return http::error_response(409, "no_second_factor_pending", "this session is not waiting for a one-time code");
-  BodyError error;
-  auto body = JsonBody::parse(context.request.body, error);
-  std::optional<std::string> code, recovery_code;
-  if (body) code = body->optional_string("code", 16, error);
-  if (body && error.message.empty()) recovery_code = body->optional_string("recovery_code", 32, error);
-  if (!body || !error.message.empty() || code.has_value() == recovery_code.has_value())
-    return http::error_response(400, "bad_request",
-                                error.message.empty() ? "send either 'code' or 'recovery_code'" : error.message);
+  auto body = JsonBody::parse(context.request.body);
+  if (!body) return bad_request(body.error());
+  auto code_field = body->optional_string("code", 16);
+  if (!code_field) return bad_request(code_field.error());
+  auto recovery_code_field = body->optional_string("recovery_code", 32);
+  if (!recovery_code_field) return bad_request(recovery_code_field.error());
+  const std::optional<std::string>& code = *code_field;
+  const std::optional<std::string>& recovery_code = *recovery_code_field;
+  if (code.has_value() == recovery_code.has_value())
+    return http::error_response(400, "bad_request", "send either 'code' or 'recovery_code'");
 
   const User& user = *context.user;
   const std::string auth_method = code ? "password+totp" : "password+recovery_code";
@@ -151,11 +153,10 @@ http::Response totp_status(RequestContext& context) {
 
 http::Response start_totp_enrolment(RequestContext& context) {
   Services& services = context.services;
-  BodyError error;
-  auto body = JsonBody::parse(context.request.body, error);
-  std::optional<std::string> password;
-  if (body) password = body->required_string("password", kMaximumPasswordLength, error);
-  if (!password) return http::error_response(400, "bad_request", error.message);
+  auto body = JsonBody::parse(context.request.body);
+  if (!body) return bad_request(body.error());
+  auto password = body->required_string("password", kMaximumPasswordLength);
+  if (!password) return bad_request(password.error());
   if (services.totp.is_enabled(context.user->id))
     return http::error_response(409, "totp_enabled", "two-factor authentication is on already; disable it first");
   // Also in the enrolment stage of a login, where the password was just typed: one rule for
@@ -186,12 +187,12 @@ http::Response totp_enrolment_qr(RequestContext& context) {
 
 http::Response confirm_totp_enrolment(RequestContext& context) {
   Services& services = context.services;
-  BodyError error;
-  auto body = JsonBody::parse(context.request.body, error);
-  std::optional<std::string> password, code;
-  if (body) password = body->required_string("password", kMaximumPasswordLength, error);
-  if (body && password) code = body->required_string("code", 16, error);
-  if (!code) return http::error_response(400, "bad_request", error.message);
+  auto body = JsonBody::parse(context.request.body);
+  if (!body) return bad_request(body.error());
+  auto password = body->required_string("password", kMaximumPasswordLength);
+  if (!password) return bad_request(password.error());
+  auto code = body->required_string("code", 16);
+  if (!code) return bad_request(code.error());
   const auto state = services.totp.find(context.user->id);
   if (!state || !state->pending)
     return http::error_response(409, "no_enrolment", "start the enrolment first (the QR code step)");

@@ -198,8 +198,7 @@ TEST_F(DispatcherTest, SecurityHeadersOnEveryKindOfResponse) {
 }
 
 TEST_F(DispatcherTest, OperatorSeesOrganisationsButNoTenantData) {
-  ProvisionError error;
-  ASSERT_TRUE(provision_operator(*world.services, "op@example.com", "operator password", Requester{}, error));
+  ASSERT_TRUE(provision_operator(*world.services, "op@example.com", "operator password", Requester{}));
   Client op = client();
   ASSERT_EQ(op.login("op@example.com", "operator password").status, 200);
   const auto orgs = op.send("GET", "/api/v1/admin/orgs");
