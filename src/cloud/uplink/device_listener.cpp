@@ -19,12 +19,18 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <list>
 
+#include "cloud/process/accept_loop.hpp"
 #include "cloud/services.hpp"
 #include "cloud/uplink/device_session.hpp"
 #include "common/net/address.hpp"
 #include "common/protocol/envelope_codec.hpp"
 #include "common/tls/tls_context.hpp"
 #include "common/tls/x509_util.hpp"
+
+// GCC 12 reports -Wmismatched-new-delete inside Asio's awaitable frame allocator (a known false
+// positive, as in https_client.cpp).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 
 namespace logbot::cloud::uplink {
 namespace {
@@ -71,31 +77,8 @@ struct DeviceListener::State : std::enable_shared_from_this<DeviceListener::Stat
   bool stopping = false;
   std::list<beast::tcp_stream*> handshaking;  // connections not yet a session
 
-  asio::awaitable<void> accept_loop();
   asio::awaitable<void> connection(tcp::socket socket);
 };
-
-asio::awaitable<void> DeviceListener::State::accept_loop() {
-  auto self = shared_from_this();
-  for (;;) {
-    auto [error, socket] = co_await acceptor.async_accept(kUseTuple);
-    if (error == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-    if (error) {
-      spdlog::warn("device listener: accept failed: {}", error.message());
-      asio::steady_timer pause(io, 100ms);
-      co_await pause.async_wait(kUseTuple);
-      continue;
-    }
-    asio::co_spawn(io, connection(std::move(socket)), [](const std::exception_ptr& failure) {
-      if (!failure) return;
-      try {
-        std::rethrow_exception(failure);
-      } catch (const std::exception& e) {
-        spdlog::error("device connection ended by an internal error: {}", e.what());
-      }
-    });
-  }
-}
 
 // TLS, the certificate check and the upgrade, within the handshake timeout; then the session.
 asio::awaitable<void> DeviceListener::State::connection(tcp::socket socket) {
@@ -188,7 +171,13 @@ std::string DeviceListener::start(const DeviceListenerOptions& options) {
   const auto bound = acceptor.local_endpoint();
   const std::string host =
       bound.address().is_v6() ? "[" + bound.address().to_string() + "]" : bound.address().to_string();
-  asio::co_spawn(state_->io, state_->accept_loop(), asio::detached);
+  // The loop holds the state (and so the acceptor) as long as it runs.
+  asio::co_spawn(
+      state_->io,
+      process::accept_connections(
+          state_->acceptor, state_->io,
+          [state = state_](tcp::socket socket) { return state->connection(std::move(socket)); }, "device connection"),
+      asio::detached);
   return "wss://" + host + ":" + std::to_string(bound.port()) + kPath;
 }
 
@@ -201,3 +190,5 @@ void DeviceListener::stop() {
 }
 
 }  // namespace logbot::cloud::uplink
+
+#pragma GCC diagnostic pop
