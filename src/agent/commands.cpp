@@ -25,14 +25,16 @@ int fail(std::ostream& err, std::string_view message) {
   return 1;
 }
 
-UserResult<std::string> read_token_file(const std::string& path) {
+net::Result<std::string> read_token_file(const std::string& path) {
   std::ifstream file(path == "-" ? "/dev/stdin" : path);
-  if (!file) return UserError{"cannot read the token file " + path};
+  if (!file) return logbot::fail(net::ErrorCode::io_failed, "cannot read the token file " + path);
   std::ostringstream content;
   content << file.rdbuf();
   std::string text = content.str();
-  if (text.size() > 8192) return UserError{"the token file " + path + " is too large to hold an enrolment token"};
-  return UserResult<std::string>(boost::system::in_place_value, std::move(text));
+  if (text.size() > 8192)
+    return logbot::fail(net::ErrorCode::bad_input,
+                        "the token file " + path + " is too large to hold an enrolment token");
+  return net::Result<std::string>(boost::system::in_place_value, std::move(text));
 }
 
 }  // namespace

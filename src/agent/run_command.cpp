@@ -104,26 +104,29 @@ void log_poll_statistics(const collect::CollectConfig& config, const collect::Sc
   }
 }
 
-UserResult<UplinkOptions> uplink_options(const AgentState& state, const AgentConfig& config) {
+net::Result<UplinkOptions> uplink_options(const AgentState& state, const AgentConfig& config) {
   auto binding = state.read_cloud_binding();
   if (!binding) return binding.error();
   if (!*binding || !state.has_certificate() || !state.has_key())
-    return UserError{"this agent is not enrolled (" + state.directory().string() +
-                     " holds no certificate): run logbot-agent enrol --token TOKEN --state-dir " +
-                     state.directory().string() + " first"};
+    return logbot::fail(net::ErrorCode::not_enrolled,
+                        "this agent is not enrolled (" + state.directory().string() +
+                            " holds no certificate): run logbot-agent enrol --token TOKEN --state-dir " +
+                            state.directory().string() + " first");
   UplinkOptions options;
   options.pinned_fingerprint = (*binding)->fingerprint;
   options.bind_address = config.uplink_bind_address;
   const bool from_config = !config.uplink_endpoints.empty();
   const auto& urls = from_config ? config.uplink_endpoints : (*binding)->uplink_urls;
   if (urls.empty())
-    return UserError{"no uplink address: the cloud announced none at enrolment (" + state.cloud_file().string() +
-                     "); set uplink.endpoints in agent.toml and pass it with --config"};
+    return logbot::fail(net::ErrorCode::bad_input,
+                        "no uplink address: the cloud announced none at enrolment (" + state.cloud_file().string() +
+                            "); set uplink.endpoints in agent.toml and pass it with --config");
   for (const auto& text : urls) {
     auto url = parse_uplink_url(text);
     if (!url)
-      return UserError{(from_config ? std::string("agent.toml: ") : state.cloud_file().string() + ": ") +
-                       url.error().message};
+      return logbot::fail(
+          url.error().code,
+          (from_config ? std::string("agent.toml: ") : state.cloud_file().string() + ": ") + url.error().message);
     options.endpoints.push_back(std::move(*url));
   }
   AgentConfig effective = config;

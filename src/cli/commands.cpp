@@ -79,7 +79,7 @@ void abandon_login(HttpsClient& client) {
 }
 
 // A client for the stored session, or the message to print.
-CliResult<HttpsClient> client_for(const StoredSession& session) {
+net::Result<HttpsClient> client_for(const StoredSession& session) {
   auto client = HttpsClient::create(client_options(session.url, session.ca_file));
   if (!client) return client.error();
   client->set_session_cookie(session.cookie);
@@ -92,7 +92,7 @@ struct LoadedSession {
   std::optional<StoredSession> session;
 };
 
-CliResult<LoadedSession> load_stored(Console& console) {
+net::Result<LoadedSession> load_stored(Console& console) {
   auto file = session_file_path(console.environment);
   if (!file) return file.error();
   auto session = load_session(*file);
@@ -215,20 +215,22 @@ int login(const LoginOptions& options, Console& console) {
 // ---------------------------------------------------------------------------------------------
 
 // GET with the stored session; an ended session becomes one message for every command.
-CliResult<HttpResponse> get_with_session(Console& console, std::string_view target, const std::string& what) {
+net::Result<HttpResponse> get_with_session(Console& console, std::string_view target, const std::string& what) {
   auto loaded = load_stored(console);
   if (!loaded) return loaded.error();
-  if (!loaded->session) return CliError{std::string("not logged in: ") + kLoginHint};
+  if (!loaded->session) return logbot::fail(net::ErrorCode::not_logged_in, std::string("not logged in: ") + kLoginHint);
   auto client = client_for(*loaded->session);
   if (!client) return client.error();
   auto answer = client->get(target);
   if (!answer) return answer.error();
   if (answer->status == 401)
-    return CliError{"the session has ended (logged out, expired or revoked): run logbot login again"};
+    return logbot::fail(net::ErrorCode::not_logged_in,
+                        "the session has ended (logged out, expired or revoked): run logbot login again");
   if (answer->status == 403 &&
       (answer->error_code() == "second_factor_required" || answer->error_code() == "totp_enrolment_required"))
-    return CliError{"the stored session is not fully logged in: run logbot login again"};
-  if (answer->status != 200) return CliError{what + " failed: " + server_said(*answer)};
+    return logbot::fail(net::ErrorCode::not_logged_in,
+                        "the stored session is not fully logged in: run logbot login again");
+  if (answer->status != 200) return logbot::fail(net::ErrorCode::http_error, what + " failed: " + server_said(*answer));
   return answer;
 }
 

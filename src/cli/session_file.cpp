@@ -29,35 +29,37 @@ std::string string_member(const boost::json::object& object, std::string_view na
 
 }  // namespace
 
-CliResult<std::filesystem::path> session_file_path(const EnvironmentLookup& environment) {
+net::Result<std::filesystem::path> session_file_path(const EnvironmentLookup& environment) {
   if (auto directory = environment("LOGBOT_CONFIG_DIR"); directory && !directory->empty())
-    return CliResult<std::filesystem::path>(boost::system::in_place_value,
-                                            std::filesystem::path(*directory) / "session.json");
+    return net::Result<std::filesystem::path>(boost::system::in_place_value,
+                                              std::filesystem::path(*directory) / "session.json");
   if (auto home = environment("HOME"); home && !home->empty())
-    return CliResult<std::filesystem::path>(boost::system::in_place_value,
-                                            std::filesystem::path(*home) / ".config" / "logbot" / "session.json");
-  return CliError{"cannot tell where to keep the session: set HOME or LOGBOT_CONFIG_DIR"};
+    return net::Result<std::filesystem::path>(boost::system::in_place_value,
+                                              std::filesystem::path(*home) / ".config" / "logbot" / "session.json");
+  return fail(net::ErrorCode::bad_input, "cannot tell where to keep the session: set HOME or LOGBOT_CONFIG_DIR");
 }
 
-CliResult<std::optional<StoredSession>> load_session(const std::filesystem::path& file) {
+net::Result<std::optional<StoredSession>> load_session(const std::filesystem::path& file) {
   auto content = read_private_file(file, kMaximumFileBytes);
-  if (!content) return CliError{content.error().message + ": delete it and run logbot login"};
+  if (!content) return fail(content.error().code, content.error().message + ": delete it and run logbot login");
   if (!*content) return std::optional<StoredSession>();
   const std::string& text = **content;
   boost::system::error_code ec;
   const boost::json::value parsed = boost::json::parse(text, ec);
   if (ec || !parsed.is_object())
-    return CliError{file.string() + " is damaged (not a JSON object): delete it and run logbot login"};
+    return fail(net::ErrorCode::bad_input,
+                file.string() + " is damaged (not a JSON object): delete it and run logbot login");
   const auto& object = parsed.as_object();
   StoredSession session{string_member(object, "url"), string_member(object, "cookie"),
                         string_member(object, "csrf_token"), string_member(object, "ca_file"),
                         string_member(object, "email")};
   if (session.url.empty() || session.cookie.empty())
-    return CliError{file.string() + " is damaged (no url or cookie): delete it and run logbot login"};
+    return fail(net::ErrorCode::bad_input,
+                file.string() + " is damaged (no url or cookie): delete it and run logbot login");
   return std::optional<StoredSession>(std::move(session));
 }
 
-CliResult<void> save_session(const std::filesystem::path& file, const StoredSession& session) {
+net::Result<void> save_session(const std::filesystem::path& file, const StoredSession& session) {
   const std::filesystem::path directory = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
   if (auto ready = ensure_private_directory(directory, "remove it or set LOGBOT_CONFIG_DIR"); !ready) return ready;
   const boost::json::object object{{"url", session.url},
@@ -71,9 +73,10 @@ CliResult<void> save_session(const std::filesystem::path& file, const StoredSess
   return write_private_file(file, text, 0600);
 }
 
-CliResult<void> remove_session(const std::filesystem::path& file) {
+net::Result<void> remove_session(const std::filesystem::path& file) {
   if (::unlink(file.c_str()) != 0 && errno != ENOENT)
-    return CliError{"cannot delete " + file.string() + ": " + errno_text(errno) + " (delete it by hand)"};
+    return fail(net::ErrorCode::io_failed,
+                "cannot delete " + file.string() + ": " + errno_text(errno) + " (delete it by hand)");
   return {};
 }
 

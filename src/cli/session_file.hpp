@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "cli/cli_error.hpp"
+#include "common/net/error.hpp"
 
 namespace logbot::cli {
 
@@ -21,13 +21,13 @@ struct StoredSession {
 using EnvironmentLookup = std::function<std::optional<std::string>(const char* name)>;
 
 // $LOGBOT_CONFIG_DIR/session.json, else $HOME/.config/logbot/session.json.
-CliResult<std::filesystem::path> session_file_path(const EnvironmentLookup& environment);
+net::Result<std::filesystem::path> session_file_path(const EnvironmentLookup& environment);
 
 // nullopt when there is no file (not logged in); an error when it is unreadable or damaged.
-CliResult<std::optional<StoredSession>> load_session(const std::filesystem::path& file);
+net::Result<std::optional<StoredSession>> load_session(const std::filesystem::path& file);
 // Creates the directory (0700) if needed and replaces the file atomically (0600).
-CliResult<void> save_session(const std::filesystem::path& file, const StoredSession& session);
+net::Result<void> save_session(const std::filesystem::path& file, const StoredSession& session);
 // Removing a missing file is not an error.
-CliResult<void> remove_session(const std::filesystem::path& file);
+net::Result<void> remove_session(const std::filesystem::path& file);
 
 }  // namespace logbot::cli

@@ -58,6 +58,7 @@ TEST_F(SessionFileTest, ConfigDirWinsOverHomeAndNeitherIsAnError) {
   const auto nowhere = session_file_path(environment_of({}));
   ASSERT_FALSE(nowhere);
   EXPECT_NE(nowhere.error().message.find("set HOME or LOGBOT_CONFIG_DIR"), std::string::npos);
+  EXPECT_EQ(nowhere.error().code, net::ErrorCode::bad_input);
 }
 
 TEST_F(SessionFileTest, SavedSessionLoadsBackAndIsPrivate) {
@@ -105,6 +106,7 @@ TEST_F(SessionFileTest, DamagedFilesSayHowToRecover) {
     EXPECT_NE(loaded.error().message.find(file.string()), std::string::npos) << loaded.error().message;
     EXPECT_NE(loaded.error().message.find("delete it and run logbot login"), std::string::npos)
         << loaded.error().message;
+    EXPECT_EQ(loaded.error().code, net::ErrorCode::bad_input) << text;
   }
 }
 
@@ -115,6 +117,7 @@ TEST_F(SessionFileTest, AnOversizedFileIsRefusedNotRead) {
   const auto loaded = load_session(file);
   ASSERT_FALSE(loaded);
   EXPECT_NE(loaded.error().message.find("delete it and run logbot login"), std::string::npos) << loaded.error().message;
+  EXPECT_EQ(loaded.error().code, net::ErrorCode::bad_input);
 }
 
 TEST_F(SessionFileTest, ADirectoryInTheWayIsAnError) {
@@ -123,6 +126,7 @@ TEST_F(SessionFileTest, ADirectoryInTheWayIsAnError) {
   const auto saved = save_session(blocker / "session.json", StoredSession{"https://h:1", "v1.c", "", "", ""});
   ASSERT_FALSE(saved);
   EXPECT_FALSE(saved.error().message.empty());
+  EXPECT_EQ(saved.error().code, net::ErrorCode::bad_input);
 }
 
 }  // namespace

@@ -520,24 +520,24 @@ std::string AgentConfig::canonical_text() const {
   return text;
 }
 
-net::UserResult<AgentConfig> parse_agent_config(std::string_view text, const std::string& source) {
+net::Result<AgentConfig> parse_agent_config(std::string_view text, const std::string& source) {
   try {
     return parse(text, source);
   } catch (const ConfigProblem& problem) {
-    return net::UserError{problem.message};
+    return fail(net::ErrorCode::bad_input, problem.message);
   } catch (const config::ConfigError& error) {  // from the shared TOML helpers
-    return net::UserError{error.what()};
+    return fail(net::ErrorCode::bad_input, error.what());
   }
 }
 
-net::UserResult<AgentConfig> load_agent_config(const std::filesystem::path& file) {
+net::Result<AgentConfig> load_agent_config(const std::filesystem::path& file) {
   std::ifstream stream(file, std::ios::binary);
-  if (!stream) return net::UserError{"cannot read the configuration file " + file.string()};
+  if (!stream) return fail(net::ErrorCode::io_failed, "cannot read the configuration file " + file.string());
   std::string text(kMaximumConfigBytes + 1, '\0');
   stream.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<std::size_t>(stream.gcount()));
   if (text.size() > kMaximumConfigBytes)
-    return net::UserError{"the configuration file " + file.string() + " is larger than 1 MiB"};
+    return fail(net::ErrorCode::bad_input, "the configuration file " + file.string() + " is larger than 1 MiB");
   return parse_agent_config(text, file.string());
 }
 

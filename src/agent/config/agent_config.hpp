@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "agent/collect/collect_config.hpp"
-#include "common/net/net_error.hpp"
+#include "common/net/error.hpp"
 
 namespace logbot::agent {
 
@@ -34,7 +34,7 @@ struct AgentConfig {
 };
 
 // `source` names the text in errors (the file's path).
-net::UserResult<AgentConfig> parse_agent_config(std::string_view text, const std::string& source);
-net::UserResult<AgentConfig> load_agent_config(const std::filesystem::path& file);
+net::Result<AgentConfig> parse_agent_config(std::string_view text, const std::string& source);
+net::Result<AgentConfig> load_agent_config(const std::filesystem::path& file);
 
 }  // namespace logbot::agent

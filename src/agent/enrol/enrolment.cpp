@@ -60,45 +60,48 @@ std::string json_string(const boost::json::value& value, std::string_view name) 
 
 }  // namespace
 
-UserResult<std::string> generate_private_key_pem() {
+net::Result<std::string> generate_private_key_pem() {
   Owned<EVP_PKEY> key(EVP_EC_gen("P-256"));
-  if (!key) return UserError{"cannot generate the device key (EC P-256): " + openssl_reason()};
+  if (!key)
+    return fail(net::ErrorCode::crypto_failed, "cannot generate the device key (EC P-256): " + openssl_reason());
   Owned<BIO> bio(BIO_new(BIO_s_mem()));
   if (!bio || PEM_write_bio_PrivateKey(bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1)
-    return UserError{"cannot encode the device key: " + openssl_reason()};
-  return UserResult<std::string>(boost::system::in_place_value, bio_text(bio.get()));
+    return fail(net::ErrorCode::crypto_failed, "cannot encode the device key: " + openssl_reason());
+  return net::Result<std::string>(boost::system::in_place_value, bio_text(bio.get()));
 }
 
-UserResult<std::string> make_certificate_request_pem(std::string_view private_key_pem, std::string_view common_name) {
+net::Result<std::string> make_certificate_request_pem(std::string_view private_key_pem, std::string_view common_name) {
   Owned<EVP_PKEY> key = key_from_pem(private_key_pem);
-  if (!key) return UserError{"the device key is not a readable PEM private key: " + openssl_reason()};
-  if (!EVP_PKEY_is_a(key.get(), "EC")) return UserError{"the device key is not an EC key"};
+  if (!key)
+    return fail(net::ErrorCode::bad_input, "the device key is not a readable PEM private key: " + openssl_reason());
+  if (!EVP_PKEY_is_a(key.get(), "EC")) return fail(net::ErrorCode::bad_input, "the device key is not an EC key");
   Owned<X509_REQ> request(X509_REQ_new());
   if (!request || X509_REQ_set_version(request.get(), 0) != 1)
-    return UserError{"cannot make a certificate request: " + openssl_reason()};
+    return fail(net::ErrorCode::crypto_failed, "cannot make a certificate request: " + openssl_reason());
   X509_NAME* subject = X509_REQ_get_subject_name(request.get());
   if (X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8,
                                  reinterpret_cast<const unsigned char*>(common_name.data()),
                                  static_cast<int>(common_name.size()), -1, 0) != 1 ||
       X509_REQ_set_pubkey(request.get(), key.get()) != 1 || X509_REQ_sign(request.get(), key.get(), EVP_sha256()) <= 0)
-    return UserError{"cannot sign the certificate request: " + openssl_reason()};
+    return fail(net::ErrorCode::crypto_failed, "cannot sign the certificate request: " + openssl_reason());
   Owned<BIO> bio(BIO_new(BIO_s_mem()));
   if (!bio || PEM_write_bio_X509_REQ(bio.get(), request.get()) != 1)
-    return UserError{"cannot encode the certificate request: " + openssl_reason()};
-  return UserResult<std::string>(boost::system::in_place_value, bio_text(bio.get()));
+    return fail(net::ErrorCode::crypto_failed, "cannot encode the certificate request: " + openssl_reason());
+  return net::Result<std::string>(boost::system::in_place_value, bio_text(bio.get()));
 }
 
-UserResult<EnrolmentOutcome> enrol(const AgentState& state, const EnrolmentRequest& request) {
+net::Result<EnrolmentOutcome> enrol(const AgentState& state, const EnrolmentRequest& request) {
   if (state.has_certificate() && !request.force) {
     std::string where;
     if (auto binding = state.read_cloud_binding(); binding && *binding)
       where = " in organisation " + (*binding)->org_id + " at " + (*binding)->url;
-    return UserError{"this agent is already enrolled" + where + " (" + state.certificate_file().string() +
-                     "): use --force to enrol again with a new key"};
+    return fail(net::ErrorCode::already_enrolled, "this agent is already enrolled" + where + " (" +
+                                                      state.certificate_file().string() +
+                                                      "): use --force to enrol again with a new key");
   }
   std::string token_error;
   const auto token = enrolment::decode_enrolment_token(request.token_text, token_error);
-  if (!token) return UserError{token_error};
+  if (!token) return fail(net::ErrorCode::bad_input, token_error);
 
   // A key left by an interrupted enrolment is reused; --force always makes a new one.
   std::string key_pem;
@@ -122,7 +125,8 @@ UserResult<EnrolmentOutcome> enrol(const AgentState& state, const EnrolmentReque
   options.product = "logbot-agent";
   options.client_marker = "agent";
   auto client = net::HttpsClient::create(options);
-  if (!client) return UserError{"the enrolment token's cloud address is unusable: " + client.error().message};
+  if (!client)
+    return fail(client.error().code, "the enrolment token's cloud address is unusable: " + client.error().message);
   // Only the public half travels: the CSR holds the public key and a signature made with the private one.
   const boost::json::value body =
       boost::json::object{{"token_secret", token->secret}, {"uuid", state.device_uuid()}, {"csr", *csr}};
@@ -132,10 +136,11 @@ UserResult<EnrolmentOutcome> enrol(const AgentState& state, const EnrolmentReque
   if (!answer) return answer.error();
   if (answer->status != 200) {
     const std::string code = answer->error_code();
-    return UserError{"the cloud refused the enrolment: " + answer->error_message() +
-                     (code.empty() ? std::string() : " (" + code + ")")};
+    return fail(net::ErrorCode::http_error, "the cloud refused the enrolment: " + answer->error_message() +
+                                                (code.empty() ? std::string() : " (" + code + ")"));
   }
-  if (!answer->json) return UserError{"the cloud's answer to the enrolment is not JSON (HTTP 200)"};
+  if (!answer->json)
+    return fail(net::ErrorCode::bad_response, "the cloud's answer to the enrolment is not JSON (HTTP 200)");
   const std::string certificate_pem = json_string(*answer->json, "certificate");
   const std::string ca_pem = json_string(*answer->json, "ca_chain");
   EnrolmentOutcome outcome{state.device_uuid(), json_string(*answer->json, "device_id"),
@@ -145,13 +150,15 @@ UserResult<EnrolmentOutcome> enrol(const AgentState& state, const EnrolmentReque
   Owned<X509> certificate = certificate_from_pem(certificate_pem);
   Owned<X509> ca = certificate_from_pem(ca_pem);
   Owned<EVP_PKEY> key = key_from_pem(key_pem);
-  if (!certificate || !ca) return UserError{"the cloud's answer holds no readable certificate or CA chain"};
+  if (!certificate || !ca)
+    return fail(net::ErrorCode::bad_response, "the cloud's answer holds no readable certificate or CA chain");
   if (!key || X509_check_private_key(certificate.get(), key.get()) != 1) {
     ERR_clear_error();
-    return UserError{"the certificate the cloud issued is not for this device's key: nothing was stored"};
+    return fail(net::ErrorCode::bad_response,
+                "the certificate the cloud issued is not for this device's key: nothing was stored");
   }
   if (outcome.org_id.empty() || outcome.device_id.empty())
-    return UserError{"the cloud's answer to the enrolment names no device or organisation"};
+    return fail(net::ErrorCode::bad_response, "the cloud's answer to the enrolment names no device or organisation");
 
   // Key first: a certificate on disk must always have its key beside it.
   if (new_key)

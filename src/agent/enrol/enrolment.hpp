@@ -22,11 +22,11 @@ struct EnrolmentOutcome {
   std::string certificate_expires_at;
 };
 
-UserResult<EnrolmentOutcome> enrol(const AgentState& state, const EnrolmentRequest& request);
+net::Result<EnrolmentOutcome> enrol(const AgentState& state, const EnrolmentRequest& request);
 
 // The pure pieces, for unit tests: a fresh EC P-256 key as PKCS#8 PEM, and a CSR (PEM) with
 // subject CN=`common_name` signed with SHA-256 by that key.
-UserResult<std::string> generate_private_key_pem();
-UserResult<std::string> make_certificate_request_pem(std::string_view private_key_pem, std::string_view common_name);
+net::Result<std::string> generate_private_key_pem();
+net::Result<std::string> make_certificate_request_pem(std::string_view private_key_pem, std::string_view common_name);
 
 }  // namespace logbot::agent

@@ -43,8 +43,8 @@ bool is_canonical_uuid_v4(std::string_view text) {
 AgentState::AgentState(std::filesystem::path directory, std::string device_uuid)
     : directory_(std::move(directory)), device_uuid_(std::move(device_uuid)) {}
 
-UserResult<AgentState> AgentState::open(const std::filesystem::path& directory) {
-  if (directory.empty()) return UserError{"the state directory must not be empty"};
+net::Result<AgentState> AgentState::open(const std::filesystem::path& directory) {
+  if (directory.empty()) return fail(net::ErrorCode::bad_input, "the state directory must not be empty");
   if (auto made = ensure_private_directory(directory, "remove it or choose another --state-dir"); !made)
     return made.error();
   AgentState state(directory, {});
@@ -55,9 +55,10 @@ UserResult<AgentState> AgentState::open(const std::filesystem::path& directory) 
     std::string text = std::move(**existing);
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
     if (!is_canonical_uuid_v4(text))
-      return UserError{id_file.string() +
-                       " is damaged (not a UUID v4): restore it from a backup; deleting it gives this device a new "
-                       "identity that must be registered again"};
+      return fail(net::ErrorCode::bad_input,
+                  id_file.string() +
+                      " is damaged (not a UUID v4): restore it from a backup; deleting it gives this device a new "
+                      "identity that must be registered again");
     state.device_uuid_ = std::move(text);
     return state;
   }
@@ -79,21 +80,22 @@ bool AgentState::has_key() const {
   return std::filesystem::exists(key_file(), ec);
 }
 
-UserResult<std::string> AgentState::read_key_pem() const {
+net::Result<std::string> AgentState::read_key_pem() const {
   auto content = read_private_file(key_file(), kMaximumStateFileBytes);
   if (!content) return content.error();
-  if (!*content) return UserError{key_file().string() + " does not exist"};
-  return UserResult<std::string>(boost::system::in_place_value, std::move(**content));
+  if (!*content) return fail(net::ErrorCode::io_failed, key_file().string() + " does not exist");
+  return net::Result<std::string>(boost::system::in_place_value, std::move(**content));
 }
 
-UserResult<std::optional<CloudBinding>> AgentState::read_cloud_binding() const {
+net::Result<std::optional<CloudBinding>> AgentState::read_cloud_binding() const {
   auto content = read_private_file(cloud_file(), kMaximumStateFileBytes);
   if (!content) return content.error();
   if (!*content) return std::optional<CloudBinding>();
   boost::system::error_code ec;
   const boost::json::value value = boost::json::parse(**content, ec);
   if (ec || !value.is_object())
-    return UserError{cloud_file().string() + " is damaged (not a JSON object): enrol again with --force"};
+    return fail(net::ErrorCode::bad_input,
+                cloud_file().string() + " is damaged (not a JSON object): enrol again with --force");
   const auto& object = value.as_object();
   CloudBinding binding{string_member(object, "url"),
                        string_member(object, "fingerprint"),
@@ -106,12 +108,12 @@ UserResult<std::optional<CloudBinding>> AgentState::read_cloud_binding() const {
   return std::optional<CloudBinding>(std::move(binding));
 }
 
-UserResult<void> AgentState::write_file(const std::filesystem::path& file, std::string_view content,
-                                        unsigned mode) const {
+net::Result<void> AgentState::write_file(const std::filesystem::path& file, std::string_view content,
+                                         unsigned mode) const {
   return write_private_file(file, content, mode);
 }
 
-UserResult<void> AgentState::write_cloud_binding(const CloudBinding& binding) const {
+net::Result<void> AgentState::write_cloud_binding(const CloudBinding& binding) const {
   boost::json::object object{{"url", binding.url},
                              {"fingerprint", binding.fingerprint},
                              {"device_id", binding.device_id},

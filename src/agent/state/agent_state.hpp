@@ -9,12 +9,9 @@
 #include <string_view>
 #include <vector>
 
-#include "common/net/net_error.hpp"
+#include "common/net/error.hpp"
 
 namespace logbot::agent {
-
-using net::UserError;
-using net::UserResult;
 
 inline constexpr const char* kDefaultStateDir = "/var/lib/logbot-agent";
 
@@ -34,7 +31,7 @@ class AgentState {
   // Creates the directory (0700) if needed, makes it private, and creates the device UUID on
   // first use. A damaged device-id is an error, never silently replaced: the UUID is the
   // device's identity in the cloud.
-  static UserResult<AgentState> open(const std::filesystem::path& directory);
+  static net::Result<AgentState> open(const std::filesystem::path& directory);
 
   const std::filesystem::path& directory() const { return directory_; }
   const std::string& device_uuid() const { return device_uuid_; }
@@ -48,13 +45,13 @@ class AgentState {
 
   bool has_certificate() const;
   bool has_key() const;
-  UserResult<std::string> read_key_pem() const;
+  net::Result<std::string> read_key_pem() const;
   // The recorded binding, or nullopt when there is none (not enrolled yet).
-  UserResult<std::optional<CloudBinding>> read_cloud_binding() const;
+  net::Result<std::optional<CloudBinding>> read_cloud_binding() const;
 
   // Atomic replacement with the given mode; the key goes through here with 0600.
-  UserResult<void> write_file(const std::filesystem::path& file, std::string_view content, unsigned mode) const;
-  UserResult<void> write_cloud_binding(const CloudBinding& binding) const;
+  net::Result<void> write_file(const std::filesystem::path& file, std::string_view content, unsigned mode) const;
+  net::Result<void> write_cloud_binding(const CloudBinding& binding) const;
 
  private:
   AgentState(std::filesystem::path directory, std::string device_uuid);

@@ -45,10 +45,10 @@ bool key_matches(std::string_view key_pem, std::string_view certificate_pem) {
   return matches;
 }
 
-UserResult<void> rename_and_sync(const AgentState& state, const std::filesystem::path& from,
-                                 const std::filesystem::path& to) {
+net::Result<void> rename_and_sync(const AgentState& state, const std::filesystem::path& from,
+                                  const std::filesystem::path& to) {
   if (::rename(from.c_str(), to.c_str()) != 0)
-    return UserError{"cannot replace " + to.string() + ": " + std::strerror(errno)};
+    return fail(net::ErrorCode::io_failed, "cannot replace " + to.string() + ": " + std::strerror(errno));
   const int directory = ::open(state.directory().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (directory >= 0) {
     ::fsync(directory);
@@ -59,35 +59,38 @@ UserResult<void> rename_and_sync(const AgentState& state, const std::filesystem:
 
 }  // namespace
 
-UserResult<CertificateValidity> read_certificate_validity(std::string_view certificate_pem) {
+net::Result<CertificateValidity> read_certificate_validity(std::string_view certificate_pem) {
   tls::X509Ptr certificate = tls::certificate_from_pem(certificate_pem);
   ERR_clear_error();
-  if (!certificate) return UserError{"the device certificate is not a readable PEM certificate"};
+  if (!certificate) return fail(net::ErrorCode::bad_input, "the device certificate is not a readable PEM certificate");
   CertificateValidity validity;
   const auto not_before = tls::epoch_ms(X509_get0_notBefore(certificate.get()));
   const auto not_after = tls::epoch_ms(X509_get0_notAfter(certificate.get()));
   if (!not_before || !not_after || *not_after <= *not_before)
-    return UserError{"the device certificate has unreadable validity dates"};
+    return fail(net::ErrorCode::bad_input, "the device certificate has unreadable validity dates");
   validity.not_before_ms = *not_before;
   validity.not_after_ms = *not_after;
   validity.serial_hex = tls::serial_hex(certificate.get());
   return validity;
 }
 
-UserResult<void> check_renewed_certificate(std::string_view key_pem, std::string_view certificate_pem,
-                                           std::string_view device_uuid) {
+net::Result<void> check_renewed_certificate(std::string_view key_pem, std::string_view certificate_pem,
+                                            std::string_view device_uuid) {
   tls::X509Ptr certificate = tls::certificate_from_pem(certificate_pem);
   ERR_clear_error();
-  if (!certificate) return UserError{"the renewed certificate from the cloud is not a readable PEM certificate"};
+  if (!certificate)
+    return fail(net::ErrorCode::bad_response,
+                "the renewed certificate from the cloud is not a readable PEM certificate");
   if (!key_matches(key_pem, certificate_pem))
-    return UserError{"the renewed certificate from the cloud is not for the key this agent sent"};
+    return fail(net::ErrorCode::bad_response,
+                "the renewed certificate from the cloud is not for the key this agent sent");
   if (common_name(certificate.get()) != device_uuid)
-    return UserError{"the renewed certificate from the cloud names another device"};
+    return fail(net::ErrorCode::bad_response, "the renewed certificate from the cloud names another device");
   return {};
 }
 
-UserResult<void> install_renewed_identity(const AgentState& state, std::string_view key_pem,
-                                          std::string_view certificate_pem, std::string_view ca_chain_pem) {
+net::Result<void> install_renewed_identity(const AgentState& state, std::string_view key_pem,
+                                           std::string_view certificate_pem, std::string_view ca_chain_pem) {
   if (auto written = state.write_file(state.pending_key_file(), key_pem, 0600); !written) return written.error();
   if (!ca_chain_pem.empty())
     if (auto written = state.write_file(state.ca_file(), ca_chain_pem, 0644); !written) return written.error();
@@ -96,7 +99,7 @@ UserResult<void> install_renewed_identity(const AgentState& state, std::string_v
   return rename_and_sync(state, state.pending_key_file(), state.key_file());
 }
 
-UserResult<void> recover_interrupted_renewal(const AgentState& state) {
+net::Result<void> recover_interrupted_renewal(const AgentState& state) {
   std::error_code exists_error;
   if (!std::filesystem::exists(state.pending_key_file(), exists_error)) return {};
   const auto pending = read_text(state.pending_key_file());

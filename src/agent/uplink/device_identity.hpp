@@ -28,15 +28,15 @@ struct CertificateValidity {
   }
 };
 
-UserResult<CertificateValidity> read_certificate_validity(std::string_view certificate_pem);
+net::Result<CertificateValidity> read_certificate_validity(std::string_view certificate_pem);
 
 // The cloud's renewed certificate must be for `key_pem` and name `device_uuid` as its CN.
-UserResult<void> check_renewed_certificate(std::string_view key_pem, std::string_view certificate_pem,
-                                           std::string_view device_uuid);
+net::Result<void> check_renewed_certificate(std::string_view key_pem, std::string_view certificate_pem,
+                                            std::string_view device_uuid);
 
-UserResult<void> install_renewed_identity(const AgentState& state, std::string_view key_pem,
-                                          std::string_view certificate_pem, std::string_view ca_chain_pem);
+net::Result<void> install_renewed_identity(const AgentState& state, std::string_view key_pem,
+                                           std::string_view certificate_pem, std::string_view ca_chain_pem);
 
-UserResult<void> recover_interrupted_renewal(const AgentState& state);
+net::Result<void> recover_interrupted_renewal(const AgentState& state);
 
 }  // namespace logbot::agent

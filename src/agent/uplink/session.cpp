@@ -255,7 +255,7 @@ asio::awaitable<void> Session::request_renewals() {
       // A new key for every renewal: the private key never leaves the device.
       auto key = generate_private_key_pem();
       auto request =
-          key ? make_certificate_request_pem(*key, state_.device_uuid()) : UserResult<std::string>(key.error());
+          key ? make_certificate_request_pem(*key, state_.device_uuid()) : net::Result<std::string>(key.error());
       if (!request) {
         spdlog::error("uplink: cannot prepare a certificate renewal: {}", request.error().message);
         renewal_.retry_later();

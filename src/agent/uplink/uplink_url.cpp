@@ -28,12 +28,12 @@ std::string UplinkUrl::host_header() const {
   return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
-net::UserResult<UplinkUrl> parse_uplink_url(std::string_view text) {
+net::Result<UplinkUrl> parse_uplink_url(std::string_view text) {
   constexpr std::string_view kScheme = "wss://";
   const std::string shown(text.substr(0, 200));
   auto bad = [&](const std::string& why) {
-    return net::UserError{"the uplink address '" + shown + "' is not usable: " + why +
-                          " (expected wss://HOST:PORT/api/v1/devices/uplink)"};
+    return fail(net::ErrorCode::bad_url, "the uplink address '" + shown + "' is not usable: " + why +
+                                             " (expected wss://HOST:PORT/api/v1/devices/uplink)");
   };
   if (text.size() > 2048) return bad("it is too long");
   if (!net::starts_with_ignoring_case(text, kScheme)) return bad("it must start with wss://");

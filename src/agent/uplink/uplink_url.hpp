@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "common/net/net_error.hpp"
+#include "common/net/error.hpp"
 
 namespace logbot::agent {
 
@@ -23,6 +23,6 @@ struct UplinkUrl {
 
 // Refuses anything but wss:// (the uplink is never plaintext), user information, fragments,
 // empty hosts and ports outside 1..65535; the error says what was wrong.
-net::UserResult<UplinkUrl> parse_uplink_url(std::string_view text);
+net::Result<UplinkUrl> parse_uplink_url(std::string_view text);
 
 }  // namespace logbot::agent

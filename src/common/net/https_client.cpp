@@ -132,30 +132,31 @@ struct HttpsClient::Impl {
   std::string session_cookie;
   std::string csrf_token;
 
-  UserResult<HttpResponse> perform(http::verb verb, std::string_view target, const boost::json::value* body);
+  Result<HttpResponse> perform(http::verb verb, std::string_view target, const boost::json::value* body);
   // `request` outlives the coroutine: perform() runs it to completion before returning.
-  asio::awaitable<UserResult<HttpResponse>> exchange(const http::request<http::string_body>& request);
-  UserResult<void> configure_verification(SSL* ssl) const;
+  asio::awaitable<Result<HttpResponse>> exchange(const http::request<http::string_body>& request);
+  Result<void> configure_verification(SSL* ssl) const;
   void take_cookies(const http::response<http::string_body>& response);
 };
 
-UserResult<void> HttpsClient::Impl::configure_verification(SSL* ssl) const {
+Result<void> HttpsClient::Impl::configure_verification(SSL* ssl) const {
   if (!pinned_fingerprint.empty()) {
     // The pin replaces host-name checks; a DNS name still goes out as SNI for virtual hosting.
     if (!server.host_is_ip && SSL_set_tlsext_host_name(ssl, server.host.c_str()) != 1)
-      return UserError{"TLS: cannot set the server name " + server.host};
+      return fail(ErrorCode::tls_failed, "TLS: cannot set the server name " + server.host);
     return {};
   }
   if (server.host_is_ip) {
     // An IP literal is matched against the certificate's IP SANs only, and is never sent as SNI.
     if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), server.host.c_str()) != 1)
-      return UserError{"TLS: cannot verify the address " + server.host};
+      return fail(ErrorCode::tls_failed, "TLS: cannot verify the address " + server.host);
     return {};
   }
   SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-  if (SSL_set1_host(ssl, server.host.c_str()) != 1) return UserError{"TLS: cannot verify the name " + server.host};
+  if (SSL_set1_host(ssl, server.host.c_str()) != 1)
+    return fail(ErrorCode::tls_failed, "TLS: cannot verify the name " + server.host);
   if (SSL_set_tlsext_host_name(ssl, server.host.c_str()) != 1)
-    return UserError{"TLS: cannot set the server name " + server.host};
+    return fail(ErrorCode::tls_failed, "TLS: cannot set the server name " + server.host);
   return {};
 }
 
@@ -172,7 +173,7 @@ void HttpsClient::Impl::take_cookies(const http::response<http::string_body>& re
 // with the frame's own operator delete, which frees it correctly): a known false positive.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-asio::awaitable<UserResult<HttpResponse>> HttpsClient::Impl::exchange(const http::request<http::string_body>& request) {
+asio::awaitable<Result<HttpResponse>> HttpsClient::Impl::exchange(const http::request<http::string_body>& request) {
   constexpr auto token = asio::as_tuple(asio::use_awaitable);
   auto executor = co_await asio::this_coro::executor;
   const std::string& origin = server.origin;
@@ -183,7 +184,9 @@ asio::awaitable<UserResult<HttpResponse>> HttpsClient::Impl::exchange(const http
   } else {
     tcp::resolver resolver(executor);
     auto [resolve_ec, results] = co_await resolver.async_resolve(server.host, std::to_string(server.port), token);
-    if (resolve_ec) co_return UserError{"cannot find the server " + server.host + ": " + resolve_ec.message()};
+    if (resolve_ec)
+      co_return fail(ErrorCode::name_not_resolved,
+                     "cannot find the server " + server.host + ": " + resolve_ec.message());
     for (const auto& entry : results) endpoints.push_back(entry.endpoint());
   }
 
@@ -195,11 +198,11 @@ asio::awaitable<UserResult<HttpResponse>> HttpsClient::Impl::exchange(const http
   auto [connect_ec, endpoint] = co_await socket.async_connect(endpoints, token);
   (void)endpoint;
   if (connect_ec == beast::error::timeout)
-    co_return UserError{"cannot connect to " + origin + ": no answer within " + seconds_text(timeout)};
+    co_return fail(ErrorCode::timeout, "cannot connect to " + origin + ": no answer within " + seconds_text(timeout));
   if (connect_ec == asio::error::connection_refused)
-    co_return UserError{"cannot connect to " + origin +
-                        ": connection refused (is the server running, is the port right?)"};
-  if (connect_ec) co_return UserError{"cannot connect to " + origin + ": " + connect_ec.message()};
+    co_return fail(ErrorCode::unreachable,
+                   "cannot connect to " + origin + ": connection refused (is the server running, is the port right?)");
+  if (connect_ec) co_return fail(ErrorCode::unreachable, "cannot connect to " + origin + ": " + connect_ec.message());
   // Small TLS records each way: Nagle's algorithm would hold one back for the peer's delayed
   // ACK (40 ms on Linux). Failing to set it costs latency only.
   boost::system::error_code no_delay_ec;
@@ -210,18 +213,20 @@ asio::awaitable<UserResult<HttpResponse>> HttpsClient::Impl::exchange(const http
   if (handshake_ec) {
     const long verification = SSL_get_verify_result(stream.native_handle());
     if (verification != X509_V_OK && !pinned_fingerprint.empty())
-      co_return UserError{describe_pin_mismatch(stream.native_handle(), pinned_fingerprint)};
-    if (verification != X509_V_OK) co_return UserError{describe_verification_failure(verification, server)};
+      co_return fail(ErrorCode::pin_mismatch, describe_pin_mismatch(stream.native_handle(), pinned_fingerprint));
+    if (verification != X509_V_OK)
+      co_return fail(ErrorCode::tls_failed, describe_verification_failure(verification, server));
     if (handshake_ec == beast::error::timeout)
-      co_return UserError{"TLS handshake with " + origin + " timed out after " + seconds_text(timeout)};
-    co_return UserError{"TLS handshake with " + origin + " failed: " + handshake_ec.message() +
-                        " (is it a Logbot HTTPS server?)"};
+      co_return fail(ErrorCode::timeout, "TLS handshake with " + origin + " timed out after " + seconds_text(timeout));
+    co_return fail(ErrorCode::tls_failed, "TLS handshake with " + origin + " failed: " + handshake_ec.message() +
+                                              " (is it a Logbot HTTPS server?)");
   }
 
   socket.expires_after(timeout);
   auto [write_ec, written] = co_await http::async_write(stream, request, token);
   (void)written;
-  if (write_ec) co_return UserError{"cannot send the request to " + origin + ": " + write_ec.message()};
+  if (write_ec)
+    co_return fail(ErrorCode::unreachable, "cannot send the request to " + origin + ": " + write_ec.message());
 
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
@@ -229,8 +234,9 @@ asio::awaitable<UserResult<HttpResponse>> HttpsClient::Impl::exchange(const http
   socket.expires_after(timeout);
   auto [read_ec, read] = co_await http::async_read(stream, buffer, parser, token);
   (void)read;
-  if (read_ec == beast::error::timeout) co_return UserError{origin + " did not answer within " + seconds_text(timeout)};
-  if (read_ec) co_return UserError{"no valid answer from " + origin + ": " + read_ec.message()};
+  if (read_ec == beast::error::timeout)
+    co_return fail(ErrorCode::timeout, origin + " did not answer within " + seconds_text(timeout));
+  if (read_ec) co_return fail(ErrorCode::bad_response, "no valid answer from " + origin + ": " + read_ec.message());
 
   // Best effort: the answer is complete, a peer that skips close_notify changes nothing.
   socket.expires_after(kShutdownTimeout);
@@ -252,10 +258,10 @@ asio::awaitable<UserResult<HttpResponse>> HttpsClient::Impl::exchange(const http
 }
 #pragma GCC diagnostic pop
 
-UserResult<HttpResponse> HttpsClient::Impl::perform(http::verb verb, std::string_view target,
-                                                    const boost::json::value* body) {
+Result<HttpResponse> HttpsClient::Impl::perform(http::verb verb, std::string_view target,
+                                                const boost::json::value* body) {
   if (!is_header_token(session_cookie) || !is_header_token(csrf_token))
-    return UserError{"the stored session holds invalid characters: run logbot login again"};
+    return fail(ErrorCode::bad_input, "the stored session holds invalid characters: run logbot login again");
   http::request<http::string_body> request{verb, target, 11};
   const bool v6 = server.host.find(':') != std::string::npos;
   request.set(http::field::host, (v6 ? "[" + server.host + "]" : server.host) + ":" + std::to_string(server.port));
@@ -273,31 +279,30 @@ UserResult<HttpResponse> HttpsClient::Impl::perform(http::verb verb, std::string
   request.prepare_payload();
 
   asio::io_context io;
-  std::optional<UserResult<HttpResponse>> outcome;
-  asio::co_spawn(io, exchange(request),
-                 [&outcome, target](std::exception_ptr failure, UserResult<HttpResponse> result) {
-                   if (!failure) {
-                     outcome.emplace(std::move(result));
-                     return;
-                   }
-                   std::string reason = "unknown error";
-                   try {
-                     std::rethrow_exception(failure);
-                   } catch (const std::exception& error) {
-                     reason = error.what();
-                   }
-                   outcome.emplace(UserError{"request to " + std::string(target) + " failed: " + reason});
-                 });
+  std::optional<Result<HttpResponse>> outcome;
+  asio::co_spawn(io, exchange(request), [&outcome, target](std::exception_ptr failure, Result<HttpResponse> result) {
+    if (!failure) {
+      outcome.emplace(std::move(result));
+      return;
+    }
+    std::string reason = "unknown error";
+    try {
+      std::rethrow_exception(failure);
+    } catch (const std::exception& error) {
+      reason = error.what();
+    }
+    outcome.emplace(fail(ErrorCode::bad_response, "request to " + std::string(target) + " failed: " + reason));
+  });
   io.run();
-  if (!outcome) return UserError{"request to " + server.origin + " did not complete"};
+  if (!outcome) return fail(ErrorCode::bad_response, "request to " + server.origin + " did not complete");
   return std::move(*outcome);
 }
 
-UserResult<HttpsClient> HttpsClient::create(const ClientOptions& options) {
+Result<HttpsClient> HttpsClient::create(const ClientOptions& options) {
   auto server = parse_server_url(options.url);
   if (!server) return server.error();
   if (!options.pinned_fingerprint.empty() && !options.ca_file.empty())
-    return UserError{"a pinned server certificate and a CA file exclude each other"};
+    return fail(ErrorCode::bad_input, "a pinned server certificate and a CA file exclude each other");
   std::unique_ptr<Impl> impl;
   try {
     // The shared TLS policy (common/tls): TLS 1.2+, AEAD only, the server verified.
@@ -305,7 +310,7 @@ UserResult<HttpsClient> HttpsClient::create(const ClientOptions& options) {
                                       ? tls::make_client_context(options.ca_file)
                                       : tls::make_pinned_client_context(options.pinned_fingerprint));
   } catch (const std::exception& error) {
-    return UserError{error.what()};
+    return fail(ErrorCode::tls_failed, error.what());  // the CA file, the trust store or the pin
   }
   impl->server = *server;
   impl->ca_file = options.ca_file;
@@ -321,11 +326,11 @@ HttpsClient::HttpsClient(HttpsClient&&) noexcept = default;
 HttpsClient& HttpsClient::operator=(HttpsClient&&) noexcept = default;
 HttpsClient::~HttpsClient() = default;
 
-UserResult<HttpResponse> HttpsClient::get(std::string_view target) {
+Result<HttpResponse> HttpsClient::get(std::string_view target) {
   return impl_->perform(http::verb::get, target, nullptr);
 }
 
-UserResult<HttpResponse> HttpsClient::post(std::string_view target, const boost::json::value* body) {
+Result<HttpResponse> HttpsClient::post(std::string_view target, const boost::json::value* body) {
   return impl_->perform(http::verb::post, target, body);
 }
 

@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "common/net/net_error.hpp"
+#include "common/net/error.hpp"
 #include "common/net/url_and_cookie.hpp"
 
 namespace logbot::net {
@@ -50,17 +50,18 @@ struct ClientOptions {
 
 class HttpsClient {
  public:
-  // Fails on a malformed URL, an unreadable CA file or a malformed pin; does not connect yet.
-  static UserResult<HttpsClient> create(const ClientOptions& options);
+  // Fails on a malformed URL (bad_url), an unreadable CA file or a malformed pin (tls_failed), or both
+  // a pin and a CA file (bad_input); does not connect yet.
+  static Result<HttpsClient> create(const ClientOptions& options);
 
   HttpsClient(HttpsClient&&) noexcept;
   HttpsClient& operator=(HttpsClient&&) noexcept;
   ~HttpsClient();
 
-  // A transport failure (connect, TLS, pin mismatch, timeout) is an error and nothing was sent;
-  // any HTTP status is a response.
-  UserResult<HttpResponse> get(std::string_view target);
-  UserResult<HttpResponse> post(std::string_view target, const boost::json::value* body = nullptr);
+  // A transport failure (name_not_resolved, unreachable, tls_failed, pin_mismatch, timeout,
+  // bad_response) is an error; any HTTP status is a response.
+  Result<HttpResponse> get(std::string_view target);
+  Result<HttpResponse> post(std::string_view target, const boost::json::value* body = nullptr);
 
   // Sent as Cookie / X-CSRF-Token (the latter on non-GET requests); the cookie follows Set-Cookie.
   const std::string& session_cookie() const;

@@ -32,22 +32,22 @@ bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
   return true;
 }
 
-UserResult<ServerUrl> parse_server_url(std::string_view text) {
+Result<ServerUrl> parse_server_url(std::string_view text) {
   const std::string shown(text);
   constexpr std::string_view kScheme = "https://";
   if (!starts_with_ignoring_case(text, kScheme))
-    return UserError{"the server URL must start with https:// (got '" + shown + "')"};
+    return fail(ErrorCode::bad_url, "the server URL must start with https:// (got '" + shown + "')");
   std::string_view authority = text.substr(kScheme.size());
   if (!authority.empty() && authority.back() == '/') authority.remove_suffix(1);
   if (authority.find_first_of("/?#@ ") != std::string_view::npos || authority.empty())
-    return UserError{"the server URL must be https://HOST:PORT without a path (got '" + shown + "')"};
+    return fail(ErrorCode::bad_url, "the server URL must be https://HOST:PORT without a path (got '" + shown + "')");
   std::string with_port(authority);
   const bool bracketed = authority.front() == '[';
   if ((bracketed && authority.back() == ']') || (!bracketed && authority.find(':') == std::string_view::npos))
     with_port += ":443";
   const auto host_port = parse_host_port(with_port);
   if (!host_port || host_port->port == 0)
-    return UserError{"the server URL must be https://HOST:PORT (got '" + shown + "')"};
+    return fail(ErrorCode::bad_url, "the server URL must be https://HOST:PORT (got '" + shown + "')");
   ServerUrl url;
   url.host = host_port->host;
   url.port = host_port->port;
@@ -56,7 +56,7 @@ UserResult<ServerUrl> parse_server_url(std::string_view text) {
   const bool v6 = !v4 && inet_pton(AF_INET6, url.host.c_str(), address) == 1;
   url.host_is_ip = v4 || v6;
   if (!url.host_is_ip && !is_dns_name(url.host))
-    return UserError{"the server URL has an invalid host name '" + url.host + "'"};
+    return fail(ErrorCode::bad_url, "the server URL has an invalid host name '" + url.host + "'");
   if (url.host_is_ip) {
     // The canonical text of the address, as the certificate check compares it.
     char text[INET6_ADDRSTRLEN] = {};

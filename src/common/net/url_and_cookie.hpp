@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "common/net/net_error.hpp"
+#include "common/net/error.hpp"
 
 namespace logbot::net {
 
@@ -22,7 +22,7 @@ struct ServerUrl {
   std::uint16_t port = 443;
   bool host_is_ip = false;
 };
-UserResult<ServerUrl> parse_server_url(std::string_view text);
+Result<ServerUrl> parse_server_url(std::string_view text);
 
 // What one Set-Cookie header says about the session cookie.
 struct SessionCookieUpdate {

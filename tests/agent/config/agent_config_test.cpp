@@ -94,9 +94,11 @@ TEST(AgentConfig, LoadReadsAFileAndNamesIt) {
   ASSERT_FALSE(loaded);
   EXPECT_EQ(loaded.error().message.rfind(file.string() + ":3:1: unknown setting 'uplink.extra'", 0), 0u)
       << loaded.error().message;
+  EXPECT_EQ(loaded.error().code, net::ErrorCode::bad_input);
   auto missing = load_agent_config(directory / "missing.toml");
   ASSERT_FALSE(missing);
   EXPECT_NE(missing.error().message.find("missing.toml"), std::string::npos);
+  EXPECT_EQ(missing.error().code, net::ErrorCode::io_failed);
   std::filesystem::remove_all(directory);
 }
 
@@ -578,6 +580,7 @@ TEST(UplinkUrl, RefusesWhatIsNotASecureWebSocketAddress) {
     EXPECT_FALSE(url) << bad;
     if (!url) {
       EXPECT_NE(url.error().message.find("is not usable"), std::string::npos);
+      EXPECT_EQ(url.error().code, net::ErrorCode::bad_url);
     }
   }
 }
