@@ -99,9 +99,8 @@ net::Result<EnrolmentOutcome> enrol(const AgentState& state, const EnrolmentRequ
                                                       state.certificate_file().string() +
                                                       "): use --force to enrol again with a new key");
   }
-  std::string token_error;
-  const auto token = enrolment::decode_enrolment_token(request.token_text, token_error);
-  if (!token) return fail(net::ErrorCode::bad_input, token_error);
+  const auto token = enrolment::decode_enrolment_token(request.token_text);
+  if (!token) return fail(net::ErrorCode::bad_input, token.error().message);
 
   // A key left by an interrupted enrolment is reused; --force always makes a new one.
   std::string key_pem;

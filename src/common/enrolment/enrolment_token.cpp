@@ -32,50 +32,42 @@ std::string encode_enrolment_token(const EnrolmentToken& token) {
   return std::string(kPrefix) + crypto::base64url_encode(boost::json::serialize(object));
 }
 
-std::optional<EnrolmentToken> decode_enrolment_token(std::string_view text, std::string& error) {
+Result<EnrolmentToken> decode_enrolment_token(std::string_view text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.remove_suffix(1);
   while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
   if (text.size() > kMaximumLength) {
-    error = "the enrolment token is too long";
-    return std::nullopt;
+    return fail(ErrorCode::too_long, "the enrolment token is too long");
   }
   if (!text.starts_with(kPrefix)) {
-    error = "this is not a Logbot enrolment token (it must start with 'lbt1.')";
-    return std::nullopt;
+    return fail(ErrorCode::not_a_token, "this is not a Logbot enrolment token (it must start with 'lbt1.')");
   }
   const auto json = crypto::base64url_decode(text.substr(kPrefix.size()));
   if (!json) {
-    error = "the enrolment token is damaged (not base64url): copy it again in full";
-    return std::nullopt;
+    return fail(ErrorCode::damaged, "the enrolment token is damaged (not base64url): copy it again in full");
   }
   boost::system::error_code ec;
   const boost::json::value value = boost::json::parse(*json, ec);
   if (ec || !value.is_object()) {
-    error = "the enrolment token is damaged (no JSON object inside): copy it again in full";
-    return std::nullopt;
+    return fail(ErrorCode::damaged, "the enrolment token is damaged (no JSON object inside): copy it again in full");
   }
   const auto& object = value.get_object();
   const boost::json::value* version = object.if_contains("v");
   if (version == nullptr || !version->is_int64() || version->get_int64() != 1) {
-    error = "the enrolment token has an unknown version: update logbot-agent";
-    return std::nullopt;
+    return fail(ErrorCode::unknown_version, "the enrolment token has an unknown version: update logbot-agent");
   }
   EnrolmentToken token;
   auto url = string_member(object, "url");
   auto fingerprint = string_member(object, "fp");
   auto secret = string_member(object, "secret");
   if (!url || !url->starts_with("https://") || url->size() > 512) {
-    error = "the enrolment token names no https:// cloud address";
-    return std::nullopt;
+    return fail(ErrorCode::bad_field, "the enrolment token names no https:// cloud address");
   }
   if (!fingerprint || fingerprint->size() != 64 || !is_lower_hex(*fingerprint)) {
-    error = "the enrolment token carries no valid SHA-256 certificate fingerprint";
-    return std::nullopt;
+    return fail(ErrorCode::bad_field, "the enrolment token carries no valid SHA-256 certificate fingerprint");
   }
   const auto secret_bytes = secret ? crypto::base64url_decode(*secret) : std::nullopt;
   if (!secret_bytes || secret_bytes->size() < kMinimumSecretBytes) {
-    error = "the enrolment token's secret is missing or too short";
-    return std::nullopt;
+    return fail(ErrorCode::bad_field, "the enrolment token's secret is missing or too short");
   }
   token.url = std::move(*url);
   token.fingerprint = std::move(*fingerprint);

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/enrolment/error.hpp"
+
 namespace logbot::enrolment {
 
 struct EnrolmentToken {
@@ -16,7 +18,7 @@ struct EnrolmentToken {
 };
 
 std::string encode_enrolment_token(const EnrolmentToken& token);
-// Parses untrusted text (pasted by a person, read from a file); `error` says what is wrong.
-std::optional<EnrolmentToken> decode_enrolment_token(std::string_view text, std::string& error);
+// Parses untrusted text (pasted by a person, read from a file); the error says what is wrong.
+Result<EnrolmentToken> decode_enrolment_token(std::string_view text);
 
 }  // namespace logbot::enrolment

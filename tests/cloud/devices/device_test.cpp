@@ -128,22 +128,26 @@ TEST(EnrolmentToken, RoundTripsAndExplainsDamage) {
                                         "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"};
   const std::string text = enrolment::encode_enrolment_token(token);
   EXPECT_TRUE(text.starts_with("lbt1."));
-  std::string error;
-  const auto decoded = enrolment::decode_enrolment_token(text + "\n", error);
-  ASSERT_TRUE(decoded) << error;
+  const auto decoded = enrolment::decode_enrolment_token(text + "\n");
+  ASSERT_TRUE(decoded) << decoded.error().message;
   EXPECT_EQ(decoded->url, token.url);
   EXPECT_EQ(decoded->fingerprint, token.fingerprint);
   EXPECT_EQ(decoded->secret, token.secret);
-  EXPECT_FALSE(enrolment::decode_enrolment_token("lbt2.abc", error));
-  EXPECT_NE(error.find("lbt1."), std::string::npos);
-  EXPECT_FALSE(enrolment::decode_enrolment_token(text.substr(0, text.size() - 6), error));
-  EXPECT_FALSE(error.empty());
+  const auto other = enrolment::decode_enrolment_token("lbt2.abc");
+  EXPECT_EQ(other.error().code, enrolment::ErrorCode::not_a_token);
+  EXPECT_NE(other.error().message.find("lbt1."), std::string::npos);
+  const auto cut = enrolment::decode_enrolment_token(text.substr(0, text.size() - 6));
+  EXPECT_EQ(cut.error().code, enrolment::ErrorCode::damaged);
+  EXPECT_FALSE(cut.error().message.empty());
+  EXPECT_EQ(enrolment::decode_enrolment_token(std::string(5000, 'a')).error().code, enrolment::ErrorCode::too_long);
   auto weak = token;
   weak.secret = "AAAA";
-  EXPECT_FALSE(enrolment::decode_enrolment_token(enrolment::encode_enrolment_token(weak), error));
+  EXPECT_EQ(enrolment::decode_enrolment_token(enrolment::encode_enrolment_token(weak)).error().code,
+            enrolment::ErrorCode::bad_field);
   auto plain = token;
   plain.url = "http://cloud.example";
-  EXPECT_FALSE(enrolment::decode_enrolment_token(enrolment::encode_enrolment_token(plain), error));
+  EXPECT_EQ(enrolment::decode_enrolment_token(enrolment::encode_enrolment_token(plain)).error().code,
+            enrolment::ErrorCode::bad_field);
 }
 
 }  // namespace
