@@ -119,13 +119,13 @@ class S7Driver final : public collect::PlcDriver {
     if (tag >= tags_.size()) return failure("internal error: tag index " + std::to_string(tag) + " out of range");
     const Address& address = tags_[tag];
     auto bytes = encode_value(address, value);
-    if (!bytes) return failure("cannot write " + to_string(address) + ": " + bytes.error());
+    if (!bytes) return failure("cannot write " + to_string(address) + ": " + bytes.error().message);
     if (auto connected = connect(); !connected) return connected;
     if (address.type == DataType::String || address.type == DataType::WString) {
       if (auto declared = check_string_declaration(address); !declared) return declared;
     }
     auto return_code = run(client_.write(address, *bytes));
-    if (!return_code) return failure("cannot write " + to_string(address) + ": " + return_code.error());
+    if (!return_code) return failure("cannot write " + to_string(address) + ": " + return_code.error().message);
     if (*return_code != kReturnCodeSuccess)
       return failure("the PLC refused the write of " + to_string(address) + ": " +
                      describe_refusal(*return_code, address));
@@ -175,7 +175,7 @@ class S7Driver final : public collect::PlcDriver {
     ReadPlan plan;
     plan.pdus.push_back(PlannedPdu{{header}});
     auto answer = run(client_.read(plan));
-    if (!answer) return failure("cannot write " + to_string(address) + ": " + answer.error());
+    if (!answer) return failure("cannot write " + to_string(address) + ": " + answer.error().message);
     const ItemResult& got = answer->front().items.front();
     if (got.return_code != kReturnCodeSuccess || got.data.size() != header.count)
       return failure("cannot write " + to_string(address) +
@@ -189,16 +189,18 @@ class S7Driver final : public collect::PlcDriver {
     return {};
   }
 
+  collect::DriverError failure(const Error& error) const { return failure(error.message); }
+
   collect::DriverError failure(const std::string& message) const {
     return {"PLC " + plc_.name + " (" + plc_.host + ":" + std::to_string(connection_.port) + "): " + message};
   }
 
   // Runs a client coroutine to completion on this thread.
   template <class T>
-  ClientResult<T> run(asio::awaitable<ClientResult<T>> operation) {
-    std::optional<ClientResult<T>> outcome;
+  Result<T> run(asio::awaitable<Result<T>> operation) {
+    std::optional<Result<T>> outcome;
     std::string thrown;
-    asio::co_spawn(io_, std::move(operation), [&](std::exception_ptr failure, ClientResult<T> result) {
+    asio::co_spawn(io_, std::move(operation), [&](std::exception_ptr failure, Result<T> result) {
       if (!failure) {
         outcome = std::move(result);
         return;
@@ -215,7 +217,7 @@ class S7Driver final : public collect::PlcDriver {
     io_.run();
     if (outcome) return std::move(*outcome);
     client_.close();
-    return "internal error in the S7 client: " + thrown;
+    return fail(ErrorCode::internal, "internal error in the S7 client: " + thrown);
   }
 
   // One poll group's plan and what the PLC's refusals taught it.
@@ -328,7 +330,7 @@ class S7Driver final : public collect::PlcDriver {
       }
       auto decoded = decode_value(tags_[tags[k]], values[k]);
       if (!decoded) {
-        reading.status = decoded.error();
+        reading.status = std::move(decoded.error().message);
         continue;
       }
       reading.value = std::move(*decoded);
