@@ -181,7 +181,7 @@ class ModbusDriver final : public collect::PlcDriver {
                       where, address.table == Table::input_registers ? "input registers" : "discrete inputs"));
     }
     auto encoded = encode_value(address, value);
-    if (!encoded) return fail_plain(fmt::format("cannot write {}: {}", where, encoded.error()));
+    if (!encoded) return fail_plain(fmt::format("cannot write {}: {}", where, encoded.error().message));
     const std::vector<std::uint16_t>& registers = *encoded;
 
     if (auto connected = connect(); !connected) return connected;
@@ -263,7 +263,7 @@ class ModbusDriver final : public collect::PlcDriver {
       if (value) {
         cycle.out[i] = Reading{std::move(*value), Quality::good, {}, time_ms};
       } else {
-        cycle.out[i] = Reading{{}, Quality::bad, value.error(), time_ms};
+        cycle.out[i] = Reading{{}, Quality::bad, std::move(value.error().message), time_ms};
       }
     }
     return std::optional<unsigned>();
