@@ -968,14 +968,13 @@ TextResult<std::vector<std::uint8_t>> encode_bytes(const Address& address, const
 
 Result<collect::Value> decode_value(const Address& address, std::span<const std::uint8_t> bytes) {
   auto value = decode_text(address, bytes);
-  if (!value) return fail(ErrorCode::bad_value, std::move(value.error()));
+  if (!value) return fail(ErrorCode::bad_value, value.error());
   return std::move(*value);
 }
 
 Result<std::vector<std::uint8_t>> encode_value(const Address& address, const collect::Value& value) {
   auto bytes = encode_bytes(address, value);
-  if (!bytes)
-    return fail(address.is_array() ? ErrorCode::not_supported : ErrorCode::value_unfit, std::move(bytes.error()));
+  if (!bytes) return fail(address.is_array() ? ErrorCode::not_supported : ErrorCode::value_unfit, bytes.error());
   return std::move(*bytes);
 }
 
