@@ -286,9 +286,9 @@ Row measure_client(const Options& options, std::string name,
   boost::asio::io_context io{1};
   logbot::SystemClock clock;
   s7::S7Client client(io.get_executor(), clock);
-  auto await = [&]<class T>(boost::asio::awaitable<s7::ClientResult<T>> operation) {
-    std::optional<s7::ClientResult<T>> outcome;
-    boost::asio::co_spawn(io, std::move(operation), [&](std::exception_ptr failure, s7::ClientResult<T> result) {
+  auto await = [&]<class T>(boost::asio::awaitable<s7::Result<T>> operation) {
+    std::optional<s7::Result<T>> outcome;
+    boost::asio::co_spawn(io, std::move(operation), [&](std::exception_ptr failure, s7::Result<T> result) {
       if (failure) std::rethrow_exception(failure);
       outcome = std::move(result);
     });
@@ -305,7 +305,7 @@ Row measure_client(const Options& options, std::string name,
   connect.max_parallel_jobs = 1;  // an S7-300 grants 1: one request in flight
   connect.timeout = std::chrono::milliseconds(5000);
   auto session = await(client.connect(connect));
-  if (!session) fail(session.error());
+  if (!session) fail(session.error().message);
 
   Row row;
   row.name = std::move(name);
@@ -317,7 +317,7 @@ Row measure_client(const Options& options, std::string name,
   row.bytes = plan.bytes;
   auto cycle = [&](bool check) {
     auto answers = await(client.read(plan));
-    if (!answers) fail(answers.error());
+    if (!answers) fail(answers.error().message);
     for (std::size_t p = 0; p < plan.pdus.size(); ++p)
       for (std::size_t i = 0; i < plan.pdus[p].items.size(); ++i) {
         const s7::PlannedItem& item = plan.pdus[p].items[i];

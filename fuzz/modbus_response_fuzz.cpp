@@ -40,10 +40,7 @@ std::string_view word(std::string_view& line) {
   return part;
 }
 
-// An error's sentence, whichever error value the codec returns.
-const std::string& message_of(const std::string& error) {
-  return error;
-}
+// An error's sentence (modbus::Error or collect::Error, whichever the codec returns).
 template <class E>
 const std::string& message_of(const E& error) {
   return error.message;

@@ -2,34 +2,25 @@
 // driver (agent/s7) and the Modbus TCP driver (agent/modbus). A driver is used from one
 // thread at a time (its connection worker); its calls block for at most its timeout.
 #pragma once
-#include <boost/system/result.hpp>
 #include <cstddef>
 #include <functional>
 #include <memory>
 #include <span>
-#include <stdexcept>
 #include <string>
 
 #include "agent/collect/collect_config.hpp"
+#include "agent/collect/error.hpp"
 #include "agent/collect/value.hpp"
 
 namespace logbot::agent::collect {
 
-// A connection-level failure (unreachable, refused, timed out, protocol violation by the
-// peer) or a refused write. The message is one sentence a commissioning engineer can act on,
-// naming the PLC. After a connection-level failure the driver is disconnected; the next
-// connect() starts afresh. Errors are values: no exception crosses the data path.
-struct DriverError {
-  std::string message;
-};
-
-template <class T>
-using DriverResult = boost::system::result<T, DriverError>;
-
-// Only reached through result::value() on an error, which callers never rely on.
-[[noreturn]] inline void throw_exception_from_error(const DriverError& error, const boost::source_location&) {
-  throw std::runtime_error(error.message);
-}
+// A driver's calls return collect::Result (agent/collect/error.hpp): the code says what went
+// wrong (a connection-level failure: unreachable, timeout, refused_by_plc, bad_response...,
+// or a refused write: refused_by_plc, value_unfit, not_writable), the message is one sentence
+// a commissioning engineer can act on, naming the PLC. After a connection-level failure the
+// driver is disconnected; the next connect() starts afresh. Tag-level failures (the PLC's
+// return code for one item, a Modbus exception) are not errors but bad readings. Errors are
+// values: no exception crosses the data path.
 
 struct ReadStats {
   unsigned round_trips = 0;          // request/response exchanges of the cycle
@@ -42,7 +33,7 @@ class PlcDriver {
  public:
   virtual ~PlcDriver() = default;
   // Connects when not connected (TCP from the configured local address, protocol setup).
-  virtual DriverResult<void> connect() = 0;
+  virtual Result<void> connect() = 0;
   virtual void disconnect() noexcept = 0;
   virtual bool connected() const noexcept = 0;
   // Reads the tags given by their indexes into the driver's tag list (the order of the
@@ -50,11 +41,11 @@ class PlcDriver {
   // PLC's return code, a Modbus exception) make that tag bad and the call succeeds;
   // connection-level ones return an error (out is then unspecified). Connects first when
   // not connected.
-  virtual DriverResult<void> read(std::span<const std::size_t> tags, std::span<Reading> out, ReadStats& stats) = 0;
+  virtual Result<void> read(std::span<const std::size_t> tags, std::span<Reading> out, ReadStats& stats) = 0;
   // Writes one tag (commissioning only; the collector never writes). Errors: connection
   // failures, a value the tag's type cannot hold, a refusal by the PLC (naming its return
   // code or Modbus exception).
-  virtual DriverResult<void> write(std::size_t tag, const Value& value) = 0;
+  virtual Result<void> write(std::size_t tag, const Value& value) = 0;
   // "S7 10.0.0.10:102 rack 0 slot 1, OP connection, PDU 480 bytes, 1 parallel job"
   virtual std::string describe() const = 0;
 };

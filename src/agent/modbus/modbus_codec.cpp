@@ -118,27 +118,20 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
-using ValueResult = boost::system::result<collect::Value, std::string>;
-
-// A Value may itself hold a string, so errors are constructed explicitly.
-ValueResult value_error(std::string message) {
-  return ValueResult(boost::system::in_place_error, std::move(message));
-}
-
 }  // namespace
 
-boost::system::result<collect::Value, std::string> decode_registers(const Address& address,
-                                                                    std::span<const std::uint16_t> registers) {
+Result<collect::Value> decode_registers(const Address& address, std::span<const std::uint16_t> registers) {
   if (is_bit_table(address.table)) {
-    return value_error(std::string("coils and discrete inputs are bits, not registers"));
+    return fail(ErrorCode::wrong_shape, std::string("coils and discrete inputs are bits, not registers"));
   }
   if (registers.size() != address.count()) {
-    return value_error(std::string(type_name(address.type)) + " needs " + std::to_string(address.count()) +
-                       " registers, got " + std::to_string(registers.size()));
+    return fail(ErrorCode::wrong_shape, std::string(type_name(address.type)) + " needs " +
+                                            std::to_string(address.count()) + " registers, got " +
+                                            std::to_string(registers.size()));
   }
   if (address.type == DataType::Bool) {
     if (address.bit < 0 || address.bit > 15)
-      return value_error(std::string("a BOOL in a register needs a bit number 0..15"));
+      return fail(ErrorCode::wrong_shape, std::string("a BOOL in a register needs a bit number 0..15"));
     return collect::Value{((registers[0] >> address.bit) & 1U) != 0};
   }
   const std::uint64_t raw = to_raw(registers, address.order);
@@ -154,22 +147,23 @@ boost::system::result<collect::Value, std::string> decode_registers(const Addres
     case DataType::Float64: return collect::Value{std::bit_cast<double>(raw)};
     case DataType::Bool: break;
   }
-  return value_error(std::string("unknown Modbus type"));
+  return fail(ErrorCode::wrong_shape, std::string("unknown Modbus type"));
 }
 
-boost::system::result<std::vector<std::uint16_t>, std::string> encode_value(const Address& address,
-                                                                            const collect::Value& value) {
+Result<std::vector<std::uint16_t>> encode_value(const Address& address, const collect::Value& value) {
   if (std::holds_alternative<std::monostate>(value) || std::holds_alternative<std::string>(value)) {
-    return "a " + type_text(address) + " takes a number" + (address.type == DataType::Bool ? " or TRUE/FALSE" : "") +
-           ", not " +
-           (std::holds_alternative<std::monostate>(value) ? std::string("an empty value") : describe_value(value));
+    return fail(
+        ErrorCode::wrong_kind,
+        "a " + type_text(address) + " takes a number" + (address.type == DataType::Bool ? " or TRUE/FALSE" : "") +
+            ", not " +
+            (std::holds_alternative<std::monostate>(value) ? std::string("an empty value") : describe_value(value)));
   }
 
   if (address.type == DataType::Bool) {
     bool inexact = false;
     const auto integer = as_integer(value, inexact);
     if (!integer || (*integer != 0 && *integer != 1)) {
-      return "a BOOL takes TRUE/FALSE or 1/0, not " + describe_value(value);
+      return fail(ErrorCode::wrong_kind, "a BOOL takes TRUE/FALSE or 1/0, not " + describe_value(value));
     }
     return std::vector<std::uint16_t>{static_cast<std::uint16_t>(*integer)};
   }
@@ -177,9 +171,11 @@ boost::system::result<std::vector<std::uint16_t>, std::string> encode_value(cons
   if (const auto range = integer_range(address.type)) {
     bool inexact = false;
     const auto integer = as_integer(value, inexact);
-    if (inexact) return "a " + type_text(address) + " takes a whole number, not " + describe_value(value);
+    if (inexact)
+      return fail(ErrorCode::wrong_kind,
+                  "a " + type_text(address) + " takes a whole number, not " + describe_value(value));
     if (!integer || *integer < range->min || *integer > range->max) {
-      return range_error(address, *range, describe_value(value));
+      return fail(ErrorCode::out_of_range, range_error(address, *range, describe_value(value)));
     }
     // Two's complement of the value in the type's width.
     const auto raw = static_cast<std::uint64_t>(*integer) & (address.count() == 1 ? 0xFFFFULL : 0xFFFFFFFFULL);
@@ -191,10 +187,11 @@ boost::system::result<std::vector<std::uint16_t>, std::string> encode_value(cons
   if (const auto* i = std::get_if<std::int64_t>(&value)) number = static_cast<double>(*i);
   if (const auto* u = std::get_if<std::uint64_t>(&value)) number = static_cast<double>(*u);
   if (const auto* d = std::get_if<double>(&value)) number = *d;
-  if (!std::isfinite(number)) return "a " + type_text(address) + " written to a device must be a finite number";
+  if (!std::isfinite(number))
+    return fail(ErrorCode::not_finite, "a " + type_text(address) + " written to a device must be a finite number");
   if (address.type == DataType::Float32) {
     if (!collect::fits_real32(number)) {
-      return describe_value(value) + " is beyond the FLOAT32 range (±3.4e38)";
+      return fail(ErrorCode::out_of_range, describe_value(value) + " is beyond the FLOAT32 range (±3.4e38)");
     }
     return from_raw(std::bit_cast<std::uint32_t>(static_cast<float>(number)), 2, address.order);
   }
@@ -202,7 +199,7 @@ boost::system::result<std::vector<std::uint16_t>, std::string> encode_value(cons
 }
 
 collect::Result<collect::Value> parse_value_text(const Address& address, std::string_view text) {
-  using collect::ErrorCode;
+  using ErrorCode = collect::ErrorCode;
   const std::string_view trimmed = trim(text);
   const std::string quoted = "\"" + std::string(text) + "\"";
   if (trimmed.empty()) return fail(ErrorCode::empty, "the value is empty: give a " + type_text(address));

@@ -3,7 +3,6 @@
 // read plan that coalesces a poll's tags into as few requests as the Modbus limits allow.
 // Scale and offset are not applied here: the poll scheduler does that for every protocol.
 #pragma once
-#include <boost/system/result.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -14,6 +13,7 @@
 
 #include "agent/collect/error.hpp"
 #include "agent/collect/value.hpp"
+#include "agent/modbus/error.hpp"
 #include "agent/modbus/modbus_address.hpp"
 
 namespace logbot::agent::modbus {
@@ -26,14 +26,14 @@ constexpr std::size_t kMaxWriteRegisters = 123;
 // The value of a register-table tag. registers.size() == address.count(); for a register bit
 // one register, whose bit `address.bit` is the value. BOOL decodes to bool, INT16/INT32 to
 // int64, UINT16/UINT32 to uint64, FLOAT32/FLOAT64 to double (NaN and infinities as they come).
-boost::system::result<collect::Value, std::string> decode_registers(const Address& address,
-                                                                    std::span<const std::uint16_t> registers);
+// Errors are ErrorCode::wrong_shape.
+Result<collect::Value> decode_registers(const Address& address, std::span<const std::uint16_t> registers);
 
 // The registers to write for a register tag (address.count() registers). Integer types take
 // bool, int64, uint64 or an integral double within the type's range; float types any finite
 // number. A register bit (and a coil) gives one element, 0 or 1, from a bool or 0/1 integer.
-boost::system::result<std::vector<std::uint16_t>, std::string> encode_value(const Address& address,
-                                                                            const collect::Value& value);
+// Errors: wrong_kind, out_of_range, not_finite.
+Result<std::vector<std::uint16_t>> encode_value(const Address& address, const collect::Value& value);
 
 // The commissioning CLI's text for a value of the tag's type, as IEC 61131-3 literals
 // (collect/iec_literal.hpp, the same as S7's): TRUE/FALSE/1/0 (any case) for BOOL; integers

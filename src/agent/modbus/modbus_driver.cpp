@@ -11,8 +11,8 @@
 // coalesced request refused with exception 1, 2 or 3 is split so that only the tags the device
 // refuses turn bad, and the driver remembers them (agent/modbus/modbus_refusals.hpp). Any
 // other failure (timeout, reset, a malformed or mismatched response) leaves the connection in
-// an unknown state, so the driver closes it and reports a DriverError; the next call connects
-// afresh. Scale and offset are applied by the scheduler, not here.
+// an unknown state, so the driver closes it and reports an error (collect::ErrorCode timeout, closed, bad_response);
+// the next call connects afresh. Scale and offset are applied by the scheduler, not here.
 #include "agent/modbus/modbus_driver.hpp"
 
 #include <arpa/inet.h>
@@ -40,8 +40,7 @@
 namespace logbot::agent::modbus {
 namespace {
 
-using collect::DriverError;
-using collect::DriverResult;
+using collect::ErrorCode;
 using collect::Quality;
 using collect::Reading;
 using SteadyClock = std::chrono::steady_clock;
@@ -103,16 +102,17 @@ class ModbusDriver final : public collect::PlcDriver {
         bind_address_(std::move(bind_address)),
         wall_clock_(wall_clock) {}
 
-  DriverResult<void> connect() override {
+  collect::Result<void> connect() override {
     if (context_) return {};
     auto socket = open_socket();
     if (!socket) return socket.error();
     SocketGuard guard(*socket);
     Context context(modbus_new_tcp(nullptr, connection_.port));
-    if (!context) return fail_plain(fmt::format("cannot create the Modbus context ({})", error_text(errno)));
+    if (!context)
+      return fail_plain(ErrorCode::internal, fmt::format("cannot create the Modbus context ({})", error_text(errno)));
     if (modbus_set_slave(context.get(), connection_.unit_id) != 0) {
-      return fail_plain(fmt::format("unit id {} is not valid for Modbus TCP (0..247 or 255)",
-                                    static_cast<unsigned>(connection_.unit_id)));
+      return fail_plain(ErrorCode::internal, fmt::format("unit id {} is not valid for Modbus TCP (0..247 or 255)",
+                                                         static_cast<unsigned>(connection_.unit_id)));
     }
     const auto timeout_us = static_cast<std::uint64_t>(std::max<std::int64_t>(timeout_.count(), 1)) * 1000U;
     const auto seconds = static_cast<std::uint32_t>(timeout_us / 1000000U);
@@ -135,13 +135,15 @@ class ModbusDriver final : public collect::PlcDriver {
 
   bool connected() const noexcept override { return context_ != nullptr; }
 
-  DriverResult<void> read(std::span<const std::size_t> tags, std::span<Reading> out,
-                          collect::ReadStats& stats) override {
-    if (out.size() != tags.size()) return fail_plain("the read was given a result list of the wrong size");
+  collect::Result<void> read(std::span<const std::size_t> tags, std::span<Reading> out,
+                             collect::ReadStats& stats) override {
+    if (out.size() != tags.size())
+      return fail_plain(ErrorCode::internal, "the read was given a result list of the wrong size");
     std::vector<Address> addresses;
     addresses.reserve(tags.size());
     for (const std::size_t tag : tags) {
-      if (tag >= tags_.size()) return fail_plain(fmt::format("tag index {} is not one of this PLC's tags", tag));
+      if (tag >= tags_.size())
+        return fail_plain(ErrorCode::internal, fmt::format("tag index {} is not one of this PLC's tags", tag));
       addresses.push_back(tags_[tag]);
     }
     if (learned_at_ && SteadyClock::now() - *learned_at_ >= kRelearnInterval) forget_lessons();
@@ -170,18 +172,21 @@ class ModbusDriver final : public collect::PlcDriver {
     return {};
   }
 
-  DriverResult<void> write(std::size_t tag, const collect::Value& value) override {
-    if (tag >= tags_.size()) return fail_plain(fmt::format("tag index {} is not one of this PLC's tags", tag));
+  collect::Result<void> write(std::size_t tag, const collect::Value& value) override {
+    if (tag >= tags_.size())
+      return fail_plain(ErrorCode::internal, fmt::format("tag index {} is not one of this PLC's tags", tag));
     const Address& address = tags_[tag];
     const std::string where = to_string(address);
     if (!is_writable(address.table)) {
       return fail_plain(
+          ErrorCode::not_writable,
           fmt::format("{} is read-only: {} cannot be written over Modbus; write a holding register "
                       "(hr:N) or a coil (coil:N) instead",
                       where, address.table == Table::input_registers ? "input registers" : "discrete inputs"));
     }
     auto encoded = encode_value(address, value);
-    if (!encoded) return fail_plain(fmt::format("cannot write {}: {}", where, encoded.error()));
+    if (!encoded)
+      return fail_plain(ErrorCode::value_unfit, fmt::format("cannot write {}: {}", where, encoded.error().message));
     const std::vector<std::uint16_t>& registers = *encoded;
 
     if (auto connected = connect(); !connected) return connected;
@@ -215,8 +220,8 @@ class ModbusDriver final : public collect::PlcDriver {
   // Sends one read request. Success fills out[] for request.tags (offsets[k]: where tag k of
   // the request starts in it) and gives nothing; a Modbus exception gives its code (the tags
   // are left to the caller); anything else is a failure of the connection.
-  DriverResult<std::optional<unsigned>> exchange(Cycle& cycle, const ReadRequest& request,
-                                                 std::span<const std::size_t> offsets) {
+  collect::Result<std::optional<unsigned>> exchange(Cycle& cycle, const ReadRequest& request,
+                                                    std::span<const std::size_t> offsets) {
     pace();
     std::vector<std::uint16_t> registers;
     std::vector<std::uint8_t> bits;
@@ -245,7 +250,8 @@ class ModbusDriver final : public collect::PlcDriver {
     }
     if (received != request.count) {
       disconnect();
-      return fail_plain(fmt::format("the device answered the read of {} with {} {} instead of {}; disconnected",
+      return fail_plain(ErrorCode::bad_response,
+                        fmt::format("the device answered the read of {} with {} {} instead of {}; disconnected",
                                     request_text(request.table, request.start, request.count), received,
                                     element_name(request.table), request.count));
     }
@@ -263,7 +269,7 @@ class ModbusDriver final : public collect::PlcDriver {
       if (value) {
         cycle.out[i] = Reading{std::move(*value), Quality::good, {}, time_ms};
       } else {
-        cycle.out[i] = Reading{{}, Quality::bad, value.error(), time_ms};
+        cycle.out[i] = Reading{{}, Quality::bad, std::move(value.error().message), time_ms};
       }
     }
     return std::optional<unsigned>();
@@ -272,7 +278,7 @@ class ModbusDriver final : public collect::PlcDriver {
   // The tags `members` were refused together with exception `code`: split them and read the
   // halves (agent/modbus/modbus_refusals.hpp), learning which tags are bad and where the
   // device does not let a request reach across. True when some tag ended bad.
-  DriverResult<bool> settle_refused(Cycle& cycle, std::span<const std::size_t> members, unsigned code) {
+  collect::Result<bool> settle_refused(Cycle& cycle, std::span<const std::size_t> members, unsigned code) {
     const std::optional<Split> split =
         exception_splits(code) ? split_request(cycle.addresses, members) : std::optional<Split>();
     if (!split && exception_splits(code) && members.size() > 1) {
@@ -338,7 +344,7 @@ class ModbusDriver final : public collect::PlcDriver {
   // read-modify-write (functions 3 then 6) rather than mask write (function 22), which many
   // devices do not implement; the PLC program must not change the register's other bits in
   // between, the usual contract for a commissioning write.
-  DriverResult<void> write_encoded(const Address& address, const std::vector<std::uint16_t>& registers) {
+  collect::Result<void> write_encoded(const Address& address, const std::vector<std::uint16_t>& registers) {
     const std::string where = to_string(address);
     if (address.table == Table::coils) {
       pace();
@@ -362,17 +368,19 @@ class ModbusDriver final : public collect::PlcDriver {
   }
 
   // `result` is libmodbus's return value (negative on failure, errno set).
-  DriverResult<void> finish_write(const std::string& where, int result, std::string_view action = "writing") {
+  collect::Result<void> finish_write(const std::string& where, int result, std::string_view action = "writing") {
     const int error = errno;
     last_request_end_ = SteadyClock::now();
     if (result > 0) return {};
     if (result < 0 && is_modbus_exception(error)) {
-      return fail_plain(fmt::format("the device refused {} {}: {}", action, where,
+      return fail_plain(ErrorCode::refused_by_plc,
+                        fmt::format("the device refused {} {}: {}", action, where,
                                     describe_exception(static_cast<unsigned>(error - MODBUS_ENOBASE))));
     }
     if (result == 0) {
       disconnect();
-      return fail_plain(fmt::format("the device gave an unexpected answer to {} {}; disconnected", action, where));
+      return fail_plain(ErrorCode::bad_response,
+                        fmt::format("the device gave an unexpected answer to {} {}; disconnected", action, where));
     }
     return fail_connection(fmt::format("{} {}", action, where), error);
   }
@@ -388,31 +396,34 @@ class ModbusDriver final : public collect::PlcDriver {
 
   std::string peer() const { return fmt::format("{}:{}", host_, connection_.port); }
 
-  DriverError fail_plain(std::string what) const {
-    return DriverError{fmt::format("PLC \"{}\" (Modbus {} unit {}): {}", name_, peer(),
-                                   static_cast<unsigned>(connection_.unit_id), what)};
+  collect::Error fail_plain(ErrorCode code, std::string what) const {
+    return fail(code, fmt::format("PLC \"{}\" (Modbus {} unit {}): {}", name_, peer(),
+                                  static_cast<unsigned>(connection_.unit_id), what));
   }
 
   // A failure of the connection itself: close it so the next call starts afresh.
-  DriverError fail_connection(const std::string& action, int error) {
+  collect::Error fail_connection(const std::string& action, int error) {
     disconnect();
     forget_lessons();
     std::string reason;
+    ErrorCode code = ErrorCode::closed;
     if (error == ETIMEDOUT || error == EAGAIN) {
       // The TCP connection stands, so the device (or gateway) is there but ignores the request:
       // most often the unit id is not the device's.
       reason = describe_silence(timeout_.count(), connection_.unit_id);
+      code = ErrorCode::timeout;
     } else if (error == EMBBADDATA || error == EMBMDATA || error == EMBBADEXC || error == EMBUNKEXC ||
                error == EMBBADSLAVE || error == EMBBADCRC) {
       reason = fmt::format("invalid response ({})", modbus_strerror(error));
+      code = ErrorCode::bad_response;
     } else {
       reason = modbus_strerror(error);
     }
-    return fail_plain(fmt::format("{} failed: {}; disconnected, the next poll reconnects", action, reason));
+    return fail_plain(code, fmt::format("{} failed: {}; disconnected, the next poll reconnects", action, reason));
   }
 
   // TCP connection from bind_address (when set) to the PLC, bounded by the timeout.
-  DriverResult<int> open_socket() {
+  collect::Result<int> open_socket() {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -427,10 +438,10 @@ class ModbusDriver final : public collect::PlcDriver {
       } else if (inet_pton(AF_INET6, bind_address_.c_str(), &bind_v6) == 1) {
         bind_family = AF_INET6;
       } else {
-        return fail_plain(
-            fmt::format("cannot bind to local address \"{}\": it is not an IPv4 or IPv6 address; "
-                        "set [automation] bind_address to an address of this machine",
-                        bind_address_));
+        return fail_plain(ErrorCode::bind_failed,
+                          fmt::format("cannot bind to local address \"{}\": it is not an IPv4 or IPv6 address; "
+                                      "set [automation] bind_address to an address of this machine",
+                                      bind_address_));
       }
       hints.ai_family = bind_family;
     }
@@ -439,6 +450,7 @@ class ModbusDriver final : public collect::PlcDriver {
     const std::string port = std::to_string(connection_.port);
     if (const int rc = getaddrinfo(host_.c_str(), port.c_str(), &hints, &found); rc != 0) {
       return fail_plain(
+          ErrorCode::unreachable,
           fmt::format("cannot resolve host \"{}\" ({}); check the PLC's host setting", host_, gai_strerror(rc)));
     }
     const std::unique_ptr<addrinfo, AddrinfoDeleter> list(found);
@@ -455,14 +467,14 @@ class ModbusDriver final : public collect::PlcDriver {
         local.sin_family = AF_INET;
         local.sin_addr = bind_v4;
         if (::bind(socket.get(), reinterpret_cast<const sockaddr*>(&local), sizeof local) != 0) {
-          return fail_plain(bind_error(errno));
+          return fail_plain(ErrorCode::bind_failed, bind_error(errno));
         }
       } else if (bind_family == AF_INET6) {
         sockaddr_in6 local{};
         local.sin6_family = AF_INET6;
         local.sin6_addr = bind_v6;
         if (::bind(socket.get(), reinterpret_cast<const sockaddr*>(&local), sizeof local) != 0) {
-          return fail_plain(bind_error(errno));
+          return fail_plain(ErrorCode::bind_failed, bind_error(errno));
         }
       }
       if (auto connected = connect_within_timeout(socket.get(), candidate); !connected) {
@@ -473,10 +485,10 @@ class ModbusDriver final : public collect::PlcDriver {
       ::setsockopt(socket.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       return socket.release();
     }
-    return fail_plain(
-        fmt::format("cannot connect: {}; check that the device is on, that host and port are right "
-                    "and that no firewall blocks the port",
-                    last_error));
+    return fail_plain(ErrorCode::unreachable,
+                      fmt::format("cannot connect: {}; check that the device is on, that host and port are right "
+                                  "and that no firewall blocks the port",
+                                  last_error));
   }
 
   std::string bind_error(int error) const {

@@ -38,16 +38,18 @@ asio::awaitable<std::optional<std::tuple<Results...>>> before(asio::awaitable<st
   co_return std::nullopt;
 }
 
-std::string describe_io_error(const boost::system::error_code& ec, std::string_view step, bool mid_frame) {
+Error describe_io_error(const boost::system::error_code& ec, std::string_view step, bool mid_frame) {
   const std::string where = mid_frame ? " in the middle of a frame" : "";
-  if (ec == asio::error::eof) return "the PLC closed the connection during the " + std::string(step) + where;
+  if (ec == asio::error::eof)
+    return fail(ErrorCode::closed, "the PLC closed the connection during the " + std::string(step) + where);
   if (ec == asio::error::connection_reset)
-    return "the PLC reset the connection during the " + std::string(step) + where;
-  return "the " + std::string(step) + " failed: " + ec.message();
+    return fail(ErrorCode::closed, "the PLC reset the connection during the " + std::string(step) + where);
+  return fail(ErrorCode::closed, "the " + std::string(step) + " failed: " + ec.message());
 }
 
-std::string timeout_text(std::chrono::milliseconds timeout, std::string_view step) {
-  return "no answer from the PLC within " + std::to_string(timeout.count()) + " ms to the " + std::string(step);
+Error timeout_error(std::chrono::milliseconds timeout, std::string_view step) {
+  return fail(ErrorCode::timeout,
+              "no answer from the PLC within " + std::to_string(timeout.count()) + " ms to the " + std::string(step));
 }
 
 }  // namespace
@@ -62,9 +64,9 @@ void S7Client::close() noexcept {
   }
 }
 
-std::string S7Client::fail(std::string message) noexcept {
+Error S7Client::close_with(Error error) noexcept {
   close();
-  return message;
+  return error;
 }
 
 std::uint16_t S7Client::next_reference() noexcept {
@@ -78,13 +80,15 @@ std::uint16_t S7Client::next_reference() noexcept {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 
-asio::awaitable<ClientResult<void>> S7Client::open_tcp(Deadline deadline) {
+asio::awaitable<Result<void>> S7Client::open_tcp(Deadline deadline) {
   const std::string target = options_.host + ":" + std::to_string(options_.port);
   std::optional<asio::ip::address> local;
   if (!options_.bind_address.empty()) {
     boost::system::error_code ec;
     local = asio::ip::make_address(options_.bind_address, ec);
-    if (ec) co_return "the automation-side bind address \"" + options_.bind_address + "\" is not an IP address";
+    if (ec)
+      co_return fail(ErrorCode::bind_failed,
+                     "the automation-side bind address \"" + options_.bind_address + "\" is not an IP address");
   }
   // An IP address needs no resolver (whose lookup thread a timeout cannot interrupt).
   tcp::resolver resolver(socket_.get_executor());
@@ -97,77 +101,81 @@ asio::awaitable<ClientResult<void>> S7Client::open_tcp(Deadline deadline) {
                                                          flags | tcp::resolver::numeric_service, kAsTuple),
                                   deadline);
   if (!resolved)
-    co_return "cannot resolve " + options_.host + " within " + std::to_string(options_.timeout.count()) + " ms";
+    co_return fail(ErrorCode::unreachable,
+                   "cannot resolve " + options_.host + " within " + std::to_string(options_.timeout.count()) + " ms");
   auto [resolve_ec, endpoints] = std::move(*resolved);
-  if (resolve_ec) co_return "cannot resolve " + options_.host + ": " + resolve_ec.message();
+  if (resolve_ec)
+    co_return fail(ErrorCode::unreachable, "cannot resolve " + options_.host + ": " + resolve_ec.message());
 
-  std::string last_error = "cannot connect to " + target + ": no address of " + options_.host + " to try";
+  Error last_error =
+      fail(ErrorCode::unreachable, "cannot connect to " + target + ": no address of " + options_.host + " to try");
   for (const auto& entry : endpoints) {
     const tcp::endpoint remote = entry.endpoint();
     if (local && local->is_v4() != remote.address().is_v4()) {
-      last_error = "cannot connect to " + target + " from " + options_.bind_address +
-                   ": the addresses are of different IP versions";
+      last_error = fail(ErrorCode::bind_failed, "cannot connect to " + target + " from " + options_.bind_address +
+                                                    ": the addresses are of different IP versions");
       continue;
     }
     boost::system::error_code ec;
     socket_.open(remote.protocol(), ec);
-    if (ec) co_return "cannot open a socket for " + target + ": " + ec.message();
+    if (ec) co_return fail(ErrorCode::unreachable, "cannot open a socket for " + target + ": " + ec.message());
     if (local) {
       socket_.bind(tcp::endpoint(*local, 0), ec);
       if (ec) {
         close();
-        co_return "cannot bind the PLC connection to the automation-side address " + options_.bind_address + ": " +
-            ec.message() + " (is it an address of this machine?)";
+        co_return fail(ErrorCode::bind_failed, "cannot bind the PLC connection to the automation-side address " +
+                                                   options_.bind_address + ": " + ec.message() +
+                                                   " (is it an address of this machine?)");
       }
     }
     auto connected = co_await before(socket_.async_connect(remote, kAsTuple), deadline);
     if (!connected) {
       close();
-      co_return "cannot connect to " + target + ": no answer within " + std::to_string(options_.timeout.count()) +
-          " ms";
+      co_return fail(ErrorCode::unreachable, "cannot connect to " + target + ": no answer within " +
+                                                 std::to_string(options_.timeout.count()) + " ms");
     }
     if (auto [connect_ec] = *connected; connect_ec) {
       close();
-      last_error = "cannot connect to " + target + ": " + connect_ec.message();
+      last_error = fail(ErrorCode::unreachable, "cannot connect to " + target + ": " + connect_ec.message());
       continue;
     }
     socket_.set_option(tcp::no_delay(true), ec);  // small requests, answered at once
-    co_return ClientResult<void>{};
+    co_return Result<void>{};
   }
   co_return last_error;
 }
 
-asio::awaitable<ClientResult<void>> S7Client::send(ByteView frame, Deadline deadline, std::string_view step) {
+asio::awaitable<Result<void>> S7Client::send(ByteView frame, Deadline deadline, std::string_view step) {
   auto written =
       co_await before(asio::async_write(socket_, asio::buffer(frame.data(), frame.size()), kAsTuple), deadline);
   if (!written)
-    co_return fail("cannot send the " + std::string(step) + " within " + std::to_string(options_.timeout.count()) +
-                   " ms");
-  if (auto [ec, size] = *written; ec) co_return fail(describe_io_error(ec, step, false));
-  co_return ClientResult<void>{};
+    co_return close_with(fail(ErrorCode::timeout, "cannot send the " + std::string(step) + " within " +
+                                                      std::to_string(options_.timeout.count()) + " ms"));
+  if (auto [ec, size] = *written; ec) co_return close_with(describe_io_error(ec, step, false));
+  co_return Result<void>{};
 }
 
-asio::awaitable<ClientResult<Bytes>> S7Client::receive_frame(Deadline deadline, std::string_view step) {
+asio::awaitable<Result<Bytes>> S7Client::receive_frame(Deadline deadline, std::string_view step) {
   std::uint8_t header[kTpktHeaderSize];
   auto got_header = co_await before(asio::async_read(socket_, asio::buffer(header), kAsTuple), deadline);
-  if (!got_header) co_return fail(timeout_text(options_.timeout, step));
-  if (auto [ec, size] = *got_header; ec) co_return fail(describe_io_error(ec, step, size > 0));
+  if (!got_header) co_return close_with(timeout_error(options_.timeout, step));
+  if (auto [ec, size] = *got_header; ec) co_return close_with(describe_io_error(ec, step, size > 0));
   auto length = parse_tpkt_header(header, frame_limit_);
-  if (!length) co_return fail(length.error());
+  if (!length) co_return close_with(length.error());
   Bytes payload(*length - kTpktHeaderSize);
   auto got_payload = co_await before(asio::async_read(socket_, asio::buffer(payload), kAsTuple), deadline);
-  if (!got_payload) co_return fail(timeout_text(options_.timeout, step));
-  if (auto [ec, size] = *got_payload; ec) co_return fail(describe_io_error(ec, step, true));
+  if (!got_payload) co_return close_with(timeout_error(options_.timeout, step));
+  if (auto [ec, size] = *got_payload; ec) co_return close_with(describe_io_error(ec, step, true));
   co_return payload;
 }
 
-asio::awaitable<ClientResult<Bytes>> S7Client::receive_pdu(Deadline deadline, std::string_view step) {
+asio::awaitable<Result<Bytes>> S7Client::receive_pdu(Deadline deadline, std::string_view step) {
   // Each fragment adds at least one byte to a PDU the assembler bounds: the loop ends.
   for (;;) {
     auto frame = co_await receive_frame(deadline, step);
     if (!frame) co_return frame.error();
     auto complete = assembler_.add(*frame);
-    if (!complete) co_return fail(complete.error());
+    if (!complete) co_return close_with(complete.error());
     if (*complete) {
       const ByteView pdu = assembler_.pdu();
       co_return Bytes(pdu.begin(), pdu.end());
@@ -175,7 +183,7 @@ asio::awaitable<ClientResult<Bytes>> S7Client::receive_pdu(Deadline deadline, st
   }
 }
 
-asio::awaitable<ClientResult<Session>> S7Client::connect(ConnectOptions options) {
+asio::awaitable<Result<Session>> S7Client::connect(ConnectOptions options) {
   close();
   options_ = std::move(options);
   session_ = Session{};
@@ -191,7 +199,7 @@ asio::awaitable<ClientResult<Session>> S7Client::connect(ConnectOptions options)
   if (auto sent = co_await send(request, deadline, kCotpStep); !sent) co_return sent.error();
   auto confirm = co_await receive_frame(deadline, kCotpStep);
   if (!confirm) co_return confirm.error();
-  if (auto confirmed = parse_connection_confirm(*confirm); !confirmed) co_return fail(confirmed.error());
+  if (auto confirmed = parse_connection_confirm(*confirm); !confirmed) co_return close_with(confirmed.error());
 
   constexpr std::string_view kSetupStep = "Setup Communication request";
   CommunicationSetup wanted;
@@ -205,7 +213,7 @@ asio::awaitable<ClientResult<Session>> S7Client::connect(ConnectOptions options)
   auto answer = co_await receive_pdu(deadline, kSetupStep);
   if (!answer) co_return answer.error();
   auto agreed = parse_setup_communication_response(*answer, reference);
-  if (!agreed) co_return fail(agreed.error());
+  if (!agreed) co_return close_with(agreed.error());
 
   // The negotiated PDU size is the smaller of both (a PLC must not offer more than was asked).
   // It bounds every request and every answer: an answer longer than it is a fault, so a PLC
@@ -223,8 +231,8 @@ asio::awaitable<ClientResult<Session>> S7Client::connect(ConnectOptions options)
   co_return session_;
 }
 
-asio::awaitable<ClientResult<std::vector<PduResult>>> S7Client::read(const ReadPlan& plan) {
-  if (!is_open()) co_return std::string("not connected to the PLC");
+asio::awaitable<Result<std::vector<PduResult>>> S7Client::read(const ReadPlan& plan) {
+  if (!is_open()) co_return fail(ErrorCode::closed, "not connected to the PLC");
   constexpr std::string_view kStep = "Read Var request";
   const std::size_t total = plan.pdus.size();
   std::vector<PduResult> results(total);
@@ -239,13 +247,15 @@ asio::awaitable<ClientResult<std::vector<PduResult>>> S7Client::read(const ReadP
     while (in_flight.size() < session_.parallel_jobs && next < total) {
       const auto& items = plan.pdus[next].items;
       if (items.empty() || items.size() > 255)
-        co_return fail("the read plan's PDU " + std::to_string(next + 1) + " holds " + std::to_string(items.size()) +
-                       " items (1 to 255 allowed)");
+        co_return close_with(fail(ErrorCode::internal, "the read plan's PDU " + std::to_string(next + 1) + " holds " +
+                                                           std::to_string(items.size()) + " items (1 to 255 allowed)"));
       const std::uint16_t reference = next_reference();
       const Bytes request = build_read_request(reference, items);
       if (request.size() > session_.pdu_size)
-        co_return fail("the read plan's PDU " + std::to_string(next + 1) + " needs " + std::to_string(request.size()) +
-                       " bytes, more than the negotiated PDU size of " + std::to_string(session_.pdu_size));
+        co_return close_with(fail(ErrorCode::internal, "the read plan's PDU " + std::to_string(next + 1) + " needs " +
+                                                           std::to_string(request.size()) +
+                                                           " bytes, more than the negotiated PDU size of " +
+                                                           std::to_string(session_.pdu_size)));
       if (auto sent = co_await send(wrap_in_data_tpdu(request), request_deadline(), kStep); !sent)
         co_return sent.error();
       in_flight.push_back({reference, next});
@@ -255,16 +265,17 @@ asio::awaitable<ClientResult<std::vector<PduResult>>> S7Client::read(const ReadP
     if (!answer) co_return answer.error();
     const std::int64_t arrived_ms = clock_.now_ms();
     auto message = parse_s7_message(*answer);
-    if (!message) co_return fail(message.error());
+    if (!message) co_return close_with(message.error());
     const auto match = std::find_if(in_flight.begin(), in_flight.end(), [&](const InFlight& request) {
       return request.reference == message->pdu_reference;
     });
     if (match == in_flight.end())
-      co_return fail("the PLC answered with PDU reference " + std::to_string(message->pdu_reference) +
-                     ", which matches no Read Var request in flight");
+      co_return close_with(fail(ErrorCode::bad_response, "the PLC answered with PDU reference " +
+                                                             std::to_string(message->pdu_reference) +
+                                                             ", which matches no Read Var request in flight"));
     const std::size_t index = match->pdu;
     auto readings = parse_read_response(*answer, match->reference, plan.pdus[index].items);
-    if (!readings) co_return fail(readings.error());
+    if (!readings) co_return close_with(readings.error());
     in_flight.erase(match);
     PduResult& result = results[index];
     result.arrived_ms = arrived_ms;
@@ -275,21 +286,22 @@ asio::awaitable<ClientResult<std::vector<PduResult>>> S7Client::read(const ReadP
   co_return results;
 }
 
-asio::awaitable<ClientResult<std::uint8_t>> S7Client::write(const Address& address, Bytes value) {
-  if (!is_open()) co_return std::string("not connected to the PLC");
+asio::awaitable<Result<std::uint8_t>> S7Client::write(const Address& address, Bytes value) {
+  if (!is_open()) co_return fail(ErrorCode::closed, "not connected to the PLC");
   constexpr std::string_view kStep = "Write Var request";
   const std::uint16_t reference = next_reference();
   const Bytes request = build_write_request(reference, address, value);
   // Not a fault of the connection: the value is too long for one request of this PDU size.
   if (request.size() > session_.pdu_size)
-    co_return "the value's " + std::to_string(value.size()) + " bytes do not fit one Write Var request of the " +
-        "negotiated PDU size of " + std::to_string(session_.pdu_size) + " bytes";
+    co_return fail(ErrorCode::not_supported,
+                   "the value's " + std::to_string(value.size()) + " bytes do not fit one Write Var request of the " +
+                       "negotiated PDU size of " + std::to_string(session_.pdu_size) + " bytes");
   const Deadline deadline = request_deadline();
   if (auto sent = co_await send(wrap_in_data_tpdu(request), deadline, kStep); !sent) co_return sent.error();
   auto answer = co_await receive_pdu(deadline, kStep);
   if (!answer) co_return answer.error();
   auto return_code = parse_write_response(*answer, reference);
-  if (!return_code) co_return fail(return_code.error());
+  if (!return_code) co_return close_with(return_code.error());
   co_return *return_code;
 }
 

@@ -1,5 +1,5 @@
 // The S7comm client on Boost.Asio: TPKT/COTP connection, Setup Communication, Read Var, Write Var.
-// Coroutines over one TCP socket; every await races a timer, errors are values. Any error of
+// Coroutines over one TCP socket; every await races a timer, errors are values (agent/s7/error.hpp). Any error of
 // a call closes the connection (the next connect() starts afresh); a write the PLC refuses
 // is not an error of the connection but a return code. Wire format: agent/s7/s7_pdu.hpp.
 #pragma once
@@ -17,9 +17,6 @@
 #include "common/clock.hpp"
 
 namespace logbot::agent::s7 {
-
-template <class T>
-using ClientResult = boost::system::result<T, std::string>;
 
 struct ConnectOptions {
   std::string host;
@@ -54,12 +51,12 @@ class S7Client {
 
   // Resolves, binds (when a local address is given), connects TCP, then COTP and Setup
   // Communication, all within options.timeout. Closes an open connection first.
-  boost::asio::awaitable<ClientResult<Session>> connect(ConnectOptions options);
+  boost::asio::awaitable<Result<Session>> connect(ConnectOptions options);
   // Reads every PDU of `plan` (which must outlive the call), keeping up to
   // session().parallel_jobs requests in flight and matching answers by PDU reference.
-  boost::asio::awaitable<ClientResult<std::vector<PduResult>>> read(const ReadPlan& plan);
+  boost::asio::awaitable<Result<std::vector<PduResult>>> read(const ReadPlan& plan);
   // Writes `value` (address.size() bytes) and returns the PLC's return code for the item.
-  boost::asio::awaitable<ClientResult<std::uint8_t>> write(const Address& address, Bytes value);
+  boost::asio::awaitable<Result<std::uint8_t>> write(const Address& address, Bytes value);
 
   void close() noexcept;
   bool is_open() const noexcept { return socket_.is_open(); }
@@ -68,15 +65,15 @@ class S7Client {
  private:
   using Deadline = std::chrono::steady_clock::time_point;
   Deadline request_deadline() const { return std::chrono::steady_clock::now() + options_.timeout; }
-  boost::asio::awaitable<ClientResult<void>> open_tcp(Deadline deadline);
-  boost::asio::awaitable<ClientResult<void>> send(ByteView frame, Deadline deadline, std::string_view step);
+  boost::asio::awaitable<Result<void>> open_tcp(Deadline deadline);
+  boost::asio::awaitable<Result<void>> send(ByteView frame, Deadline deadline, std::string_view step);
   // One TPKT frame's payload (the COTP TPDU).
-  boost::asio::awaitable<ClientResult<Bytes>> receive_frame(Deadline deadline, std::string_view step);
+  boost::asio::awaitable<Result<Bytes>> receive_frame(Deadline deadline, std::string_view step);
   // One S7 PDU, joined from as many data TPDUs as it takes.
-  boost::asio::awaitable<ClientResult<Bytes>> receive_pdu(Deadline deadline, std::string_view step);
+  boost::asio::awaitable<Result<Bytes>> receive_pdu(Deadline deadline, std::string_view step);
   std::uint16_t next_reference() noexcept;
-  // Closes the connection and returns `message` as the error.
-  std::string fail(std::string message) noexcept;
+  // Closes the connection and returns `error`.
+  Error close_with(Error error) noexcept;
 
   boost::asio::ip::tcp::socket socket_;
   const Clock& clock_;

@@ -59,7 +59,7 @@ class S7Driver final : public collect::PlcDriver {
 
   ~S7Driver() override { disconnect(); }
 
-  collect::DriverResult<void> connect() override {
+  collect::Result<void> connect() override {
     if (client_.is_open()) return {};
     ConnectOptions options;
     options.host = plc_.host;
@@ -80,13 +80,15 @@ class S7Driver final : public collect::PlcDriver {
 
   bool connected() const noexcept override { return client_.is_open(); }
 
-  collect::DriverResult<void> read(std::span<const std::size_t> tags, std::span<collect::Reading> out,
-                                   collect::ReadStats& stats) override {
+  collect::Result<void> read(std::span<const std::size_t> tags, std::span<collect::Reading> out,
+                             collect::ReadStats& stats) override {
     if (out.size() != tags.size())
-      return failure("internal error: a read got " + std::to_string(out.size()) + " result slots for " +
-                     std::to_string(tags.size()) + " tags");
+      return failure(collect::ErrorCode::internal, "internal error: a read got " + std::to_string(out.size()) +
+                                                       " result slots for " + std::to_string(tags.size()) + " tags");
     for (const std::size_t tag : tags)
-      if (tag >= tags_.size()) return failure("internal error: tag index " + std::to_string(tag) + " out of range");
+      if (tag >= tags_.size())
+        return failure(collect::ErrorCode::internal,
+                       "internal error: tag index " + std::to_string(tag) + " out of range");
     if (auto connected = connect(); !connected) return connected;
     GroupPlan& group = plan_for(tags);
     auto answers = run(client_.read(group.plan));
@@ -115,20 +117,22 @@ class S7Driver final : public collect::PlcDriver {
     return {};
   }
 
-  collect::DriverResult<void> write(std::size_t tag, const collect::Value& value) override {
-    if (tag >= tags_.size()) return failure("internal error: tag index " + std::to_string(tag) + " out of range");
+  collect::Result<void> write(std::size_t tag, const collect::Value& value) override {
+    if (tag >= tags_.size())
+      return failure(collect::ErrorCode::internal,
+                     "internal error: tag index " + std::to_string(tag) + " out of range");
     const Address& address = tags_[tag];
     auto bytes = encode_value(address, value);
-    if (!bytes) return failure("cannot write " + to_string(address) + ": " + bytes.error());
+    if (!bytes) return failure(bytes.error(), "cannot write " + to_string(address) + ": ");
     if (auto connected = connect(); !connected) return connected;
     if (address.type == DataType::String || address.type == DataType::WString) {
       if (auto declared = check_string_declaration(address); !declared) return declared;
     }
     auto return_code = run(client_.write(address, *bytes));
-    if (!return_code) return failure("cannot write " + to_string(address) + ": " + return_code.error());
+    if (!return_code) return failure(return_code.error(), "cannot write " + to_string(address) + ": ");
     if (*return_code != kReturnCodeSuccess)
-      return failure("the PLC refused the write of " + to_string(address) + ": " +
-                     describe_refusal(*return_code, address));
+      return failure(collect::ErrorCode::refused_by_plc, "the PLC refused the write of " + to_string(address) + ": " +
+                                                             describe_refusal(*return_code, address));
     return {};
   }
 
@@ -164,7 +168,7 @@ class S7Driver final : public collect::PlcDriver {
   // maximum-length byte is read first and must match. Zero is no declaration (raw memory, as
   // in a freshly created simulator data block) and is accepted. A WSTRING's maximum is its
   // first word.
-  collect::DriverResult<void> check_string_declaration(const Address& address) {
+  collect::Result<void> check_string_declaration(const Address& address) {
     const bool wide = address.type == DataType::WString;
     const std::string type = wide ? "WSTRING" : "STRING";
     PlannedItem header;
@@ -175,30 +179,54 @@ class S7Driver final : public collect::PlcDriver {
     ReadPlan plan;
     plan.pdus.push_back(PlannedPdu{{header}});
     auto answer = run(client_.read(plan));
-    if (!answer) return failure("cannot write " + to_string(address) + ": " + answer.error());
+    if (!answer) return failure(answer.error(), "cannot write " + to_string(address) + ": ");
     const ItemResult& got = answer->front().items.front();
     if (got.return_code != kReturnCodeSuccess || got.data.size() != header.count)
-      return failure("cannot write " + to_string(address) +
-                     ": reading the string's maximum length failed: " + describe_return_code(got.return_code));
+      return failure(collect::ErrorCode::refused_by_plc,
+                     "cannot write " + to_string(address) +
+                         ": reading the string's maximum length failed: " + describe_return_code(got.return_code));
     const unsigned declared = wide ? (unsigned{got.data[0]} << 8) | got.data[1] : unsigned{got.data[0]};
     if (declared != 0 && declared != address.string_length)
-      return failure("cannot write " + to_string(address) + ": the PLC declares this string as " + type + "[" +
-                     std::to_string(declared) + "]; set the tag's type to " + type + "[" + std::to_string(declared) +
-                     "] (writing " + std::to_string(address.size()) +
-                     " bytes would overwrite what follows the string or corrupt its header)");
+      return failure(collect::ErrorCode::not_writable,
+                     "cannot write " + to_string(address) + ": the PLC declares this string as " + type + "[" +
+                         std::to_string(declared) + "]; set the tag's type to " + type + "[" +
+                         std::to_string(declared) + "] (writing " + std::to_string(address.size()) +
+                         " bytes would overwrite what follows the string or corrupt its header)");
     return {};
   }
 
-  collect::DriverError failure(const std::string& message) const {
-    return {"PLC " + plc_.name + " (" + plc_.host + ":" + std::to_string(connection_.port) + "): " + message};
+  // The scheduler's code for an S7 error.
+  static collect::ErrorCode driver_code(ErrorCode code) noexcept {
+    switch (code) {
+      case ErrorCode::unreachable: return collect::ErrorCode::unreachable;
+      case ErrorCode::bind_failed: return collect::ErrorCode::bind_failed;
+      case ErrorCode::timeout: return collect::ErrorCode::timeout;
+      case ErrorCode::closed: return collect::ErrorCode::closed;
+      case ErrorCode::refused_by_plc: return collect::ErrorCode::refused_by_plc;
+      case ErrorCode::bad_response:
+      case ErrorCode::bad_value: return collect::ErrorCode::bad_response;
+      case ErrorCode::value_unfit: return collect::ErrorCode::value_unfit;
+      case ErrorCode::not_supported: return collect::ErrorCode::not_supported;
+      case ErrorCode::internal: return collect::ErrorCode::internal;
+    }
+    return collect::ErrorCode::internal;
+  }
+
+  // An S7 error as the driver's, its message after `context` ("cannot write DB1.DBW0: ").
+  collect::Error failure(const Error& error, const std::string& context = {}) const {
+    return failure(driver_code(error.code), context + error.message);
+  }
+
+  collect::Error failure(collect::ErrorCode code, const std::string& message) const {
+    return fail(code, "PLC " + plc_.name + " (" + plc_.host + ":" + std::to_string(connection_.port) + "): " + message);
   }
 
   // Runs a client coroutine to completion on this thread.
   template <class T>
-  ClientResult<T> run(asio::awaitable<ClientResult<T>> operation) {
-    std::optional<ClientResult<T>> outcome;
+  Result<T> run(asio::awaitable<Result<T>> operation) {
+    std::optional<Result<T>> outcome;
     std::string thrown;
-    asio::co_spawn(io_, std::move(operation), [&](std::exception_ptr failure, ClientResult<T> result) {
+    asio::co_spawn(io_, std::move(operation), [&](std::exception_ptr failure, Result<T> result) {
       if (!failure) {
         outcome = std::move(result);
         return;
@@ -215,7 +243,7 @@ class S7Driver final : public collect::PlcDriver {
     io_.run();
     if (outcome) return std::move(*outcome);
     client_.close();
-    return "internal error in the S7 client: " + thrown;
+    return fail(ErrorCode::internal, "internal error in the S7 client: " + thrown);
   }
 
   // One poll group's plan and what the PLC's refusals taught it.
@@ -328,7 +356,7 @@ class S7Driver final : public collect::PlcDriver {
       }
       auto decoded = decode_value(tags_[tags[k]], values[k]);
       if (!decoded) {
-        reading.status = decoded.error();
+        reading.status = std::move(decoded.error().message);
         continue;
       }
       reading.value = std::move(*decoded);

@@ -127,23 +127,25 @@ std::string_view disconnect_reason_text(std::uint8_t reason) noexcept {
   }
 }
 
-WireResult<void> disconnect_error(ByteView cotp) {
+Result<void> disconnect_error(ByteView cotp) {
   // LI, 0x80, destination reference (2), source reference (2), reason (1)
   if (cotp.size() < 7 || cotp[0] < 6)
-    return std::string("the PLC disconnected (a COTP disconnect request, too short to name a reason)");
+    return fail(ErrorCode::refused_by_plc,
+                "the PLC disconnected (a COTP disconnect request, too short to name a reason)");
   const std::uint8_t reason = cotp[6];
-  return "the PLC disconnected (COTP disconnect request, reason " + hex2(reason) + ": " +
-         std::string(disconnect_reason_text(reason)) +
-         "); check the rack and slot (or the TSAPs) and the connection type, and that the PLC has a free "
-         "connection resource";
+  return fail(ErrorCode::refused_by_plc,
+              "the PLC disconnected (COTP disconnect request, reason " + hex2(reason) + ": " +
+                  std::string(disconnect_reason_text(reason)) +
+                  "); check the rack and slot (or the TSAPs) and the connection type, and that the PLC has a free "
+                  "connection resource");
 }
 
 // The COTP header length indicator must fit the TPDU.
-WireResult<void> check_length_indicator(ByteView cotp) {
-  if (cotp.size() < 2) return std::string("the PLC sent a COTP TPDU of fewer than 2 bytes");
+Result<void> check_length_indicator(ByteView cotp) {
+  if (cotp.size() < 2) return fail(ErrorCode::bad_response, "the PLC sent a COTP TPDU of fewer than 2 bytes");
   if (static_cast<std::size_t>(cotp[0]) + 1 > cotp.size())
-    return "the PLC sent a COTP header length of " + std::to_string(cotp[0]) + " bytes in a TPDU of " +
-           std::to_string(cotp.size()) + " bytes";
+    return fail(ErrorCode::bad_response, "the PLC sent a COTP header length of " + std::to_string(cotp[0]) +
+                                             " bytes in a TPDU of " + std::to_string(cotp.size()) + " bytes");
   return {};
 }
 
@@ -190,27 +192,32 @@ std::string_view error_detail_text(std::uint8_t error_class, std::uint8_t error_
 
 // Checks what every response shares: ack_data, the PDU reference, no header error, the
 // function code and the parameter length.
-WireResult<S7Message> parse_response_to(ByteView pdu, std::uint16_t pdu_reference, Function function,
-                                        std::size_t parameter_length, std::string_view what) {
+Result<S7Message> parse_response_to(ByteView pdu, std::uint16_t pdu_reference, Function function,
+                                    std::size_t parameter_length, std::string_view what) {
   auto message = parse_s7_message(pdu);
   if (!message) return message.error();
   if (message->rosctr != Rosctr::ack_data && message->rosctr != Rosctr::ack)
-    return "the PLC answered the " + std::string(what) + " request with an S7 PDU of type " +
-           hex2(static_cast<unsigned>(message->rosctr)) + " instead of an acknowledgement";
+    return fail(ErrorCode::bad_response,
+                "the PLC answered the " + std::string(what) + " request with an S7 PDU of type " +
+                    hex2(static_cast<unsigned>(message->rosctr)) + " instead of an acknowledgement");
   if (message->pdu_reference != pdu_reference)
-    return "the PLC answered the " + std::string(what) + " request with PDU reference " +
-           std::to_string(message->pdu_reference) + " instead of " + std::to_string(pdu_reference);
+    return fail(ErrorCode::bad_response, "the PLC answered the " + std::string(what) + " request with PDU reference " +
+                                             std::to_string(message->pdu_reference) + " instead of " +
+                                             std::to_string(pdu_reference));
   if (message->error_class != 0 || message->error_code != 0)
-    return "the PLC refused the " + std::string(what) +
-           " request: " + describe_header_error(message->error_class, message->error_code);
+    return fail(ErrorCode::refused_by_plc, "the PLC refused the " + std::string(what) + " request: " +
+                                               describe_header_error(message->error_class, message->error_code));
   if (message->rosctr == Rosctr::ack)
-    return "the PLC acknowledged the " + std::string(what) + " request without the data it asked for";
+    return fail(ErrorCode::bad_response,
+                "the PLC acknowledged the " + std::string(what) + " request without the data it asked for");
   if (message->parameters.size() != parameter_length)
-    return "the PLC answered the " + std::string(what) + " request with " + std::to_string(message->parameters.size()) +
-           " parameter bytes instead of " + std::to_string(parameter_length);
+    return fail(ErrorCode::bad_response, "the PLC answered the " + std::string(what) + " request with " +
+                                             std::to_string(message->parameters.size()) +
+                                             " parameter bytes instead of " + std::to_string(parameter_length));
   if (message->parameters[0] != static_cast<std::uint8_t>(function))
-    return "the PLC answered the " + std::string(what) + " request with function " + hex2(message->parameters[0]) +
-           " instead of " + hex2(static_cast<unsigned>(function));
+    return fail(ErrorCode::bad_response, "the PLC answered the " + std::string(what) + " request with function " +
+                                             hex2(message->parameters[0]) + " instead of " +
+                                             hex2(static_cast<unsigned>(function)));
   return message;
 }
 
@@ -229,18 +236,20 @@ std::size_t tpkt_length_limit(std::size_t pdu_size) noexcept {
   return kTpktHeaderSize + kDataTpduHeaderSize + pdu_size;
 }
 
-WireResult<std::size_t> parse_tpkt_header(ByteView header, std::size_t length_limit) {
-  if (header.size() < kTpktHeaderSize) return std::string("the PLC sent a TPKT header of fewer than 4 bytes");
+Result<std::size_t> parse_tpkt_header(ByteView header, std::size_t length_limit) {
+  if (header.size() < kTpktHeaderSize)
+    return fail(ErrorCode::bad_response, "the PLC sent a TPKT header of fewer than 4 bytes");
   if (header[0] != kTpktVersion)
-    return "the peer sent TPKT version " + std::to_string(header[0]) +
-           " (expected 3): is this port an S7 PLC (ISO-on-TCP, usually port 102)?";
+    return fail(ErrorCode::bad_response, "the peer sent TPKT version " + std::to_string(header[0]) +
+                                             " (expected 3): is this port an S7 PLC (ISO-on-TCP, usually port 102)?");
   const std::size_t length = read_u16(header, 2);
   if (length < kMinimumTpktLength)
-    return "the PLC sent a TPKT length of " + std::to_string(length) + " bytes, below the minimum of " +
-           std::to_string(kMinimumTpktLength);
+    return fail(ErrorCode::bad_response, "the PLC sent a TPKT length of " + std::to_string(length) +
+                                             " bytes, below the minimum of " + std::to_string(kMinimumTpktLength));
   if (length > length_limit)
-    return "the PLC sent a TPKT length of " + std::to_string(length) + " bytes, more than the " +
-           std::to_string(length_limit) + " the PDU size allows";
+    return fail(ErrorCode::bad_response, "the PLC sent a TPKT length of " + std::to_string(length) +
+                                             " bytes, more than the " + std::to_string(length_limit) +
+                                             " the PDU size allows");
   return length;
 }
 
@@ -266,24 +275,27 @@ Bytes build_connection_request(const Tsaps& tsaps) {
   return frame;
 }
 
-WireResult<void> parse_connection_confirm(ByteView cotp) {
+Result<void> parse_connection_confirm(ByteView cotp) {
   if (auto checked = check_length_indicator(cotp); !checked) return checked;
   const std::uint8_t code = cotp[1] & 0xF0;
   if (code == kCotpDisconnectRequest) return disconnect_error(cotp);
   if (code != kCotpConnectionConfirm)
-    return "the PLC answered the COTP connection request with a " + cotp_code_name(cotp[1]) +
-           " TPDU instead of a connection confirm";
+    return fail(ErrorCode::bad_response, "the PLC answered the COTP connection request with a " +
+                                             cotp_code_name(cotp[1]) + " TPDU instead of a connection confirm");
   // LI, code, destination reference (2), source reference (2), class: then parameters.
   const std::size_t header_end = static_cast<std::size_t>(cotp[0]) + 1;
-  if (header_end < 7) return std::string("the PLC sent a COTP connection confirm shorter than its fixed part");
+  if (header_end < 7)
+    return fail(ErrorCode::bad_response, "the PLC sent a COTP connection confirm shorter than its fixed part");
   // Parameters are (code, length, value) triples; they must tile the header exactly.
   std::size_t at = 7;
   for (unsigned parameters = 0; at < header_end && parameters < 64; ++parameters) {
     if (at + 2 > header_end || at + 2 + cotp[at + 1] > header_end)
-      return std::string("the PLC sent a COTP connection confirm whose parameters overrun its header");
+      return fail(ErrorCode::bad_response,
+                  "the PLC sent a COTP connection confirm whose parameters overrun its header");
     at += 2 + static_cast<std::size_t>(cotp[at + 1]);
   }
-  if (at != header_end) return std::string("the PLC sent a COTP connection confirm with more parameters than expected");
+  if (at != header_end)
+    return fail(ErrorCode::bad_response, "the PLC sent a COTP connection confirm with more parameters than expected");
   return {};
 }
 
@@ -300,7 +312,7 @@ Bytes wrap_in_data_tpdu(ByteView s7_pdu) {
   return frame;
 }
 
-WireResult<bool> PduAssembler::add(ByteView cotp) {
+Result<bool> PduAssembler::add(ByteView cotp) {
   if (complete_) {
     pdu_.clear();
     complete_ = false;
@@ -309,14 +321,19 @@ WireResult<bool> PduAssembler::add(ByteView cotp) {
   const std::uint8_t code = cotp[1] & 0xF0;
   if (code == kCotpDisconnectRequest) return disconnect_error(cotp).error();
   if (cotp[1] != kCotpData)
-    return "the PLC sent a COTP " + cotp_code_name(cotp[1]) + " TPDU where S7 data was expected";
-  if (cotp[0] != 2) return "the PLC sent a COTP data header of " + std::to_string(cotp[0]) + " bytes instead of 2";
+    return fail(ErrorCode::bad_response,
+                "the PLC sent a COTP " + cotp_code_name(cotp[1]) + " TPDU where S7 data was expected");
+  if (cotp[0] != 2)
+    return fail(ErrorCode::bad_response,
+                "the PLC sent a COTP data header of " + std::to_string(cotp[0]) + " bytes instead of 2");
   const bool last = (cotp[2] & kCotpEndOfTransmission) != 0;
   const ByteView fragment = cotp.subspan(kDataTpduHeaderSize);
   // An empty non-final fragment adds nothing: refusing it bounds the fragments per PDU.
-  if (fragment.empty() && !last) return std::string("the PLC sent an empty COTP data TPDU that does not end a PDU");
+  if (fragment.empty() && !last)
+    return fail(ErrorCode::bad_response, "the PLC sent an empty COTP data TPDU that does not end a PDU");
   if (pdu_.size() + fragment.size() > pdu_limit_)
-    return "the PLC sent an S7 PDU longer than the negotiated PDU size of " + std::to_string(pdu_limit_) + " bytes";
+    return fail(ErrorCode::bad_response, "the PLC sent an S7 PDU longer than the negotiated PDU size of " +
+                                             std::to_string(pdu_limit_) + " bytes");
   pdu_.insert(pdu_.end(), fragment.begin(), fragment.end());
   complete_ = last;
   return last;
@@ -324,13 +341,15 @@ WireResult<bool> PduAssembler::add(ByteView cotp) {
 
 // ---- S7 header ----
 
-WireResult<S7Message> parse_s7_message(ByteView pdu) {
-  if (pdu.empty()) return std::string("the PLC sent an empty S7 PDU");
+Result<S7Message> parse_s7_message(ByteView pdu) {
+  if (pdu.empty()) return fail(ErrorCode::bad_response, "the PLC sent an empty S7 PDU");
   if (pdu[0] != kProtocolId)
-    return "the PLC sent a PDU with protocol id " + hex2(pdu[0]) +
-           " instead of 0x32 (S7comm): it may speak another protocol (S7comm-plus, or not S7 at all)";
+    return fail(ErrorCode::bad_response,
+                "the PLC sent a PDU with protocol id " + hex2(pdu[0]) +
+                    " instead of 0x32 (S7comm): it may speak another protocol (S7comm-plus, or not S7 at all)");
   if (pdu.size() < kRequestHeaderSize)
-    return "the PLC sent an S7 PDU of " + std::to_string(pdu.size()) + " bytes, shorter than its header";
+    return fail(ErrorCode::bad_response,
+                "the PLC sent an S7 PDU of " + std::to_string(pdu.size()) + " bytes, shorter than its header");
   S7Message message;
   const std::uint8_t rosctr = pdu[1];
   std::size_t header_size = kRequestHeaderSize;
@@ -339,10 +358,11 @@ WireResult<S7Message> parse_s7_message(ByteView pdu) {
     case 0x07: break;
     case 0x02:
     case 0x03: header_size = kResponseHeaderSize; break;
-    default: return "the PLC sent an S7 PDU of unknown type " + hex2(rosctr);
+    default: return fail(ErrorCode::bad_response, "the PLC sent an S7 PDU of unknown type " + hex2(rosctr));
   }
   if (pdu.size() < header_size)
-    return "the PLC sent an S7 PDU of " + std::to_string(pdu.size()) + " bytes, shorter than its header";
+    return fail(ErrorCode::bad_response,
+                "the PLC sent an S7 PDU of " + std::to_string(pdu.size()) + " bytes, shorter than its header");
   message.rosctr = static_cast<Rosctr>(rosctr);
   message.pdu_reference = read_u16(pdu, 4);
   const std::size_t parameter_length = read_u16(pdu, 6);
@@ -352,9 +372,11 @@ WireResult<S7Message> parse_s7_message(ByteView pdu) {
     message.error_code = pdu[11];
   }
   if (header_size + parameter_length + data_length != pdu.size())
-    return "the PLC sent an S7 PDU of " + std::to_string(pdu.size()) + " bytes whose header announces " +
-           std::to_string(header_size + parameter_length + data_length) + " (" + std::to_string(parameter_length) +
-           " parameter and " + std::to_string(data_length) + " data bytes)";
+    return fail(ErrorCode::bad_response, "the PLC sent an S7 PDU of " + std::to_string(pdu.size()) +
+                                             " bytes whose header announces " +
+                                             std::to_string(header_size + parameter_length + data_length) + " (" +
+                                             std::to_string(parameter_length) + " parameter and " +
+                                             std::to_string(data_length) + " data bytes)");
   message.parameters = pdu.subspan(header_size, parameter_length);
   message.data = pdu.subspan(header_size + parameter_length, data_length);
   return message;
@@ -381,7 +403,7 @@ Bytes build_setup_communication(std::uint16_t pdu_reference, const Communication
   return pdu;
 }
 
-WireResult<CommunicationSetup> parse_setup_communication_response(ByteView pdu, std::uint16_t pdu_reference) {
+Result<CommunicationSetup> parse_setup_communication_response(ByteView pdu, std::uint16_t pdu_reference) {
   auto message = parse_response_to(pdu, pdu_reference, Function::setup_communication, 8, "Setup Communication");
   if (!message) return message.error();
   const ByteView parameters = message->parameters;
@@ -389,10 +411,11 @@ WireResult<CommunicationSetup> parse_setup_communication_response(ByteView pdu, 
   setup.max_amq_calling = read_u16(parameters, 2);
   setup.max_amq_called = read_u16(parameters, 4);
   setup.pdu_size = read_u16(parameters, 6);
-  if (setup.pdu_size == 0) return std::string("the PLC negotiated a PDU size of 0 bytes");
+  if (setup.pdu_size == 0) return fail(ErrorCode::bad_response, "the PLC negotiated a PDU size of 0 bytes");
   if (setup.pdu_size < kSmallestUsablePduSize)
-    return "the PLC negotiated a PDU size of " + std::to_string(setup.pdu_size) +
-           " bytes, too small for a Read Var request (at least " + std::to_string(kSmallestUsablePduSize) + " needed)";
+    return fail(ErrorCode::bad_response, "the PLC negotiated a PDU size of " + std::to_string(setup.pdu_size) +
+                                             " bytes, too small for a Read Var request (at least " +
+                                             std::to_string(kSmallestUsablePduSize) + " needed)");
   return setup;
 }
 
@@ -413,14 +436,14 @@ Bytes build_read_request(std::uint16_t pdu_reference, std::span<const PlannedIte
   return pdu;
 }
 
-WireResult<std::vector<ItemReading>> parse_read_response(ByteView pdu, std::uint16_t pdu_reference,
-                                                         std::span<const PlannedItem> items) {
+Result<std::vector<ItemReading>> parse_read_response(ByteView pdu, std::uint16_t pdu_reference,
+                                                     std::span<const PlannedItem> items) {
   auto message = parse_response_to(pdu, pdu_reference, Function::read_var, 2, "Read Var");
   if (!message) return message.error();
   const std::size_t item_count = message->parameters[1];
   if (item_count != items.size())
-    return "the PLC answered " + std::to_string(item_count) + " items to a Read Var request of " +
-           std::to_string(items.size());
+    return fail(ErrorCode::bad_response, "the PLC answered " + std::to_string(item_count) +
+                                             " items to a Read Var request of " + std::to_string(items.size()));
   const ByteView data = message->data;
   std::vector<ItemReading> readings;
   readings.reserve(items.size());
@@ -429,7 +452,7 @@ WireResult<std::vector<ItemReading>> parse_read_response(ByteView pdu, std::uint
   for (std::size_t index = 0; index < items.size(); ++index) {
     const PlannedItem& item = items[index];
     const std::string which = "item " + std::to_string(index + 1) + " (" + describe_item(item) + ")";
-    if (at + 4 > data.size()) return "the PLC's Read Var answer ends before " + which;
+    if (at + 4 > data.size()) return fail(ErrorCode::bad_response, "the PLC's Read Var answer ends before " + which);
     ItemReading reading;
     reading.return_code = data[at];
     const std::uint8_t transport = data[at + 1];
@@ -449,20 +472,25 @@ WireResult<std::vector<ItemReading>> parse_read_response(ByteView pdu, std::uint
       case kDataDInteger:
       case kDataReal:
       case kDataOctetString: length = length_field; break;
-      default: return "the PLC answered " + which + " with the unknown data transport size " + hex2(transport);
+      default:
+        return fail(ErrorCode::bad_response,
+                    "the PLC answered " + which + " with the unknown data transport size " + hex2(transport));
     }
     if (length != requested_bytes(item))
-      return "the PLC answered " + which + " with " + std::to_string(length) + " data bytes, " +
-             std::to_string(requested_bytes(item)) + " were requested";
+      return fail(ErrorCode::bad_response, "the PLC answered " + which + " with " + std::to_string(length) +
+                                               " data bytes, " + std::to_string(requested_bytes(item)) +
+                                               " were requested");
     if (at + length > data.size())
-      return "the PLC's Read Var answer announces " + std::to_string(length) + " bytes for " + which + " but holds " +
-             std::to_string(data.size() - at);
+      return fail(ErrorCode::bad_response, "the PLC's Read Var answer announces " + std::to_string(length) +
+                                               " bytes for " + which + " but holds " +
+                                               std::to_string(data.size() - at));
     reading.data = data.subspan(at, length);
     at += length;
     last_length = length;
     // Items after the first start at an even offset: a fill byte follows odd-length data.
     if (length % 2 == 1 && index + 1 < items.size()) {
-      if (at >= data.size()) return "the PLC's Read Var answer lacks the fill byte after " + which;
+      if (at >= data.size())
+        return fail(ErrorCode::bad_response, "the PLC's Read Var answer lacks the fill byte after " + which);
       ++at;
     }
     readings.push_back(reading);
@@ -470,7 +498,8 @@ WireResult<std::vector<ItemReading>> parse_read_response(ByteView pdu, std::uint
   // Some PLCs pad the last item too; anything else left over is an inconsistency.
   const std::size_t trailing = data.size() - at;
   if (trailing != 0 && !(trailing == 1 && last_length % 2 == 1))
-    return "the PLC's Read Var answer holds " + std::to_string(trailing) + " bytes after its last item";
+    return fail(ErrorCode::bad_response,
+                "the PLC's Read Var answer holds " + std::to_string(trailing) + " bytes after its last item");
   return readings;
 }
 
@@ -506,14 +535,16 @@ Bytes build_write_request(std::uint16_t pdu_reference, const Address& address, B
   return pdu;
 }
 
-WireResult<std::uint8_t> parse_write_response(ByteView pdu, std::uint16_t pdu_reference) {
+Result<std::uint8_t> parse_write_response(ByteView pdu, std::uint16_t pdu_reference) {
   auto message = parse_response_to(pdu, pdu_reference, Function::write_var, 2, "Write Var");
   if (!message) return message.error();
   if (message->parameters[1] != 1)
-    return "the PLC answered " + std::to_string(message->parameters[1]) + " items to a Write Var request of 1";
+    return fail(ErrorCode::bad_response,
+                "the PLC answered " + std::to_string(message->parameters[1]) + " items to a Write Var request of 1");
   if (message->data.size() != 1)
-    return "the PLC answered the Write Var request with " + std::to_string(message->data.size()) +
-           " data bytes instead of one return code";
+    return fail(ErrorCode::bad_response, "the PLC answered the Write Var request with " +
+                                             std::to_string(message->data.size()) +
+                                             " data bytes instead of one return code");
   return message->data[0];
 }
 

@@ -7,8 +7,10 @@
 //   S7    32 ROSCTR 00 00 REF REF PL PL DL DL [EC EN]  header (error class/code in ack_data)
 //         parameters (PL bytes), data (DL bytes)
 // A PDU may arrive split across several data TPDUs; PduAssembler joins them.
+//
+// Every parser returns its value or an Error (agent/s7/error.hpp): bad_response for what the
+// peer got wrong, refused_by_plc for a COTP disconnect request or an S7 header error class.
 #pragma once
-#include <boost/system/result.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -16,14 +18,11 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/s7/error.hpp"
 #include "agent/s7/s7_address.hpp"
 #include "agent/s7/s7_plan.hpp"
 
 namespace logbot::agent::s7 {
-
-// Every parser returns either its value or one sentence saying what the peer got wrong.
-template <class T>
-using WireResult = boost::system::result<T, std::string>;
 
 using Bytes = std::vector<std::uint8_t>;
 using ByteView = std::span<const std::uint8_t>;
@@ -57,7 +56,7 @@ constexpr std::uint16_t kLocalTsap = 0x0100;
 std::size_t tpkt_length_limit(std::size_t pdu_size) noexcept;
 
 // Checks the 4-byte TPKT header and returns the frame length (header included).
-WireResult<std::size_t> parse_tpkt_header(ByteView header, std::size_t length_limit);
+Result<std::size_t> parse_tpkt_header(ByteView header, std::size_t length_limit);
 
 // ---- COTP ----
 
@@ -66,7 +65,7 @@ Bytes build_connection_request(const Tsaps& tsaps);
 
 // Checks a TPKT payload (the COTP TPDU) for a Connection Confirm. A Disconnect Request
 // becomes an error naming its reason (usually a wrong rack/slot or TSAP).
-WireResult<void> parse_connection_confirm(ByteView cotp);
+Result<void> parse_connection_confirm(ByteView cotp);
 
 // Wraps one S7 PDU in a TPKT frame holding a single data TPDU with the EOT bit set.
 Bytes wrap_in_data_tpdu(ByteView s7_pdu);
@@ -78,7 +77,7 @@ class PduAssembler {
   // Adds one TPKT payload. True when it completed a PDU (then pdu() holds it until the next
   // add()); false when more fragments are due. A disconnect request or any other TPDU type
   // is an error.
-  WireResult<bool> add(ByteView cotp);
+  Result<bool> add(ByteView cotp);
   ByteView pdu() const noexcept { return pdu_; }
   void set_limit(std::size_t pdu_limit) noexcept { pdu_limit_ = pdu_limit; }
 
@@ -104,7 +103,7 @@ struct S7Message {
 };
 
 // Splits an S7 PDU into header, parameters and data; the lengths must add up exactly.
-WireResult<S7Message> parse_s7_message(ByteView pdu);
+Result<S7Message> parse_s7_message(ByteView pdu);
 
 // "error class 0x85 code 0x00 (error on supplies: the request is longer than the PDU size)"
 std::string describe_header_error(std::uint8_t error_class, std::uint8_t error_code);
@@ -119,7 +118,7 @@ struct CommunicationSetup {
 
 Bytes build_setup_communication(std::uint16_t pdu_reference, const CommunicationSetup& requested);
 // The PLC's answer; refuses a PDU size of 0 or below kSmallestUsablePduSize.
-WireResult<CommunicationSetup> parse_setup_communication_response(ByteView pdu, std::uint16_t pdu_reference);
+Result<CommunicationSetup> parse_setup_communication_response(ByteView pdu, std::uint16_t pdu_reference);
 
 // ---- Read Var ----
 
@@ -132,8 +131,8 @@ struct ItemReading {
 };
 
 // Parses the answer to build_read_request(pdu_reference, items): one reading per item, in order.
-WireResult<std::vector<ItemReading>> parse_read_response(ByteView pdu, std::uint16_t pdu_reference,
-                                                         std::span<const PlannedItem> items);
+Result<std::vector<ItemReading>> parse_read_response(ByteView pdu, std::uint16_t pdu_reference,
+                                                     std::span<const PlannedItem> items);
 
 // ---- Write Var ----
 
@@ -141,7 +140,7 @@ WireResult<std::vector<ItemReading>> parse_read_response(ByteView pdu, std::uint
 // bit transport for Bool, timer/counter transport for T/C, byte transport otherwise.
 Bytes build_write_request(std::uint16_t pdu_reference, const Address& address, ByteView value);
 // The return code of the single written item.
-WireResult<std::uint8_t> parse_write_response(ByteView pdu, std::uint16_t pdu_reference);
+Result<std::uint8_t> parse_write_response(ByteView pdu, std::uint16_t pdu_reference);
 
 // ---- texts ----
 

@@ -33,15 +33,15 @@ using collect::signed_of;
 using collect::to_text;
 using collect::Value;
 template <class T>
-using Result = boost::system::result<T, std::string>;
+using TextResult = boost::system::result<T, std::string>;
 
-// An error message on its way into any Result. Needed because a Result<Value> or
-// Result<std::string> cannot tell by itself whether a std::string is its value or its error.
-struct Error {
+// An error message on its way into any Result. Needed because a TextResult<Value> or
+// TextResult<std::string> cannot tell by itself whether a std::string is its value or its error.
+struct TextError {
   std::string message;
   template <class T>
-  operator Result<T>() && {  // NOLINT(google-explicit-constructor): the point is the implicit conversion
-    return Result<T>(boost::system::in_place_error, std::move(message));
+  operator TextResult<T>() && {  // NOLINT(google-explicit-constructor): the point is the implicit conversion
+    return TextResult<T>(boost::system::in_place_error, std::move(message));
   }
 };
 
@@ -131,7 +131,7 @@ std::string latin1_to_utf8(std::span<const std::uint8_t> bytes) {
   return text;
 }
 
-Result<std::string> utf8_to_latin1(std::string_view text) {
+TextResult<std::string> utf8_to_latin1(std::string_view text) {
   std::string bytes;
   for (std::size_t i = 0; i < text.size();) {
     const auto lead = static_cast<unsigned char>(text[i]);
@@ -147,10 +147,10 @@ Result<std::string> utf8_to_latin1(std::string_view text) {
       i += 2;
       continue;
     }
-    return Error{std::string("character ") + std::to_string(i + 1) +
-                 " is not a Latin-1 character (an S7 STRING or CHAR holds single-byte characters U+0000..U+00FF)"};
+    return TextError{std::string("character ") + std::to_string(i + 1) +
+                     " is not a Latin-1 character (an S7 STRING or CHAR holds single-byte characters U+0000..U+00FF)"};
   }
-  return Result<std::string>(boost::system::in_place_value, std::move(bytes));
+  return TextResult<std::string>(boost::system::in_place_value, std::move(bytes));
 }
 
 // ---- characters: UTF-16 code units in WCHAR/WSTRING, UTF-8 in the agent ----
@@ -179,7 +179,7 @@ bool is_surrogate(std::uint32_t unit) noexcept {
 
 // `units` big-endian UTF-16 code units at `bytes`; an unpaired surrogate is an error (the
 // position of its code unit, 1-based), never replaced silently.
-Result<std::string> utf16_to_utf8(std::span<const std::uint8_t> bytes, std::size_t units) {
+TextResult<std::string> utf16_to_utf8(std::span<const std::uint8_t> bytes, std::size_t units) {
   std::string text;
   for (std::size_t i = 0; i < units; ++i) {
     const std::uint32_t unit = be16(bytes.subspan(2 * i, 2));
@@ -195,15 +195,15 @@ Result<std::string> utf16_to_utf8(std::span<const std::uint8_t> bytes, std::size
         continue;
       }
     }
-    return Error{"character " + std::to_string(i + 1) + " is half of a UTF-16 surrogate pair (code unit " +
-                 hex_byte(static_cast<std::uint8_t>(unit >> 8)) + hex_byte(static_cast<std::uint8_t>(unit)).substr(2) +
-                 ")"};
+    return TextError{"character " + std::to_string(i + 1) + " is half of a UTF-16 surrogate pair (code unit " +
+                     hex_byte(static_cast<std::uint8_t>(unit >> 8)) +
+                     hex_byte(static_cast<std::uint8_t>(unit)).substr(2) + ")"};
   }
-  return Result<std::string>(boost::system::in_place_value, std::move(text));
+  return TextResult<std::string>(boost::system::in_place_value, std::move(text));
 }
 
 // Strict UTF-8 (no overlong forms, no surrogates, at most U+10FFFF) to UTF-16 code units.
-Result<std::vector<std::uint16_t>> utf8_to_utf16(std::string_view text) {
+TextResult<std::vector<std::uint16_t>> utf8_to_utf16(std::string_view text) {
   std::vector<std::uint16_t> units;
   for (std::size_t i = 0; i < text.size();) {
     const auto lead = static_cast<unsigned char>(text[i]);
@@ -224,7 +224,7 @@ Result<std::vector<std::uint16_t>> utf8_to_utf16(std::string_view text) {
     }
     constexpr std::array<std::uint32_t, 5> kSmallest{0, 0, 0x80, 0x800, 0x10000};
     if (!valid || code_point < kSmallest[length] || code_point > 0x10FFFF || is_surrogate(code_point))
-      return Error{"byte " + std::to_string(i + 1) + " does not start a valid UTF-8 character"};
+      return TextError{"byte " + std::to_string(i + 1) + " does not start a valid UTF-8 character"};
     if (code_point < 0x10000) {
       units.push_back(static_cast<std::uint16_t>(code_point));
     } else {
@@ -294,23 +294,23 @@ std::string describe_value(const Value& value) {
 }
 
 // The integral value for an integer type, checked against the type's range.
-Result<Integer> checked_integer(const Address& address, const Value& value) {
+TextResult<Integer> checked_integer(const Address& address, const Value& value) {
   const IntegerRange range = *integer_range(address);
   auto number = integer_of(value);
   if (!number)
-    return Error{prefix(address) + "expected an integer " + range_text(range) + ", got " + describe_value(value)};
+    return TextError{prefix(address) + "expected an integer " + range_text(range) + ", got " + describe_value(value)};
   if (!in_range(*number, range))
-    return Error{prefix(address) + to_text(*number) + " is outside the range of " +
-                 std::string(type_name(address.type)) + " (" + range_text(range) + ")"};
+    return TextError{prefix(address) + to_text(*number) + " is outside the range of " +
+                     std::string(type_name(address.type)) + " (" + range_text(range) + ")"};
   return *number;
 }
 
 // S5TIME picks the finest time base that holds the value exactly: a value that needs more
 // than three digits in every base it divides is refused rather than silently rounded.
-Result<std::uint16_t> s5time_word(const Address& address, std::int64_t milliseconds) {
+TextResult<std::uint16_t> s5time_word(const Address& address, std::int64_t milliseconds) {
   if (milliseconds < 0 || milliseconds > kS5TimeMaxMs)
-    return Error{prefix(address) + std::to_string(milliseconds) +
-                 " ms is outside the S5TIME range 0..9990000 ms (0 to 2h46m30s)"};
+    return TextError{prefix(address) + std::to_string(milliseconds) +
+                     " ms is outside the S5TIME range 0..9990000 ms (0 to 2h46m30s)"};
   for (std::size_t base = 0; base < kS5TimeBaseMs.size(); ++base) {
     const std::int64_t unit = kS5TimeBaseMs[base];
     if (milliseconds % unit == 0 && milliseconds / unit <= 999)
@@ -324,10 +324,10 @@ Result<std::uint16_t> s5time_word(const Address& address, std::int64_t milliseco
       break;
     }
   const std::int64_t below = milliseconds / unit * unit;
-  return Error{prefix(address) + std::to_string(milliseconds) +
-               " ms cannot be held by an S5TIME (three digits in a time base of " + std::to_string(unit) +
-               " ms at this size); the nearest values are " + std::to_string(below) + " ms and " +
-               std::to_string(below + unit) + " ms"};
+  return TextError{prefix(address) + std::to_string(milliseconds) +
+                   " ms cannot be held by an S5TIME (three digits in a time base of " + std::to_string(unit) +
+                   " ms at this size); the nearest values are " + std::to_string(below) + " ms and " +
+                   std::to_string(below + unit) + " ms"};
 }
 
 // ---- dates and times as text ----
@@ -385,10 +385,10 @@ std::optional<DateAndTime> parse_date_and_time_text(std::string_view text) {
   return value;
 }
 
-Result<std::int64_t> days_since_epoch(const Address& address, const chrono::year_month_day& date) {
+TextResult<std::int64_t> days_since_epoch(const Address& address, const chrono::year_month_day& date) {
   const auto days = (chrono::sys_days{date} - kDateEpoch).count();
   if (days < 0 || days > 0xFFFF)
-    return Error{prefix(address) + format_date(date) + " is outside the DATE range 1990-01-01..2169-06-06"};
+    return TextError{prefix(address) + format_date(date) + " is outside the DATE range 1990-01-01..2169-06-06"};
   return static_cast<std::int64_t>(days);
 }
 
@@ -453,18 +453,18 @@ std::optional<Dtl> parse_dtl_text(std::string_view text) {
 
 // ---- decode ----
 
-Result<Value> decode_time_of_day(const Address& address, std::span<const std::uint8_t> b) {
+TextResult<Value> decode_time_of_day(const Address& address, std::span<const std::uint8_t> b) {
   const std::uint32_t milliseconds = be32(b);
   if (milliseconds >= kMillisecondsPerDay)
-    return Error{prefix(address) + "the PLC's TOD holds " + std::to_string(milliseconds) +
-                 " ms, more than a day (0..86399999 ms since midnight)"};
+    return TextError{prefix(address) + "the PLC's TOD holds " + std::to_string(milliseconds) +
+                     " ms, more than a day (0..86399999 ms since midnight)"};
   return Value{format_time_of_day(milliseconds)};
 }
 
-Result<Value> decode_dtl(const Address& address, std::span<const std::uint8_t> b) {
-  auto invalid = [&](std::string_view field, std::uint64_t got, std::string_view range) -> Result<Value> {
-    return Error{prefix(address) + "the PLC's DTL has an invalid " + std::string(field) + " " + std::to_string(got) +
-                 " (expected " + std::string(range) + ")"};
+TextResult<Value> decode_dtl(const Address& address, std::span<const std::uint8_t> b) {
+  auto invalid = [&](std::string_view field, std::uint64_t got, std::string_view range) -> TextResult<Value> {
+    return TextError{prefix(address) + "the PLC's DTL has an invalid " + std::string(field) + " " +
+                     std::to_string(got) + " (expected " + std::string(range) + ")"};
   };
   const int year = be16(b);
   if (year < kDtlFirstYear || year > kDtlLastYear)
@@ -483,30 +483,30 @@ Result<Value> decode_dtl(const Address& address, std::span<const std::uint8_t> b
   return Value{format_dtl({date, seconds * kNanosecondsPerSecond + nanoseconds})};
 }
 
-Result<Value> decode_wstring(const Address& address, std::span<const std::uint8_t> b) {
+TextResult<Value> decode_wstring(const Address& address, std::span<const std::uint8_t> b) {
   const std::uint16_t maximum = be16(b), current = be16(b.subspan(2, 2));
   if (current > maximum)
-    return Error{prefix(address) + "the PLC's WSTRING has current length " + std::to_string(current) +
-                 " above its maximum length " + std::to_string(maximum) + "; is this address really a WSTRING?"};
+    return TextError{prefix(address) + "the PLC's WSTRING has current length " + std::to_string(current) +
+                     " above its maximum length " + std::to_string(maximum) + "; is this address really a WSTRING?"};
   if (current > address.string_length)
-    return Error{prefix(address) + "the PLC's WSTRING is " + std::to_string(current) +
-                 " characters long, more than the " + std::to_string(address.string_length) +
-                 " configured; declare the tag as WSTRING[" + std::to_string(maximum) + "]"};
+    return TextError{prefix(address) + "the PLC's WSTRING is " + std::to_string(current) +
+                     " characters long, more than the " + std::to_string(address.string_length) +
+                     " configured; declare the tag as WSTRING[" + std::to_string(maximum) + "]"};
   auto text = utf16_to_utf8(b.subspan(4), current);
-  if (!text) return Error{prefix(address) + "the PLC's WSTRING: " + text.error()};
+  if (!text) return TextError{prefix(address) + "the PLC's WSTRING: " + text.error()};
   return Value{std::move(*text)};
 }
 
-Result<Value> decode_wchar(const Address& address, std::span<const std::uint8_t> b) {
+TextResult<Value> decode_wchar(const Address& address, std::span<const std::uint8_t> b) {
   auto text = utf16_to_utf8(b, 1);
-  if (!text) return Error{prefix(address) + "the PLC's WCHAR: " + text.error()};
+  if (!text) return TextError{prefix(address) + "the PLC's WCHAR: " + text.error()};
   return Value{std::move(*text)};
 }
 
-Result<Value> decode_date_and_time(const Address& address, std::span<const std::uint8_t> b) {
-  auto invalid = [&](std::string_view field, std::uint8_t byte) -> Result<Value> {
-    return Error{prefix(address) + "the PLC's DATE_AND_TIME has an invalid " + std::string(field) + " (byte " +
-                 hex_byte(byte) + "): expected BCD digits of a valid date and time"};
+TextResult<Value> decode_date_and_time(const Address& address, std::span<const std::uint8_t> b) {
+  auto invalid = [&](std::string_view field, std::uint8_t byte) -> TextResult<Value> {
+    return TextError{prefix(address) + "the PLC's DATE_AND_TIME has an invalid " + std::string(field) + " (byte " +
+                     hex_byte(byte) + "): expected BCD digits of a valid date and time"};
   };
   auto year = bcd_byte(b[0]);
   if (!year) return invalid("year", b[0]);
@@ -531,35 +531,35 @@ Result<Value> decode_date_and_time(const Address& address, std::span<const std::
   return Value{format_date_and_time({date, *hour, *minute, *second, *ms_high * 10 + (b[7] >> 4)})};
 }
 
-Result<Value> decode_string(const Address& address, std::span<const std::uint8_t> b) {
+TextResult<Value> decode_string(const Address& address, std::span<const std::uint8_t> b) {
   const std::uint8_t maximum = b[0], current = b[1];
   if (current > maximum)
-    return Error{prefix(address) + "the PLC's string has current length " + std::to_string(current) +
-                 " above its maximum length " + std::to_string(maximum) + "; is this address really a STRING?"};
+    return TextError{prefix(address) + "the PLC's string has current length " + std::to_string(current) +
+                     " above its maximum length " + std::to_string(maximum) + "; is this address really a STRING?"};
   if (current > address.string_length)
-    return Error{prefix(address) + "the PLC's string is " + std::to_string(current) +
-                 " characters long, more than the " + std::to_string(address.string_length) +
-                 " configured; declare the tag as STRING[" + std::to_string(maximum) + "]"};
+    return TextError{prefix(address) + "the PLC's string is " + std::to_string(current) +
+                     " characters long, more than the " + std::to_string(address.string_length) +
+                     " configured; declare the tag as STRING[" + std::to_string(maximum) + "]"};
   return Value{latin1_to_utf8(b.subspan(2, current))};
 }
 
 // ---- encode ----
 
-Result<std::vector<std::uint8_t>> encode_text(const Address& address, const Value& value) {
+TextResult<std::vector<std::uint8_t>> encode_text(const Address& address, const Value& value) {
   const auto* text = std::get_if<std::string>(&value);
-  if (!text) return Error{prefix(address) + "expected text, got " + describe_value(value)};
+  if (!text) return TextError{prefix(address) + "expected text, got " + describe_value(value)};
   auto bytes = utf8_to_latin1(*text);
-  if (!bytes) return Error{prefix(address) + bytes.error()};
+  if (!bytes) return TextError{prefix(address) + bytes.error()};
   std::vector<std::uint8_t> out;
   if (address.type == DataType::Char) {
     if (bytes->size() != 1)
-      return Error{prefix(address) + "a CHAR holds exactly one character, got " + std::to_string(bytes->size())};
+      return TextError{prefix(address) + "a CHAR holds exactly one character, got " + std::to_string(bytes->size())};
     out.push_back(static_cast<std::uint8_t>((*bytes)[0]));
     return out;
   }
   if (bytes->size() > address.string_length)
-    return Error{prefix(address) + "the text has " + std::to_string(bytes->size()) + " characters, more than the " +
-                 std::to_string(address.string_length) + " the STRING holds"};
+    return TextError{prefix(address) + "the text has " + std::to_string(bytes->size()) + " characters, more than the " +
+                     std::to_string(address.string_length) + " the STRING holds"};
   out.reserve(address.size());
   out.push_back(static_cast<std::uint8_t>(address.string_length));
   out.push_back(static_cast<std::uint8_t>(bytes->size()));
@@ -570,22 +570,23 @@ Result<std::vector<std::uint8_t>> encode_text(const Address& address, const Valu
 
 // WCHAR: exactly one UTF-16 code unit; WSTRING[n]: the header words n and the length, then
 // the code units, zero-filled to n.
-Result<std::vector<std::uint8_t>> encode_wide_text(const Address& address, const Value& value) {
+TextResult<std::vector<std::uint8_t>> encode_wide_text(const Address& address, const Value& value) {
   const auto* text = std::get_if<std::string>(&value);
-  if (!text) return Error{prefix(address) + "expected text, got " + describe_value(value)};
+  if (!text) return TextError{prefix(address) + "expected text, got " + describe_value(value)};
   auto units = utf8_to_utf16(*text);
-  if (!units) return Error{prefix(address) + units.error()};
+  if (!units) return TextError{prefix(address) + units.error()};
   std::vector<std::uint8_t> out;
   if (address.type == DataType::WChar) {
     if (units->size() != 1)
-      return Error{prefix(address) + "a WCHAR holds exactly one UTF-16 character (U+0000..U+FFFF), got " +
-                   std::to_string(units->size()) + " code units"};
+      return TextError{prefix(address) + "a WCHAR holds exactly one UTF-16 character (U+0000..U+FFFF), got " +
+                       std::to_string(units->size()) + " code units"};
     put_be(out, units->front(), 2);
     return out;
   }
   if (units->size() > address.string_length)
-    return Error{prefix(address) + "the text has " + std::to_string(units->size()) +
-                 " UTF-16 code units, more than the " + std::to_string(address.string_length) + " the WSTRING holds"};
+    return TextError{prefix(address) + "the text has " + std::to_string(units->size()) +
+                     " UTF-16 code units, more than the " + std::to_string(address.string_length) +
+                     " the WSTRING holds"};
   out.reserve(address.size());
   put_be(out, address.string_length, 2);
   put_be(out, units->size(), 2);
@@ -594,25 +595,25 @@ Result<std::vector<std::uint8_t>> encode_wide_text(const Address& address, const
   return out;
 }
 
-Result<std::vector<std::uint8_t>> encode_time_of_day(const Address& address, const Value& value) {
+TextResult<std::vector<std::uint8_t>> encode_time_of_day(const Address& address, const Value& value) {
   const auto* text = std::get_if<std::string>(&value);
   auto milliseconds = text ? parse_clock_text(*text, 0, 3) : std::nullopt;
   if (!milliseconds)
-    return Error{prefix(address) + "expected a time of day HH:MM:SS.mmm, got " + describe_value(value)};
+    return TextError{prefix(address) + "expected a time of day HH:MM:SS.mmm, got " + describe_value(value)};
   std::vector<std::uint8_t> out;
   put_be(out, static_cast<std::uint64_t>(*milliseconds), 4);
   return out;
 }
 
-Result<std::vector<std::uint8_t>> encode_dtl(const Address& address, const Value& value) {
+TextResult<std::vector<std::uint8_t>> encode_dtl(const Address& address, const Value& value) {
   const auto* text = std::get_if<std::string>(&value);
   auto moment = text ? parse_dtl_text(*text) : std::nullopt;
   if (!moment)
-    return Error{prefix(address) + "expected a date and time YYYY-MM-DDTHH:MM:SS.nnnnnnnnn, got " +
-                 describe_value(value)};
+    return TextError{prefix(address) + "expected a date and time YYYY-MM-DDTHH:MM:SS.nnnnnnnnn, got " +
+                     describe_value(value)};
   const int year = static_cast<int>(moment->date.year());
   if (year < kDtlFirstYear || year > kDtlLastYear)
-    return Error{prefix(address) + "the year " + std::to_string(year) + " is outside the DTL range 1970..2554"};
+    return TextError{prefix(address) + "the year " + std::to_string(year) + " is outside the DTL range 1970..2554"};
   const std::int64_t seconds = moment->nanoseconds_of_day / kNanosecondsPerSecond;
   // Siemens numbers the weekday 1 = Sunday .. 7 = Saturday; C's encoding is 0 = Sunday.
   const unsigned weekday = chrono::weekday{chrono::sys_days{moment->date}}.c_encoding() + 1;
@@ -628,14 +629,14 @@ Result<std::vector<std::uint8_t>> encode_dtl(const Address& address, const Value
   return out;
 }
 
-Result<std::vector<std::uint8_t>> encode_real(const Address& address, const Value& value) {
+TextResult<std::vector<std::uint8_t>> encode_real(const Address& address, const Value& value) {
   double number = 0;
   if (const auto* d = std::get_if<double>(&value)) {
     number = *d;
   } else if (auto integer = integer_of(value); integer && !std::holds_alternative<bool>(value)) {
     number = integer->negative ? -static_cast<double>(integer->magnitude) : static_cast<double>(integer->magnitude);
   } else {
-    return Error{prefix(address) + "expected a number, got " + describe_value(value)};
+    return TextError{prefix(address) + "expected a number, got " + describe_value(value)};
   }
   std::vector<std::uint8_t> out;
   if (address.type == DataType::LReal) {
@@ -643,31 +644,33 @@ Result<std::vector<std::uint8_t>> encode_real(const Address& address, const Valu
     return out;
   }
   if (std::isfinite(number) && !collect::fits_real32(number))
-    return Error{prefix(address) + describe_value(value) + " is outside the REAL range (about +-3.4e38); use LREAL"};
+    return TextError{prefix(address) + describe_value(value) +
+                     " is outside the REAL range (about +-3.4e38); use LREAL"};
   put_be(out, std::bit_cast<std::uint32_t>(static_cast<float>(number)), 4);
   return out;
 }
 
-Result<std::vector<std::uint8_t>> encode_date(const Address& address, const Value& value) {
+TextResult<std::vector<std::uint8_t>> encode_date(const Address& address, const Value& value) {
   const auto* text = std::get_if<std::string>(&value);
   auto date = text ? parse_date_text(*text) : std::nullopt;
-  if (!date) return Error{prefix(address) + "expected a date YYYY-MM-DD, got " + describe_value(value)};
+  if (!date) return TextError{prefix(address) + "expected a date YYYY-MM-DD, got " + describe_value(value)};
   auto days = days_since_epoch(address, *date);
-  if (!days) return Error{days.error()};
+  if (!days) return TextError{days.error()};
   std::vector<std::uint8_t> out;
   put_be(out, static_cast<std::uint64_t>(*days), 2);
   return out;
 }
 
-Result<std::vector<std::uint8_t>> encode_date_and_time(const Address& address, const Value& value) {
+TextResult<std::vector<std::uint8_t>> encode_date_and_time(const Address& address, const Value& value) {
   const auto* text = std::get_if<std::string>(&value);
   auto moment = text ? parse_date_and_time_text(*text) : std::nullopt;
   if (!moment)
-    return Error{prefix(address) + "expected a date and time YYYY-MM-DDTHH:MM:SS.mmm, got " + describe_value(value)};
+    return TextError{prefix(address) + "expected a date and time YYYY-MM-DDTHH:MM:SS.mmm, got " +
+                     describe_value(value)};
   const int year = static_cast<int>(moment->date.year());
   if (year < kDateAndTimeFirstYear || year > kDateAndTimeLastYear)
-    return Error{prefix(address) + "the year " + std::to_string(year) +
-                 " is outside the DATE_AND_TIME range 1990..2089"};
+    return TextError{prefix(address) + "the year " + std::to_string(year) +
+                     " is outside the DATE_AND_TIME range 1990..2089"};
   // Siemens numbers the weekday 1 = Sunday .. 7 = Saturday; C's encoding is 0 = Sunday.
   const unsigned weekday = chrono::weekday{chrono::sys_days{moment->date}}.c_encoding() + 1;
   std::vector<std::uint8_t> out{
@@ -769,19 +772,20 @@ std::optional<std::int64_t> parse_duration_text(std::string_view text, std::span
 }
 
 // Milliseconds as a plain integer or as an IEC duration after one of `prefixes` (optional).
-Result<std::int64_t> parse_milliseconds(const Address& address, std::string_view text,
-                                        std::initializer_list<std::string_view> prefixes, std::string_view example) {
+TextResult<std::int64_t> parse_milliseconds(const Address& address, std::string_view text,
+                                            std::initializer_list<std::string_view> prefixes,
+                                            std::string_view example) {
   const bool had_prefix = strip_prefix(text, prefixes);
   if (!had_prefix) {
     if (auto number = collect::parse_integer_literal(text); number && number->magnitude <= (std::uint64_t{1} << 50))
       return signed_of(*number);
   }
   if (auto duration = parse_duration_text(text, kMillisecondUnits, kMillisecondLimit)) return *duration;
-  return Error{prefix(address) + "expected a duration such as " + std::string(example) + " or milliseconds"};
+  return TextError{prefix(address) + "expected a duration such as " + std::string(example) + " or milliseconds"};
 }
 
 // LTIME: nanoseconds as a plain integer or as LTIME#/LT# 1d2h3m4s5ms6us7ns.
-Result<std::int64_t> parse_nanoseconds(const Address& address, std::string_view text) {
+TextResult<std::int64_t> parse_nanoseconds(const Address& address, std::string_view text) {
   const bool had_prefix = strip_prefix(text, {"LTIME#", "LT#"});
   if (!had_prefix) {
     if (auto number = collect::parse_integer_literal(text);
@@ -790,23 +794,23 @@ Result<std::int64_t> parse_nanoseconds(const Address& address, std::string_view 
       return signed_of(*number);
   }
   if (auto duration = parse_duration_text(text, kNanosecondUnits, kNanosecondLimit)) return *duration;
-  return Error{prefix(address) +
-               "expected a duration such as LTIME#1h2m3s4ms5us6ns or nanoseconds (about +-106751 days)"};
+  return TextError{prefix(address) +
+                   "expected a duration such as LTIME#1h2m3s4ms5us6ns or nanoseconds (about +-106751 days)"};
 }
 
 // A quoted IEC string literal 'it$'s' ($$ $' $L $N $R $T $P $hh), or the text as it is.
-Result<std::string> parse_string_text(std::string_view text) {
+TextResult<std::string> parse_string_text(std::string_view text) {
   if (text.size() < 2 || text.front() != '\'' || text.back() != '\'')
-    return Result<std::string>(boost::system::in_place_value, text);
+    return TextResult<std::string>(boost::system::in_place_value, text);
   text = text.substr(1, text.size() - 2);
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\'') return Error{std::string("a quote inside a quoted text must be written $'")};
+    if (text[i] == '\'') return TextError{std::string("a quote inside a quoted text must be written $'")};
     if (text[i] != '$') {
       out += text[i];
       continue;
     }
-    if (++i == text.size()) return Error{std::string("a '$' at the end of a quoted text must be written $$")};
+    if (++i == text.size()) return TextError{std::string("a '$' at the end of a quoted text must be written $$")};
     switch (upper(text[i])) {
       case '$': out += '$'; break;
       case '\'': out += '\''; break;
@@ -818,23 +822,20 @@ Result<std::string> parse_string_text(std::string_view text) {
       default: {
         auto code = collect::parse_integer_literal("16#" + std::string(text.substr(i, 2)));
         if (i + 1 >= text.size() || !code)
-          return Error{std::string("unknown escape after '$': use $$, $', $L, $N, $R, $T, $P or two hex digits")};
+          return TextError{std::string("unknown escape after '$': use $$, $', $L, $N, $R, $T, $P or two hex digits")};
         const std::uint8_t byte = static_cast<std::uint8_t>(code->magnitude);
         out += latin1_to_utf8(std::span<const std::uint8_t>(&byte, 1));
         ++i;
       }
     }
   }
-  return Result<std::string>(boost::system::in_place_value, std::move(out));
+  return TextResult<std::string>(boost::system::in_place_value, std::move(out));
 }
 
-}  // namespace
-
-boost::system::result<collect::Value, std::string> decode_value(const Address& address,
-                                                                std::span<const std::uint8_t> bytes) {
+TextResult<Value> decode_text(const Address& address, std::span<const std::uint8_t> bytes) {
   if (bytes.size() != address.size())
-    return Error{prefix(address) + "expected " + std::to_string(address.size()) + " bytes from the PLC, got " +
-                 std::to_string(bytes.size())};
+    return TextError{prefix(address) + "expected " + std::to_string(address.size()) + " bytes from the PLC, got " +
+                     std::to_string(bytes.size())};
   if (address.is_array()) {
     // Each element as on its own; a BOOL element is a bit of the byte that holds it.
     Array elements;
@@ -845,8 +846,8 @@ boost::system::result<collect::Value, std::string> decode_value(const Address& a
       const std::span<const std::uint8_t> part = address.type == DataType::Bool
                                                      ? bytes.subspan((std::size_t{address.bit} + i) / 8, 1)
                                                      : bytes.subspan(i * element_size, element_size);
-      auto value = decode_value(element, part);
-      if (!value) return Error{prefix(address) + "element " + std::to_string(i) + ": " + value.error()};
+      auto value = decode_text(element, part);
+      if (!value) return TextError{prefix(address) + "element " + std::to_string(i) + ": " + value.error()};
       elements.push_back(*collect::to_element(std::move(*value)));
     }
     return Value{std::move(elements)};
@@ -877,8 +878,8 @@ boost::system::result<collect::Value, std::string> decode_value(const Address& a
       const std::uint16_t word = be16(bytes);
       auto digits = bcd_three_digits(word);
       if (!digits)
-        return Error{prefix(address) + "the PLC's S5TIME " + hex_byte(bytes[0]) + " " + hex_byte(bytes[1]) +
-                     " is not valid BCD (three digits 0..9 after the time base)"};
+        return TextError{prefix(address) + "the PLC's S5TIME " + hex_byte(bytes[0]) + " " + hex_byte(bytes[1]) +
+                         " is not valid BCD (three digits 0..9 after the time base)"};
       return Value{std::int64_t{*digits} * kS5TimeBaseMs[(word >> 12) & 0x3]};
     }
     case DataType::Date: {
@@ -892,26 +893,25 @@ boost::system::result<collect::Value, std::string> decode_value(const Address& a
       const std::uint16_t word = be16(bytes);
       auto count = bcd_three_digits(word);
       if (!count || (word >> 12) != 0)
-        return Error{prefix(address) + "the PLC's counter value " + hex_byte(bytes[0]) + " " + hex_byte(bytes[1]) +
-                     " is not a BCD count 0..999"};
+        return TextError{prefix(address) + "the PLC's counter value " + hex_byte(bytes[0]) + " " + hex_byte(bytes[1]) +
+                         " is not a BCD count 0..999"};
       return Value{std::uint64_t(*count)};
     }
   }
-  return Error{prefix(address) + "unknown data type"};
+  return TextError{prefix(address) + "unknown data type"};
 }
 
-boost::system::result<std::vector<std::uint8_t>, std::string> encode_value(const Address& address,
-                                                                           const collect::Value& value) {
+TextResult<std::vector<std::uint8_t>> encode_bytes(const Address& address, const Value& value) {
   std::vector<std::uint8_t> out;
   if (address.is_array())
-    return Error{prefix(address) +
-                 "writing an array tag is not supported yet; write its elements through tags of "
-                 "their own (element i of a 4-byte type at the array's offset + 4 * i)"};
+    return TextError{prefix(address) +
+                     "writing an array tag is not supported yet; write its elements through tags of "
+                     "their own (element i of a 4-byte type at the array's offset + 4 * i)"};
   switch (address.type) {
     case DataType::Bool: {
       auto number = integer_of(value);
       if (!number || number->negative || number->magnitude > 1)
-        return Error{prefix(address) + "expected TRUE or FALSE (1 or 0), got " + describe_value(value)};
+        return TextError{prefix(address) + "expected TRUE or FALSE (1 or 0), got " + describe_value(value)};
       out.push_back(static_cast<std::uint8_t>(number->magnitude));
       return out;
     }
@@ -930,7 +930,7 @@ boost::system::result<std::vector<std::uint8_t>, std::string> encode_value(const
     case DataType::LWord:
     case DataType::LTime: {
       auto number = checked_integer(address, value);
-      if (!number) return Error{number.error()};
+      if (!number) return TextError{number.error()};
       // Two's complement of the signed types is the same bits as the unsigned wrap-around.
       const auto bits = number->negative ? ~number->magnitude + 1 : number->magnitude;
       put_be(out, bits, address.size());
@@ -940,9 +940,9 @@ boost::system::result<std::vector<std::uint8_t>, std::string> encode_value(const
     case DataType::LReal: return encode_real(address, value);
     case DataType::S5Time: {
       auto number = checked_integer(address, value);
-      if (!number) return Error{number.error()};
+      if (!number) return TextError{number.error()};
       auto word = s5time_word(address, signed_of(*number));
-      if (!word) return Error{word.error()};
+      if (!word) return TextError{word.error()};
       put_be(out, *word, 2);
       return out;
     }
@@ -956,16 +956,30 @@ boost::system::result<std::vector<std::uint8_t>, std::string> encode_value(const
     case DataType::Dtl: return encode_dtl(address, value);
     case DataType::Counter: {
       auto number = checked_integer(address, value);
-      if (!number) return Error{number.error()};
+      if (!number) return TextError{number.error()};
       put_be(out, to_bcd_three_digits(static_cast<int>(number->magnitude)), 2);
       return out;
     }
   }
-  return Error{prefix(address) + "unknown data type"};
+  return TextError{prefix(address) + "unknown data type"};
+}
+
+}  // namespace
+
+Result<collect::Value> decode_value(const Address& address, std::span<const std::uint8_t> bytes) {
+  auto value = decode_text(address, bytes);
+  if (!value) return fail(ErrorCode::bad_value, value.error());
+  return std::move(*value);
+}
+
+Result<std::vector<std::uint8_t>> encode_value(const Address& address, const collect::Value& value) {
+  auto bytes = encode_bytes(address, value);
+  if (!bytes) return fail(address.is_array() ? ErrorCode::not_supported : ErrorCode::value_unfit, bytes.error());
+  return std::move(*bytes);
 }
 
 collect::Result<collect::Value> parse_value_text(const Address& address, std::string_view text) {
-  using collect::ErrorCode;
+  using ErrorCode = collect::ErrorCode;
   const std::string_view raw = text;
   if (address.is_array())
     return fail(ErrorCode::not_supported, prefix(address) +
@@ -1092,7 +1106,7 @@ collect::Result<collect::Value> parse_value_text(const Address& address, std::st
       if (!unquoted) return fail(ErrorCode::not_a_number, prefix(address) + unquoted.error());
       // The text must fit: encode_value applies the type's limits (Latin-1 or UTF-16, length).
       auto encoded = encode_value(address, Value{*unquoted});
-      if (!encoded) return fail(ErrorCode::not_representable, encoded.error());
+      if (!encoded) return fail(ErrorCode::not_representable, std::move(encoded.error().message));
       return Value{*unquoted};
     }
   }

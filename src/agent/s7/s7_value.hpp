@@ -1,7 +1,6 @@
 // S7 values: PLC bytes (big-endian, BCD where the type says so) to collect::Value and back,
 // and the commissioning CLI's value text to a Value. No I/O.
 #pragma once
-#include <boost/system/result.hpp>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -10,18 +9,19 @@
 
 #include "agent/collect/error.hpp"
 #include "agent/collect/value.hpp"
+#include "agent/s7/error.hpp"
 #include "agent/s7/s7_address.hpp"
 
 namespace logbot::agent::s7 {
 
 // bytes.size() == address.size(). Errors (invalid BCD in S5TIME, DATE_AND_TIME, a counter;
 // a STRING whose current length exceeds its maximum) are one sentence.
-boost::system::result<collect::Value, std::string> decode_value(const Address& address,
-                                                                std::span<const std::uint8_t> bytes);
+// Errors are ErrorCode::bad_value.
+Result<collect::Value> decode_value(const Address& address, std::span<const std::uint8_t> bytes);
 // The bytes to write (address.size() bytes; for Bool one byte 0x00/0x01, written with the
-// bit transport size). Errors when the value does not fit the type.
-boost::system::result<std::vector<std::uint8_t>, std::string> encode_value(const Address& address,
-                                                                           const collect::Value& value);
+// bit transport size). Errors: value_unfit when the value does not fit the type, not_supported
+// for an array tag.
+Result<std::vector<std::uint8_t>> encode_value(const Address& address, const collect::Value& value);
 // "TRUE"/"1", "-17", "3.5", "T#1h2m3s4ms" or milliseconds, "D#2026-11-27", "DT#2026-11-27-08:15:00.250",
 // "'text'" or text for STRING/CHAR, "S5T#10s" or milliseconds.
 // Integers also as 16#FF, 8#17, 2#1010_0101 (the IEC literals of collect/iec_literal.hpp,

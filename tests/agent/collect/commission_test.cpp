@@ -29,14 +29,14 @@ class FakeDriver final : public PlcDriver {
  public:
   FakeDriver(Script& script, std::string plc, std::vector<std::size_t> tags)
       : script_(script), plc_(std::move(plc)), tags_(std::move(tags)) {}
-  DriverResult<void> connect() override {
+  Result<void> connect() override {
     if (auto error = script_.connect_errors.find(plc_); error != script_.connect_errors.end())
-      return DriverError{error->second};
+      return fail(ErrorCode::unreachable, error->second);
     return {};
   }
   void disconnect() noexcept override {}
   bool connected() const noexcept override { return true; }
-  DriverResult<void> read(std::span<const std::size_t> tags, std::span<Reading> out, ReadStats& stats) override {
+  Result<void> read(std::span<const std::size_t> tags, std::span<Reading> out, ReadStats& stats) override {
     stats.round_trips = 2;
     stats.minimum_round_trips = 1;
     stats.items = 3;
@@ -44,7 +44,7 @@ class FakeDriver final : public PlcDriver {
     for (std::size_t i = 0; i < tags.size(); ++i) out[i] = script_.readings.at(tags_.at(tags[i]));
     return {};
   }
-  DriverResult<void> write(std::size_t tag, const Value& value) override {
+  Result<void> write(std::size_t tag, const Value& value) override {
     script_.writes.emplace_back(tags_.at(tag), value);
     script_.readings[tags_.at(tag)].value = value;  // what the PLC now holds
     return {};

@@ -221,18 +221,18 @@ TEST(JitterStatistics, ThePercentileCoversTheLastThousandCycles) {
 // Plays a script: connect() and read() outcomes by call number. Values come from `value_of`.
 class ScriptedDriver final : public PlcDriver {
  public:
-  std::function<DriverResult<void>(int call)> on_connect = [](int) { return DriverResult<void>(); };
+  std::function<Result<void>(int call)> on_connect = [](int) { return Result<void>(); };
   // Fills `out` for the read with the given call number, or fails it.
-  std::function<DriverResult<void>(int call, std::span<const std::size_t>, std::span<Reading>)> on_read;
+  std::function<Result<void>(int call, std::span<const std::size_t>, std::span<Reading>)> on_read;
 
-  DriverResult<void> connect() override {
+  Result<void> connect() override {
     auto result = on_connect(connects_++);
     connected_ = result.has_value();
     return result;
   }
   void disconnect() noexcept override { connected_ = false; }
   bool connected() const noexcept override { return connected_; }
-  DriverResult<void> read(std::span<const std::size_t> tags, std::span<Reading> out, ReadStats& stats) override {
+  Result<void> read(std::span<const std::size_t> tags, std::span<Reading> out, ReadStats& stats) override {
     stats.round_trips = 2;
     stats.minimum_round_trips = 1;
     stats.items = 3;
@@ -241,9 +241,9 @@ class ScriptedDriver final : public PlcDriver {
     if (!result) connected_ = false;
     return result;
   }
-  DriverResult<void> write(std::size_t, const Value&) override {
+  Result<void> write(std::size_t, const Value&) override {
     if (write_calls) ++*write_calls;
-    return DriverError{"read-only test driver"};
+    return fail(ErrorCode::not_writable, "read-only test driver");
   }
   std::string describe() const override { return "scripted PLC"; }
   std::shared_ptr<std::atomic<int>> write_calls;  // counts write() calls when set
@@ -339,14 +339,14 @@ TEST(SchedulerLoop, ConnectionChangesAndBadTagsAreDeliveredOncePerChange) {
   RecordingSink sink;
   Scheduler scheduler(config, sink, factory_of([](ScriptedDriver& driver) {
                         // Unreachable at start for three attempts, then up.
-                        driver.on_connect = [](int call) -> DriverResult<void> {
-                          if (call < 3) return DriverError{"PLC 'test': connection refused"};
+                        driver.on_connect = [](int call) -> Result<void> {
+                          if (call < 3) return fail(ErrorCode::unreachable, "PLC 'test': connection refused");
                           return {};
                         };
                         // tag0 counts 1, 1, 1, 2, 2, ... ; the 6th read loses the connection.
                         driver.on_read = [](int call, std::span<const std::size_t> tags,
-                                            std::span<Reading> out) -> DriverResult<void> {
-                          if (call == 5) return DriverError{"PLC 'test': connection reset"};
+                                            std::span<Reading> out) -> Result<void> {
+                          if (call == 5) return fail(ErrorCode::closed, "PLC 'test': connection reset");
                           for (std::size_t i = 0; i < tags.size(); ++i)
                             out[i] = good(tags[i] == 0 ? std::int64_t{call < 3 ? 1 : 2} : std::int64_t{5});
                           return {};
@@ -406,8 +406,8 @@ TEST(SchedulerLoop, BadReadingsOfALostConnectionAreStampedByTheClock) {
   ManualClock clock(kNowMs);
   clock.advance_ms(42);
   Scheduler scheduler(config, sink, factory_of([](ScriptedDriver& driver) {
-                        driver.on_connect = [](int) -> DriverResult<void> {
-                          return DriverError{"PLC 'test': connection refused"};
+                        driver.on_connect = [](int) -> Result<void> {
+                          return fail(ErrorCode::unreachable, "PLC 'test': connection refused");
                         };
                       }),
                       clock);
@@ -428,7 +428,7 @@ TEST(SchedulerLoop, ScalingHappensBeforeTheDeadband) {
   Scheduler scheduler(config, sink, factory_of([](ScriptedDriver& driver) {
                         // Raw 1.0, 1.3 (13: within 5 of 10), 1.6 (16: beyond), then 1.6 forever.
                         driver.on_read = [](int call, std::span<const std::size_t>,
-                                            std::span<Reading> out) -> DriverResult<void> {
+                                            std::span<Reading> out) -> Result<void> {
                           out[0] = good(call == 0 ? 1.0 : call == 1 ? 1.3 : 1.6);
                           return {};
                         };
@@ -444,8 +444,7 @@ TEST(SchedulerLoop, GroupsThatReportAlwaysDeliverEveryCycle) {
   const CollectConfig config = test_config(1, true);
   RecordingSink sink;
   Scheduler scheduler(config, sink, factory_of([](ScriptedDriver& driver) {
-                        driver.on_read = [](int, std::span<const std::size_t>,
-                                            std::span<Reading> out) -> DriverResult<void> {
+                        driver.on_read = [](int, std::span<const std::size_t>, std::span<Reading> out) -> Result<void> {
                           out[0] = good(std::int64_t{7});
                           return {};
                         };
@@ -465,8 +464,8 @@ TEST(SchedulerLoop, TheCollectorNeverWrites) {
                         driver.write_calls = writes;
                         // Good cycles, a failed one (reconnect), good cycles again.
                         driver.on_read = [](int call, std::span<const std::size_t>,
-                                            std::span<Reading> out) -> DriverResult<void> {
-                          if (call == 2) return DriverError{"connection reset"};
+                                            std::span<Reading> out) -> Result<void> {
+                          if (call == 2) return fail(ErrorCode::closed, "connection reset");
                           for (auto& reading : out) reading = good(std::int64_t{call});
                           return {};
                         };
@@ -484,7 +483,7 @@ TEST(SchedulerLoop, StopWakesAWorkerWaitingToReconnect) {
   config.plcs[0].reconnect_max = std::chrono::hours(1);
   RecordingSink sink;
   Scheduler scheduler(config, sink, factory_of([](ScriptedDriver& driver) {
-                        driver.on_connect = [](int) -> DriverResult<void> { return DriverError{"down"}; };
+                        driver.on_connect = [](int) -> Result<void> { return fail(ErrorCode::unreachable, "down"); };
                       }),
                       kClock);
   scheduler.start();
@@ -523,7 +522,7 @@ TEST(SchedulerLoop, AnExceptionInAWorkerStopsThatPlcVisiblyInsteadOfTerminating)
       config, sink,
       [](const CollectConfig&, std::size_t plc, std::span<const std::size_t>) {
         auto driver = std::make_unique<ScriptedDriver>();
-        driver->on_read = [plc](int call, std::span<const std::size_t>, std::span<Reading> out) -> DriverResult<void> {
+        driver->on_read = [plc](int call, std::span<const std::size_t>, std::span<Reading> out) -> Result<void> {
           if (plc == 0 && call == 1) throw 42;  // not even a std::exception
           if (plc == 1 && call == 1) throw std::runtime_error("broken invariant");
           out[0] = good(std::int64_t{3});

@@ -90,7 +90,7 @@ std::string describe(const Case& c) {
 TEST(ModbusCodec, DecodesEveryTypeInEveryOrder) {
   for (const Case& c : cases()) {
     const auto decoded = decode_registers(register_tag(c.type, c.order), c.registers);
-    ASSERT_TRUE(decoded.has_value()) << describe(c) << ": " << decoded.error();
+    ASSERT_TRUE(decoded.has_value()) << describe(c) << ": " << decoded.error().message;
     EXPECT_EQ(*decoded, c.value) << describe(c);
   }
 }
@@ -98,7 +98,7 @@ TEST(ModbusCodec, DecodesEveryTypeInEveryOrder) {
 TEST(ModbusCodec, EncodesEveryTypeInEveryOrder) {
   for (const Case& c : cases()) {
     const auto encoded = encode_value(register_tag(c.type, c.order), c.value);
-    ASSERT_TRUE(encoded.has_value()) << describe(c) << ": " << encoded.error();
+    ASSERT_TRUE(encoded.has_value()) << describe(c) << ": " << encoded.error().message;
     EXPECT_EQ(*encoded, c.registers) << describe(c);
   }
 }
@@ -149,7 +149,12 @@ TEST(ModbusCodec, EncodeChecksRanges) {
   EXPECT_EQ(*encode_value(uint16, Value{7.0}), Registers{7});  // an integral double
   const auto fraction = encode_value(uint16, Value{7.5});
   ASSERT_FALSE(fraction.has_value());
-  EXPECT_NE(fraction.error().find("whole number"), std::string::npos) << fraction.error();
+  EXPECT_NE(fraction.error().message.find("whole number"), std::string::npos) << fraction.error().message;
+  EXPECT_EQ(fraction.error().code, ErrorCode::wrong_kind);
+  EXPECT_EQ(encode_value(uint16, Value{std::int64_t{-1}}).error().code, ErrorCode::out_of_range);
+  EXPECT_EQ(encode_value(register_tag(DataType::Float32, ByteOrder::ABCD), Value{1e39}).error().code,
+            ErrorCode::out_of_range);
+  EXPECT_EQ(decode_registers(uint16, Registers{}).error().code, ErrorCode::wrong_shape);
 
   const auto uint32 = register_tag(DataType::UInt32, ByteOrder::ABCD);
   EXPECT_EQ(*encode_value(uint32, Value{std::uint64_t{4294967295}}), (Registers{0xFFFF, 0xFFFF}));

@@ -144,7 +144,7 @@ Address parse(std::string_view address, std::string_view type = {}, std::string_
 }
 
 struct ReadOutcome {
-  collect::DriverResult<void> result;
+  collect::Result<void> result;
   std::vector<Reading> readings;
   ReadStats stats;
 };
@@ -226,6 +226,7 @@ TEST(ModbusDriver, WritesRegistersCoilsAndRegisterBits) {
   const auto too_big = driver->write(1, Value{std::int64_t{40000}});
   ASSERT_FALSE(too_big.has_value());
   EXPECT_TRUE(contains(too_big.error().message, "-32768..32767")) << too_big.error().message;
+  EXPECT_EQ(too_big.error().code, collect::ErrorCode::value_unfit);
   EXPECT_EQ(slave.mapping()->tab_registers[4], 0xFED4);
 }
 
@@ -236,6 +237,7 @@ TEST(ModbusDriver, ARefusedWriteNamesTheException) {
   ASSERT_FALSE(refused.has_value());
   EXPECT_TRUE(contains(refused.error().message, "Modbus exception 2 (illegal data address)"))
       << refused.error().message;
+  EXPECT_EQ(refused.error().code, collect::ErrorCode::refused_by_plc);
   EXPECT_TRUE(contains(refused.error().message, "PLC \"press\"")) << refused.error().message;
   EXPECT_TRUE(driver->connected()) << "an exception leaves the connection usable";
 }
@@ -247,6 +249,7 @@ TEST(ModbusDriver, InputRegistersAndDiscreteInputsAreReadOnly) {
     const auto refused = driver->write(tag, Value{std::uint64_t{1}});
     ASSERT_FALSE(refused.has_value());
     EXPECT_TRUE(contains(refused.error().message, "read-only")) << refused.error().message;
+    EXPECT_EQ(refused.error().code, collect::ErrorCode::not_writable);
   }
   EXPECT_FALSE(driver->connected());
 }
@@ -261,6 +264,7 @@ TEST(ModbusDriver, ARefusedConnectionIsAConnectionError) {
   const std::string& message = outcome.result.error().message;
   EXPECT_TRUE(contains(message, "PLC \"press\" (Modbus 127.0.0.1:" + std::to_string(port) + " unit 1)")) << message;
   EXPECT_TRUE(contains(message, "Connection refused")) << message;
+  EXPECT_EQ(outcome.result.error().code, collect::ErrorCode::unreachable);
   EXPECT_FALSE(driver->connected());
 }
 
@@ -271,6 +275,7 @@ TEST(ModbusDriver, ALocalAddressNotOnThisMachineCannotBeBound) {
   ASSERT_FALSE(connected.has_value());
   EXPECT_TRUE(contains(connected.error().message, "cannot bind to local address 192.0.2.1"))
       << connected.error().message;
+  EXPECT_EQ(connected.error().code, collect::ErrorCode::bind_failed);
   auto garbled = make_modbus_driver(modbus_plc(slave.port()), {parse("hr:0")}, "not-an-address", kClock);
   EXPECT_FALSE(garbled->connect().has_value());
 
@@ -291,6 +296,7 @@ TEST(ModbusDriver, ASilentPeerTimesOutAndDisconnects) {
   const ReadOutcome outcome = read_all(*driver, 1);
   ASSERT_FALSE(outcome.result.has_value());
   EXPECT_TRUE(contains(outcome.result.error().message, "no answer within 200 ms")) << outcome.result.error().message;
+  EXPECT_EQ(outcome.result.error().code, collect::ErrorCode::timeout);
   EXPECT_TRUE(contains(outcome.result.error().message, "hr:0")) << outcome.result.error().message;
   EXPECT_FALSE(driver->connected());
 }

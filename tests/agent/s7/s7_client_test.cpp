@@ -147,7 +147,7 @@ class S7ClientTest : public testing::Test {
   asio::io_context io_;
   S7Client client_{io_.get_executor(), clock_};
 
-  ClientResult<Session> connect(const ScriptedPeer& peer) { return run(io_, client_.connect(options_for(peer))); }
+  Result<Session> connect(const ScriptedPeer& peer) { return run(io_, client_.connect(options_for(peer))); }
   // Connects through a well-behaved COTP and Setup Communication (reference 1).
   static std::vector<Step> handshake(int pdu_size = 480, int jobs = 1) {
     return {receive(), send(kConnectionConfirm), receive(), send(setup_ack(1, pdu_size, jobs))};
@@ -171,7 +171,7 @@ TEST_F(S7ClientTest, GoodExchangeSendsTheExactBytes) {
                                                })))),
                    }));
   auto session = connect(peer);
-  ASSERT_TRUE(session) << session.error();
+  ASSERT_TRUE(session) << session.error().message;
   EXPECT_EQ(session->pdu_size, 480);
   EXPECT_EQ(session->parallel_jobs, 1);
   PlannedItem flags;
@@ -180,7 +180,7 @@ TEST_F(S7ClientTest, GoodExchangeSendsTheExactBytes) {
   flags.count = 1;
   const ReadPlan plan = plan_of({{db_item(10, 0, 4), flags}});
   auto answers = run(io_, client_.read(plan));
-  ASSERT_TRUE(answers) << answers.error();
+  ASSERT_TRUE(answers) << answers.error().message;
   ASSERT_EQ(answers->size(), 1u);
   ASSERT_EQ((*answers)[0].items.size(), 2u);
   EXPECT_EQ((*answers)[0].items[0].data, frame({0x11, 0x22, 0x33, 0x44}));
@@ -222,7 +222,7 @@ TEST_F(S7ClientTest, BindsToTheAutomationSideAddress) {
   ConnectOptions options = options_for(peer);
   options.bind_address = "127.0.0.2";  // another loopback address: visible to the peer
   auto session = run(io_, client_.connect(options));
-  ASSERT_TRUE(session) << session.error();
+  ASSERT_TRUE(session) << session.error().message;
   peer.finish();
   EXPECT_EQ(peer.client_address(), "127.0.0.2");
 }
@@ -234,7 +234,8 @@ TEST_F(S7ClientTest, RefusesABindAddressThatIsNotAnAddress) {
   options.bind_address = "plc-lan";
   auto session = run(io_, client_.connect(options));
   ASSERT_FALSE(session);
-  EXPECT_TRUE(contains(session.error(), "bind address \"plc-lan\" is not an IP address"));
+  EXPECT_TRUE(contains(session.error().message, "bind address \"plc-lan\" is not an IP address"));
+  EXPECT_EQ(session.error().code, ErrorCode::bind_failed);
 }
 
 TEST_F(S7ClientTest, ConnectionRefused) {
@@ -250,7 +251,8 @@ TEST_F(S7ClientTest, ConnectionRefused) {
   options.timeout = milliseconds(300);
   auto session = run(io_, client_.connect(options));
   ASSERT_FALSE(session);
-  EXPECT_TRUE(contains(session.error(), "cannot connect to 127.0.0.1:" + std::to_string(port)));
+  EXPECT_TRUE(contains(session.error().message, "cannot connect to 127.0.0.1:" + std::to_string(port)));
+  EXPECT_EQ(session.error().code, ErrorCode::unreachable);
   EXPECT_FALSE(client_.is_open());
 }
 
@@ -260,7 +262,7 @@ TEST_F(S7ClientTest, TruncatedTpkt) {
   ScriptedPeer peer({receive(), send(frame({0x03, 0x00})), close_connection()});
   auto session = connect(peer);
   ASSERT_FALSE(session);
-  EXPECT_TRUE(contains(session.error(),
+  EXPECT_TRUE(contains(session.error().message,
                        "the PLC closed the connection during the COTP connection request in the middle of a frame"));
   EXPECT_FALSE(client_.is_open());
 }
@@ -269,7 +271,7 @@ TEST_F(S7ClientTest, OversizedTpktLength) {
   ScriptedPeer peer({receive(), send(frame({0x03, 0x00, 0xFF, 0xFF, 0x11, 0xD0}))});
   auto session = connect(peer);
   ASSERT_FALSE(session);
-  EXPECT_TRUE(contains(session.error(), "TPKT length of 65535 bytes, more than the 487 the PDU size allows"));
+  EXPECT_TRUE(contains(session.error().message, "TPKT length of 65535 bytes, more than the 487 the PDU size allows"));
   EXPECT_FALSE(client_.is_open());
 }
 
@@ -279,7 +281,8 @@ TEST_F(S7ClientTest, WrongTpktVersion) {
   ScriptedPeer peer({receive(), send(confirm)});
   auto session = connect(peer);
   ASSERT_FALSE(session);
-  EXPECT_TRUE(contains(session.error(), "TPKT version 72 (expected 3): is this port an S7 PLC"));
+  EXPECT_TRUE(contains(session.error().message, "TPKT version 72 (expected 3): is this port an S7 PLC"));
+  EXPECT_EQ(session.error().code, ErrorCode::bad_response);
 }
 
 TEST_F(S7ClientTest, CotpDisconnectInsteadOfConfirm) {
@@ -291,8 +294,9 @@ TEST_F(S7ClientTest, CotpDisconnectInsteadOfConfirm) {
                      close_connection()});
   auto session = connect(peer);
   ASSERT_FALSE(session);
-  EXPECT_TRUE(contains(session.error(), "COTP disconnect request, reason 0x81: remote congestion"));
-  EXPECT_TRUE(contains(session.error(), "check the rack and slot"));
+  EXPECT_TRUE(contains(session.error().message, "COTP disconnect request, reason 0x81: remote congestion"));
+  EXPECT_EQ(session.error().code, ErrorCode::refused_by_plc);
+  EXPECT_TRUE(contains(session.error().message, "check the rack and slot"));
 }
 
 // ---- S7 violations ----
@@ -303,7 +307,7 @@ TEST_F(S7ClientTest, WrongProtocolId) {
   ScriptedPeer peer({receive(), send(kConnectionConfirm), receive(), send(answer)});
   auto session = connect(peer);
   ASSERT_FALSE(session);
-  EXPECT_TRUE(contains(session.error(), "protocol id 0x72 instead of 0x32 (S7comm)"));
+  EXPECT_TRUE(contains(session.error().message, "protocol id 0x72 instead of 0x32 (S7comm)"));
   EXPECT_FALSE(client_.is_open());
 }
 
@@ -311,20 +315,22 @@ TEST_F(S7ClientTest, RefusedSetupCommunication) {
   ScriptedPeer peer({receive(), send(kConnectionConfirm), receive(), send(setup_ack(1, 480, 1, 0x81, 0x04))});
   auto session = connect(peer);
   ASSERT_FALSE(session);
-  EXPECT_TRUE(contains(session.error(), "the PLC refused the Setup Communication request: error class 0x81 code 0x04"));
+  EXPECT_TRUE(
+      contains(session.error().message, "the PLC refused the Setup Communication request: error class 0x81 code 0x04"));
+  EXPECT_EQ(session.error().code, ErrorCode::refused_by_plc);
 }
 
 TEST_F(S7ClientTest, SetupCommunicationWithPduSizeZero) {
   ScriptedPeer peer({receive(), send(kConnectionConfirm), receive(), send(setup_ack(1, 0))});
   auto session = connect(peer);
   ASSERT_FALSE(session);
-  EXPECT_TRUE(contains(session.error(), "negotiated a PDU size of 0 bytes"));
+  EXPECT_TRUE(contains(session.error().message, "negotiated a PDU size of 0 bytes"));
 }
 
 TEST_F(S7ClientTest, SmallPduSizeIsAcceptedAndLimitsTheSession) {
   ScriptedPeer peer(handshake(120, 3));
   auto session = connect(peer);
-  ASSERT_TRUE(session) << session.error();
+  ASSERT_TRUE(session) << session.error().message;
   EXPECT_EQ(session->pdu_size, 120);
   EXPECT_EQ(session->parallel_jobs, 3);
 }
@@ -336,11 +342,11 @@ TEST_F(S7ClientTest, APlcOfferingMoreThanAskedCannotSendMoreThanAsked) {
   ScriptedPeer peer(with(handshake(65535, 1), {receive(), send(data_tpdu(fragment, false)),
                                                send(data_tpdu(fragment, false)), send(data_tpdu(fragment, false))}));
   auto session = connect(peer);
-  ASSERT_TRUE(session) << session.error();
+  ASSERT_TRUE(session) << session.error().message;
   EXPECT_EQ(session->pdu_size, 480);
   auto answers = run(io_, client_.read(kOneItem));
   ASSERT_FALSE(answers);
-  EXPECT_TRUE(contains(answers.error(), "S7 PDU longer than the negotiated PDU size of 480 bytes"));
+  EXPECT_TRUE(contains(answers.error().message, "S7 PDU longer than the negotiated PDU size of 480 bytes"));
   EXPECT_FALSE(client_.is_open());
 }
 
@@ -351,7 +357,8 @@ TEST_F(S7ClientTest, AnAnswerToAReferenceAlreadyAnsweredIsRefused) {
   ASSERT_TRUE(connect(peer));
   auto answers = run(io_, client_.read(plan));
   ASSERT_FALSE(answers);
-  EXPECT_TRUE(contains(answers.error(), "PDU reference 2, which matches no Read Var request in flight"));
+  EXPECT_TRUE(contains(answers.error().message, "PDU reference 2, which matches no Read Var request in flight"));
+  EXPECT_EQ(answers.error().code, ErrorCode::bad_response);
   EXPECT_FALSE(client_.is_open());
 }
 
@@ -364,7 +371,7 @@ TEST_F(S7ClientTest, ErrorClassInAckData) {
   ASSERT_TRUE(connect(peer));
   auto answers = run(io_, client_.read(kOneItem));
   ASSERT_FALSE(answers);
-  EXPECT_TRUE(contains(answers.error(), "the PLC refused the Read Var request: error class 0x85 code 0x00"));
+  EXPECT_TRUE(contains(answers.error().message, "the PLC refused the Read Var request: error class 0x85 code 0x00"));
   EXPECT_FALSE(client_.is_open());
 }
 
@@ -388,7 +395,7 @@ TEST_F(S7ClientTest, ItemCountMismatch) {
   ASSERT_TRUE(connect(peer));
   auto answers = run(io_, client_.read(kOneItem));
   ASSERT_FALSE(answers);
-  EXPECT_TRUE(contains(answers.error(), "the PLC answered 2 items to a Read Var request of 1"));
+  EXPECT_TRUE(contains(answers.error().message, "the PLC answered 2 items to a Read Var request of 1"));
 }
 
 TEST_F(S7ClientTest, DataLengthBeyondFrame) {
@@ -401,7 +408,7 @@ TEST_F(S7ClientTest, DataLengthBeyondFrame) {
   ASSERT_TRUE(connect(peer));
   auto answers = run(io_, client_.read(kOneItem));
   ASSERT_FALSE(answers);
-  EXPECT_TRUE(contains(answers.error(), "announces 4 bytes for item 1 (DB10 bytes 0..3) but holds 2"));
+  EXPECT_TRUE(contains(answers.error().message, "announces 4 bytes for item 1 (DB10 bytes 0..3) but holds 2"));
 }
 
 TEST_F(S7ClientTest, AnswerToNoRequestInFlight) {
@@ -409,7 +416,7 @@ TEST_F(S7ClientTest, AnswerToNoRequestInFlight) {
   ASSERT_TRUE(connect(peer));
   auto answers = run(io_, client_.read(kOneItem));
   ASSERT_FALSE(answers);
-  EXPECT_TRUE(contains(answers.error(), "PDU reference 77, which matches no Read Var request in flight"));
+  EXPECT_TRUE(contains(answers.error().message, "PDU reference 77, which matches no Read Var request in flight"));
 }
 
 // ---- silence and closes ----
@@ -418,7 +425,8 @@ TEST_F(S7ClientTest, SilentPeerTimesOut) {
   ScriptedPeer peer({receive()});  // takes the connection request, never answers
   auto session = connect(peer);
   ASSERT_FALSE(session);
-  EXPECT_TRUE(contains(session.error(), "no answer from the PLC within 300 ms to the COTP connection request"));
+  EXPECT_TRUE(contains(session.error().message, "no answer from the PLC within 300 ms to the COTP connection request"));
+  EXPECT_EQ(session.error().code, ErrorCode::timeout);
   EXPECT_FALSE(client_.is_open());
 }
 
@@ -427,7 +435,8 @@ TEST_F(S7ClientTest, SilentPeerDuringReadTimesOut) {
   ASSERT_TRUE(connect(peer));
   auto answers = run(io_, client_.read(kOneItem));
   ASSERT_FALSE(answers);
-  EXPECT_TRUE(contains(answers.error(), "no answer from the PLC within 300 ms to the Read Var request"));
+  EXPECT_TRUE(contains(answers.error().message, "no answer from the PLC within 300 ms to the Read Var request"));
+  EXPECT_EQ(answers.error().code, ErrorCode::timeout);
 }
 
 TEST_F(S7ClientTest, PeerClosesMidFrame) {
@@ -436,8 +445,9 @@ TEST_F(S7ClientTest, PeerClosesMidFrame) {
   ASSERT_TRUE(connect(peer));
   auto answers = run(io_, client_.read(kOneItem));
   ASSERT_FALSE(answers);
-  EXPECT_TRUE(
-      contains(answers.error(), "the PLC closed the connection during the Read Var request in the middle of a frame"));
+  EXPECT_TRUE(contains(answers.error().message,
+                       "the PLC closed the connection during the Read Var request in the middle of a frame"));
+  EXPECT_EQ(answers.error().code, ErrorCode::closed);
 }
 
 // ---- fragments and parallel jobs ----
@@ -451,7 +461,7 @@ TEST_F(S7ClientTest, PduSplitOverSeveralDataTpdusIsJoined) {
                                        send(data_tpdu(third, true))}));
   ASSERT_TRUE(connect(peer));
   auto answers = run(io_, client_.read(kOneItem));
-  ASSERT_TRUE(answers) << answers.error();
+  ASSERT_TRUE(answers) << answers.error().message;
   EXPECT_EQ((*answers)[0].items[0].data, frame({0x11, 0x22, 0x33, 0x44}));
 }
 
@@ -470,7 +480,7 @@ TEST_F(S7ClientTest, ParallelJobsAreMatchedByReference) {
                                             }));
   ASSERT_TRUE(connect(peer));
   auto answers = run(io_, client_.read(plan));
-  ASSERT_TRUE(answers) << answers.error();
+  ASSERT_TRUE(answers) << answers.error().message;
   ASSERT_EQ(answers->size(), 3u);
   EXPECT_EQ((*answers)[0].items[0].data, frame({0xAA, 0xAA, 0xAA, 0xAA}));
   EXPECT_EQ((*answers)[1].items[0].data, frame({0xBB, 0xBB, 0xBB, 0xBB}));
@@ -492,10 +502,10 @@ TEST_F(S7ClientTest, WriteSendsTheItemAndReturnsTheReturnCode) {
   word.offset = 6;
   word.type = DataType::Word;
   auto written = run(io_, client_.write(word, frame({0xAB, 0xCD})));
-  ASSERT_TRUE(written) << written.error();
+  ASSERT_TRUE(written) << written.error().message;
   EXPECT_EQ(*written, 0xFF);
   auto refused = run(io_, client_.write(word, frame({0xAB, 0xCD})));
-  ASSERT_TRUE(refused) << refused.error();
+  ASSERT_TRUE(refused) << refused.error().message;
   EXPECT_EQ(*refused, 0x05);
   EXPECT_TRUE(client_.is_open());  // a refusal is not a connection failure
   peer.finish();

@@ -71,7 +71,7 @@ TEST(S7Tsap, RemoteTsapCarriesConnectionTypeRackAndSlot) {
 
 TEST(S7Tpkt, AcceptsAVersion3HeaderWithinTheLimit) {
   auto length = parse_tpkt_header(frame({0x03, 0x00, 0x00, 0x1F}), tpkt_length_limit(240));
-  ASSERT_TRUE(length) << length.error();
+  ASSERT_TRUE(length) << length.error().message;
   EXPECT_EQ(*length, 31u);
   EXPECT_EQ(tpkt_length_limit(240), 247u);  // TPKT 4 + COTP data 3 + PDU
 }
@@ -79,27 +79,29 @@ TEST(S7Tpkt, AcceptsAVersion3HeaderWithinTheLimit) {
 TEST(S7Tpkt, RefusesAnotherVersion) {
   auto length = parse_tpkt_header(frame({0x02, 0x00, 0x00, 0x1F}), 1000);
   ASSERT_FALSE(length);
-  EXPECT_TRUE(contains(length.error(), "TPKT version 2 (expected 3)"));
+  EXPECT_TRUE(contains(length.error().message, "TPKT version 2 (expected 3)"));
+  EXPECT_EQ(length.error().code, ErrorCode::bad_response);
 }
 
 TEST(S7Tpkt, RefusesALengthBelowSeven) {
   auto length = parse_tpkt_header(frame({0x03, 0x00, 0x00, 0x06}), 1000);
   ASSERT_FALSE(length);
-  EXPECT_TRUE(contains(length.error(), "TPKT length of 6 bytes, below the minimum of 7"));
+  EXPECT_TRUE(contains(length.error().message, "TPKT length of 6 bytes, below the minimum of 7"));
 }
 
 TEST(S7Tpkt, RefusesEveryLengthThatCannotHoldADataTpduHeader) {
   for (int length = 0; length < 7; ++length) {
     auto parsed = parse_tpkt_header(frame({0x03, 0x00, 0x00, length}), 1000);
     ASSERT_FALSE(parsed) << length;
-    EXPECT_TRUE(contains(parsed.error(), "TPKT length of " + std::to_string(length) + " bytes")) << parsed.error();
+    EXPECT_TRUE(contains(parsed.error().message, "TPKT length of " + std::to_string(length) + " bytes"))
+        << parsed.error().message;
   }
 }
 
 TEST(S7Tpkt, RefusesALengthBeyondThePduSize) {
   auto length = parse_tpkt_header(frame({0x03, 0x00, 0xFF, 0xFF}), tpkt_length_limit(480));
   ASSERT_FALSE(length);
-  EXPECT_TRUE(contains(length.error(), "TPKT length of 65535 bytes, more than the 487"));
+  EXPECT_TRUE(contains(length.error().message, "TPKT length of 65535 bytes, more than the 487"));
   // Exactly at the limit is fine.
   EXPECT_TRUE(parse_tpkt_header(frame({0x03, 0x00, 0x01, 0xE7}), tpkt_length_limit(480)));
 }
@@ -135,7 +137,7 @@ TEST(S7Cotp, AcceptsAConnectionConfirm) {
       0xC2, 0x02, 0x02, 0x01,  // called TSAP
   });
   auto confirmed = parse_connection_confirm(confirm);
-  EXPECT_TRUE(confirmed) << confirmed.error();
+  EXPECT_TRUE(confirmed) << confirmed.error().message;
   // Without parameters too.
   EXPECT_TRUE(parse_connection_confirm(frame({0x06, 0xD0, 0x00, 0x01, 0x44, 0x31, 0x00})));
 }
@@ -149,22 +151,23 @@ TEST(S7Cotp, DisconnectRequestInsteadOfConfirmNamesTheReason) {
   });
   auto confirmed = parse_connection_confirm(disconnect);
   ASSERT_FALSE(confirmed);
-  EXPECT_TRUE(contains(confirmed.error(), "COTP disconnect request, reason 0x88: connection request refused"));
-  EXPECT_TRUE(contains(confirmed.error(), "check the rack and slot"));
+  EXPECT_TRUE(contains(confirmed.error().message, "COTP disconnect request, reason 0x88: connection request refused"));
+  EXPECT_EQ(confirmed.error().code, ErrorCode::refused_by_plc);
+  EXPECT_TRUE(contains(confirmed.error().message, "check the rack and slot"));
 }
 
 TEST(S7Cotp, RefusesOtherTpdusAndBrokenHeaders) {
   auto data = parse_connection_confirm(frame({0x02, 0xF0, 0x80}));
   ASSERT_FALSE(data);
-  EXPECT_TRUE(contains(data.error(), "data TPDU instead of a connection confirm"));
+  EXPECT_TRUE(contains(data.error().message, "data TPDU instead of a connection confirm"));
   // Header length 17 in a 7-byte TPDU.
   auto overrun = parse_connection_confirm(frame({0x11, 0xD0, 0x00, 0x01, 0x00, 0x01, 0x00}));
   ASSERT_FALSE(overrun);
-  EXPECT_TRUE(contains(overrun.error(), "COTP header length of 17 bytes in a TPDU of 7 bytes"));
+  EXPECT_TRUE(contains(overrun.error().message, "COTP header length of 17 bytes in a TPDU of 7 bytes"));
   // A parameter whose length runs past the header.
   auto parameter = parse_connection_confirm(frame({0x09, 0xD0, 0x00, 0x01, 0x00, 0x01, 0x00, 0xC0, 0x05, 0x0A}));
   ASSERT_FALSE(parameter);
-  EXPECT_TRUE(contains(parameter.error(), "parameters overrun its header"));
+  EXPECT_TRUE(contains(parameter.error().message, "parameters overrun its header"));
   // Shorter than the fixed part.
   EXPECT_FALSE(parse_connection_confirm(frame({0x03, 0xD0, 0x00, 0x01})));
   EXPECT_FALSE(parse_connection_confirm(frame({0x00})));
@@ -204,23 +207,23 @@ TEST(S7Cotp, RefusesAPduLongerThanTheLimit) {
   ASSERT_TRUE(assembler.add(frame({0x02, 0xF0, 0x00, 1, 2, 3})));
   auto overflow = assembler.add(frame({0x02, 0xF0, 0x80, 4, 5}));
   ASSERT_FALSE(overflow);
-  EXPECT_TRUE(contains(overflow.error(), "longer than the negotiated PDU size of 4 bytes"));
+  EXPECT_TRUE(contains(overflow.error().message, "longer than the negotiated PDU size of 4 bytes"));
 }
 
 TEST(S7Cotp, RefusesDisconnectEmptyFragmentsAndOtherTpdusInData) {
   PduAssembler assembler(240);
   auto disconnect = assembler.add(frame({0x06, 0x80, 0x00, 0x01, 0x00, 0x00, 0x00}));
   ASSERT_FALSE(disconnect);
-  EXPECT_TRUE(contains(disconnect.error(), "the PLC disconnected"));
+  EXPECT_TRUE(contains(disconnect.error().message, "the PLC disconnected"));
   auto empty = assembler.add(frame({0x02, 0xF0, 0x00}));
   ASSERT_FALSE(empty);
-  EXPECT_TRUE(contains(empty.error(), "empty COTP data TPDU"));
+  EXPECT_TRUE(contains(empty.error().message, "empty COTP data TPDU"));
   auto confirm = assembler.add(frame({0x06, 0xD0, 0x00, 0x01, 0x00, 0x01, 0x00}));
   ASSERT_FALSE(confirm);
-  EXPECT_TRUE(contains(confirm.error(), "connection confirm TPDU where S7 data was expected"));
+  EXPECT_TRUE(contains(confirm.error().message, "connection confirm TPDU where S7 data was expected"));
   auto long_header = assembler.add(frame({0x03, 0xF0, 0x80, 0x00}));
   ASSERT_FALSE(long_header);
-  EXPECT_TRUE(contains(long_header.error(), "COTP data header of 3 bytes instead of 2"));
+  EXPECT_TRUE(contains(long_header.error().message, "COTP data header of 3 bytes instead of 2"));
 }
 
 // ---- S7 header ----
@@ -237,7 +240,7 @@ TEST(S7Header, ParsesAnAckDataHeader) {
       0xFF,        // data
   });
   auto message = parse_s7_message(pdu);
-  ASSERT_TRUE(message) << message.error();
+  ASSERT_TRUE(message) << message.error().message;
   EXPECT_EQ(message->rosctr, Rosctr::ack_data);
   EXPECT_EQ(message->pdu_reference, 0x1234);
   EXPECT_EQ(message->parameters.size(), 2u);
@@ -247,14 +250,14 @@ TEST(S7Header, ParsesAnAckDataHeader) {
 TEST(S7Header, RefusesAWrongProtocolId) {
   auto message = parse_s7_message(frame({0x72, 0x01, 0x00, 0x1F, 0, 0, 0, 0, 0, 0}));  // S7comm-plus
   ASSERT_FALSE(message);
-  EXPECT_TRUE(contains(message.error(), "protocol id 0x72 instead of 0x32 (S7comm)"));
+  EXPECT_TRUE(contains(message.error().message, "protocol id 0x72 instead of 0x32 (S7comm)"));
 }
 
 TEST(S7Header, RefusesLengthsThatDoNotAddUp) {
   // Announces 2 parameter and 4 data bytes, holds 2 + 1.
   auto short_pdu = parse_s7_message(frame({0x32, 0x03, 0, 0, 0, 1, 0x00, 0x02, 0x00, 0x04, 0, 0, 0x04, 0x01, 0xFF}));
   ASSERT_FALSE(short_pdu);
-  EXPECT_TRUE(contains(short_pdu.error(), "S7 PDU of 15 bytes whose header announces 18"));
+  EXPECT_TRUE(contains(short_pdu.error().message, "S7 PDU of 15 bytes whose header announces 18"));
   // Extra bytes after the data.
   EXPECT_FALSE(parse_s7_message(frame({0x32, 0x01, 0, 0, 0, 1, 0, 0, 0, 0, 0x99})));
   // Shorter than the 12-byte ack_data header.
@@ -266,7 +269,7 @@ TEST(S7Header, RefusesLengthsThatDoNotAddUp) {
 TEST(S7Header, RefusesAnUnknownPduType) {
   auto message = parse_s7_message(frame({0x32, 0x05, 0, 0, 0, 1, 0, 0, 0, 0}));
   ASSERT_FALSE(message);
-  EXPECT_TRUE(contains(message.error(), "unknown type 0x05"));
+  EXPECT_TRUE(contains(message.error().message, "unknown type 0x05"));
 }
 
 // ---- Setup Communication ----
@@ -304,7 +307,7 @@ Bytes setup_response(int reference, int pdu_size, int error_class = 0, int error
 
 TEST(S7Setup, ParsesTheNegotiatedValues) {
   auto setup = parse_setup_communication_response(setup_response(7, 480), 7);
-  ASSERT_TRUE(setup) << setup.error();
+  ASSERT_TRUE(setup) << setup.error().message;
   EXPECT_EQ(setup->pdu_size, 480);
   EXPECT_EQ(setup->max_amq_calling, 3);
   EXPECT_EQ(setup->max_amq_called, 3);
@@ -312,23 +315,23 @@ TEST(S7Setup, ParsesTheNegotiatedValues) {
 
 TEST(S7Setup, AcceptsASmallButUsablePduSize) {
   auto setup = parse_setup_communication_response(setup_response(7, 120), 7);
-  ASSERT_TRUE(setup) << setup.error();
+  ASSERT_TRUE(setup) << setup.error().message;
   EXPECT_EQ(setup->pdu_size, 120);
 }
 
 TEST(S7Setup, RefusesAPduSizeOfZeroOrTooSmall) {
   auto zero = parse_setup_communication_response(setup_response(7, 0), 7);
   ASSERT_FALSE(zero);
-  EXPECT_TRUE(contains(zero.error(), "PDU size of 0 bytes"));
+  EXPECT_TRUE(contains(zero.error().message, "PDU size of 0 bytes"));
   auto tiny = parse_setup_communication_response(setup_response(7, 32), 7);
   ASSERT_FALSE(tiny);
-  EXPECT_TRUE(contains(tiny.error(), "PDU size of 32 bytes, too small"));
+  EXPECT_TRUE(contains(tiny.error().message, "PDU size of 32 bytes, too small"));
 }
 
 TEST(S7Setup, RefusalByErrorClass) {
   auto refused = parse_setup_communication_response(setup_response(7, 480, 0x81, 0x04), 7);
   ASSERT_FALSE(refused);
-  EXPECT_TRUE(contains(refused.error(),
+  EXPECT_TRUE(contains(refused.error().message,
                        "the PLC refused the Setup Communication request: error class 0x81 code 0x04 "
                        "(application relationship error: the PLC does not support this function"));
 }
@@ -336,30 +339,30 @@ TEST(S7Setup, RefusalByErrorClass) {
 TEST(S7Setup, RefusesAWrongReferenceFunctionOrParameterLength) {
   auto reference = parse_setup_communication_response(setup_response(8, 480), 7);
   ASSERT_FALSE(reference);
-  EXPECT_TRUE(contains(reference.error(), "PDU reference 8 instead of 7"));
+  EXPECT_TRUE(contains(reference.error().message, "PDU reference 8 instead of 7"));
 
   Bytes wrong_function = setup_response(7, 480);
   wrong_function[12] = 0x04;
   auto function = parse_setup_communication_response(wrong_function, 7);
   ASSERT_FALSE(function);
-  EXPECT_TRUE(contains(function.error(), "function 0x04 instead of 0xF0"));
+  EXPECT_TRUE(contains(function.error().message, "function 0x04 instead of 0xF0"));
 
   // Parameter length 6 (the PDU size field missing).
   auto short_parameters = parse_setup_communication_response(
       frame({0x32, 0x03, 0, 0, 0, 7, 0x00, 0x06, 0x00, 0x00, 0, 0, 0xF0, 0x00, 0x00, 0x01, 0x00, 0x01}), 7);
   ASSERT_FALSE(short_parameters);
-  EXPECT_TRUE(contains(short_parameters.error(), "6 parameter bytes instead of 8"));
+  EXPECT_TRUE(contains(short_parameters.error().message, "6 parameter bytes instead of 8"));
 
   // A job where an acknowledgement is due.
   auto job = parse_setup_communication_response(
       frame({0x32, 0x01, 0, 0, 0, 7, 0x00, 0x08, 0x00, 0x00, 0xF0, 0, 0, 1, 0, 1, 0x01, 0xE0}), 7);
   ASSERT_FALSE(job);
-  EXPECT_TRUE(contains(job.error(), "instead of an acknowledgement"));
+  EXPECT_TRUE(contains(job.error().message, "instead of an acknowledgement"));
 
   // An ack (ROSCTR 2) without error and without the data.
   auto ack = parse_setup_communication_response(frame({0x32, 0x02, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0}), 7);
   ASSERT_FALSE(ack);
-  EXPECT_TRUE(contains(ack.error(), "acknowledged the Setup Communication request without the data"));
+  EXPECT_TRUE(contains(ack.error().message, "acknowledged the Setup Communication request without the data"));
 }
 
 // ---- Read Var ----
@@ -420,7 +423,7 @@ const std::vector<PlannedItem> kThreeItems = {db_item(10, 4, 3), db_item(99, 0, 
 TEST(S7Read, ParsesItemsWithFillByteAndARefusedItem) {
   const Bytes pdu = read_response(5);
   auto readings = parse_read_response(pdu, 5, kThreeItems);
-  ASSERT_TRUE(readings) << readings.error();
+  ASSERT_TRUE(readings) << readings.error().message;
   ASSERT_EQ(readings->size(), 3u);
   EXPECT_EQ((*readings)[0].return_code, 0xFF);
   EXPECT_EQ(Bytes((*readings)[0].data.begin(), (*readings)[0].data.end()), frame({0x11, 0x22, 0x33}));
@@ -441,7 +444,7 @@ TEST(S7Read, ParsesABitItem) {
                                           0x01,                          // the bit
                                       }),
                                       1, std::vector<PlannedItem>{bit});
-  ASSERT_TRUE(readings) << readings.error();
+  ASSERT_TRUE(readings) << readings.error().message;
   EXPECT_EQ((*readings)[0].data.size(), 1u);
 }
 
@@ -453,14 +456,14 @@ TEST(S7Read, AcceptsAFillByteAfterAnOddLastItem) {
                               0x42, 0x00,  // data, fill byte
                           }),
                           1, std::vector<PlannedItem>{db_item(1, 0, 1)});
-  EXPECT_TRUE(readings) << readings.error();
+  EXPECT_TRUE(readings) << readings.error().message;
 }
 
 TEST(S7Read, RefusesAnItemCountMismatch) {
   const std::vector<PlannedItem> four = {db_item(10, 4, 3), db_item(99, 0, 2), timer_item(3, 1), db_item(1, 0, 2)};
   auto readings = parse_read_response(read_response(5), 5, four);
   ASSERT_FALSE(readings);
-  EXPECT_TRUE(contains(readings.error(), "the PLC answered 3 items to a Read Var request of 4"));
+  EXPECT_TRUE(contains(readings.error().message, "the PLC answered 3 items to a Read Var request of 4"));
 }
 
 TEST(S7Read, RefusesADataLengthBeyondTheFrame) {
@@ -470,7 +473,7 @@ TEST(S7Read, RefusesADataLengthBeyondTheFrame) {
   items[2].count = 16;  // 16 timers = 32 bytes
   auto readings = parse_read_response(pdu, 5, items);
   ASSERT_FALSE(readings);
-  EXPECT_TRUE(contains(readings.error(), "announces 32 bytes for item 3 (T 3..18) but holds 2"));
+  EXPECT_TRUE(contains(readings.error().message, "announces 32 bytes for item 3 (T 3..18) but holds 2"));
 }
 
 TEST(S7Read, RefusesADataLengthOtherThanRequested) {
@@ -478,18 +481,19 @@ TEST(S7Read, RefusesADataLengthOtherThanRequested) {
   items[0].count = 4;
   auto readings = parse_read_response(read_response(5), 5, items);
   ASSERT_FALSE(readings);
-  EXPECT_TRUE(contains(readings.error(), "answered item 1 (DB10 bytes 4..7) with 3 data bytes, 4 were requested"));
+  EXPECT_TRUE(
+      contains(readings.error().message, "answered item 1 (DB10 bytes 4..7) with 3 data bytes, 4 were requested"));
 }
 
 TEST(S7Read, RefusesAWrongReferenceOrFunction) {
   auto reference = parse_read_response(read_response(5), 6, kThreeItems);
   ASSERT_FALSE(reference);
-  EXPECT_TRUE(contains(reference.error(), "PDU reference 5 instead of 6"));
+  EXPECT_TRUE(contains(reference.error().message, "PDU reference 5 instead of 6"));
   Bytes write_answer = read_response(5);
   write_answer[12] = 0x05;
   auto function = parse_read_response(write_answer, 5, kThreeItems);
   ASSERT_FALSE(function);
-  EXPECT_TRUE(contains(function.error(), "function 0x05 instead of 0x04"));
+  EXPECT_TRUE(contains(function.error().message, "function 0x05 instead of 0x04"));
 }
 
 TEST(S7Read, RefusesAnErrorClassInAckData) {
@@ -500,7 +504,7 @@ TEST(S7Read, RefusesAnErrorClassInAckData) {
                                      }),
                                      5, kThreeItems);
   ASSERT_FALSE(refused);
-  EXPECT_TRUE(contains(refused.error(),
+  EXPECT_TRUE(contains(refused.error().message,
                        "the PLC refused the Read Var request: error class 0x85 code 0x00 (error on "
                        "supplies: the request is longer than the PDU size)"));
 }
@@ -513,24 +517,24 @@ TEST(S7Read, RefusesTruncatedItemsMissingFillBytesUnknownTransportAndTrailingByt
                                               0xFF, 0x04}),  // item 2: half a header
                                        1, two);
   ASSERT_FALSE(truncated);
-  EXPECT_TRUE(contains(truncated.error(), "ends before item 2 (DB1 bytes 2..3)"));
+  EXPECT_TRUE(contains(truncated.error().message, "ends before item 2 (DB1 bytes 2..3)"));
   // Item 1 has odd data and no fill byte: nothing left for item 2.
   auto no_fill = parse_read_response(
       frame({0x32, 0x03, 0, 0, 0, 1, 0x00, 0x02, 0x00, 0x05, 0, 0, 0x04, 0x02, 0xFF, 0x04, 0x00, 0x08, 0x42}), 1, two);
   ASSERT_FALSE(no_fill);
-  EXPECT_TRUE(contains(no_fill.error(), "lacks the fill byte after item 1"));
+  EXPECT_TRUE(contains(no_fill.error().message, "lacks the fill byte after item 1"));
   // Transport size 0x0F means nothing.
   auto transport = parse_read_response(
       frame({0x32, 0x03, 0, 0, 0, 1, 0x00, 0x02, 0x00, 0x05, 0, 0, 0x04, 0x01, 0xFF, 0x0F, 0x00, 0x01, 0x42}), 1,
       std::vector<PlannedItem>{db_item(1, 0, 1)});
   ASSERT_FALSE(transport);
-  EXPECT_TRUE(contains(transport.error(), "unknown data transport size 0x0F"));
+  EXPECT_TRUE(contains(transport.error().message, "unknown data transport size 0x0F"));
   // Two bytes after the last (even) item.
   auto trailing = parse_read_response(frame({0x32, 0x03, 0,    0,    0,    1,    0x00, 0x02, 0x00, 0x08, 0,
                                              0,    0x04, 0x01, 0xFF, 0x04, 0x00, 0x10, 0x42, 0x43, 0x99, 0x99}),
                                       1, std::vector<PlannedItem>{db_item(1, 0, 2)});
   ASSERT_FALSE(trailing);
-  EXPECT_TRUE(contains(trailing.error(), "2 bytes after its last item"));
+  EXPECT_TRUE(contains(trailing.error().message, "2 bytes after its last item"));
 }
 
 // ---- Write Var ----
@@ -597,25 +601,25 @@ Bytes write_response(int reference, int return_code) {
 
 TEST(S7Write, ParsesTheReturnCode) {
   auto success = parse_write_response(write_response(9, 0xFF), 9);
-  ASSERT_TRUE(success) << success.error();
+  ASSERT_TRUE(success) << success.error().message;
   EXPECT_EQ(*success, kReturnCodeSuccess);
   auto refused = parse_write_response(write_response(9, 0x05), 9);
-  ASSERT_TRUE(refused) << refused.error();
+  ASSERT_TRUE(refused) << refused.error().message;
   EXPECT_EQ(*refused, 0x05);
 }
 
 TEST(S7Write, RefusesInconsistentAnswers) {
   auto reference = parse_write_response(write_response(9, 0xFF), 10);
   ASSERT_FALSE(reference);
-  EXPECT_TRUE(contains(reference.error(), "PDU reference 9 instead of 10"));
+  EXPECT_TRUE(contains(reference.error().message, "PDU reference 9 instead of 10"));
   Bytes two_items = write_response(9, 0xFF);
   two_items[13] = 2;
   auto items = parse_write_response(two_items, 9);
   ASSERT_FALSE(items);
-  EXPECT_TRUE(contains(items.error(), "answered 2 items to a Write Var request of 1"));
+  EXPECT_TRUE(contains(items.error().message, "answered 2 items to a Write Var request of 1"));
   auto no_code = parse_write_response(frame({0x32, 0x03, 0, 0, 0, 9, 0, 2, 0, 0, 0, 0, 0x05, 0x01}), 9);
   ASSERT_FALSE(no_code);
-  EXPECT_TRUE(contains(no_code.error(), "0 data bytes instead of one return code"));
+  EXPECT_TRUE(contains(no_code.error().message, "0 data bytes instead of one return code"));
   Bytes read_function = write_response(9, 0xFF);
   read_function[12] = 0x04;
   EXPECT_FALSE(parse_write_response(read_function, 9));
