@@ -169,7 +169,7 @@ TEST(ModbusCodec, EncodeChecksRanges) {
   EXPECT_FALSE(encode_value(float32, Value{std::numeric_limits<double>::quiet_NaN()}).has_value());
   // The largest FLOAT32 a device sends reads as ±3.4028235e+38 (a little beyond FLT_MAX as a
   // double) and is written back as it was read; what rounds to infinity is refused.
-  for (const Registers largest : {Registers{0x7F7F, 0xFFFF}, Registers{0xFF7F, 0xFFFF}}) {
+  for (const Registers& largest : {Registers{0x7F7F, 0xFFFF}, Registers{0xFF7F, 0xFFFF}}) {
     const auto read = decode_registers(float32, largest);
     ASSERT_TRUE(read.has_value());
     EXPECT_EQ(*encode_value(float32, *read), largest);
