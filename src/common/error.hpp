@@ -1,4 +1,4 @@
-// The project's one error convention (docs/ARCHITECTURE.md "Errors", ADR 0011).
+// The project's one error convention (docs/ARCHITECTURE.md "Error-handling policy", ADR 0011).
 //
 // A module that can fail at run time owns an `error.hpp` with an enum of the outcomes its
 // callers branch on, and aliases of the two templates below:
