@@ -431,6 +431,11 @@ class UplinkTest(UplinkTestCase):
         self.addCleanup(connection.close)
         return connection
 
+    @staticmethod
+    def device_uuid(state: str) -> str:
+        with open(os.path.join(state, "device-id")) as f:
+            return f.read().strip()
+
     def refusal_of(self, connection) -> dict:
         """The next message must be a Refusal: its fields (reason as the enum number, message)."""
         opcode, payload = connection.receive()
@@ -448,8 +453,7 @@ class UplinkTest(UplinkTestCase):
         org = server.create_org("acme", "alice@example.com")
         alice = server.login("alice@example.com")
         state, device_id = self.enrolled_agent_state(server, alice, org)
-        with open(os.path.join(state, "device-id")) as f:
-            device_uuid = f.read().strip()
+        device_uuid = self.device_uuid(state)
         waiting = self.peer(server, state)
         resp = alice.post(f"/api/v1/orgs/{org.id}/devices/{device_id}/revoke")
         self.assertEqual(resp.status, 200, str(resp))
@@ -472,8 +476,7 @@ class UplinkTest(UplinkTestCase):
         org = server.create_org("acme", "alice@example.com")
         alice = server.login("alice@example.com")
         state, device_id = self.enrolled_agent_state(server, alice, org)
-        with open(os.path.join(state, "device-id")) as f:
-            device_uuid = f.read().strip()
+        device_uuid = self.device_uuid(state)
         for first, reason in ((uplink_peer.heartbeat(), "bad_hello"),
                               (uplink_peer.hello("3f2b8c1e-5d4a-4e6f-9a7b-0c1d2e3f4a5b"), "bad_hello"),
                               (b"\xff\xff\xff\xff", "bad_message")):

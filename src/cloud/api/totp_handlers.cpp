@@ -41,19 +41,31 @@ CodeCheck check_code(Services& services, const std::string& user_id, const std::
   return services.totp.accept_step(user_id, *step) ? CodeCheck::kAccepted : CodeCheck::kReplayed;
 }
 
+// The body of the routes that need the account's password and a one-time code.
+struct PasswordAndCode {
+  std::string password;
+  std::string code;
+};
+Result<PasswordAndCode> password_and_code(const RequestContext& context) {
+  auto body = JsonBody::parse(context.request.body);
+  if (!body) return body.error();
+  auto password = body->required_string("password", kMaximumPasswordLength);
+  if (!password) return password.error();
+  auto code = body->required_string("code", 16);
+  if (!code) return code.error();
+  return PasswordAndCode{std::move(*password), std::move(*code)};
+}
+
 // Disabling 2FA and new recovery codes need the password and a current code.
 std::optional<http::Response> check_password_and_code(RequestContext& context, AuditCode action) {
   Services& services = context.services;
-  auto body = JsonBody::parse(context.request.body);
-  if (!body) return bad_request(body.error());
-  auto password = body->required_string("password", kMaximumPasswordLength);
-  if (!password) return bad_request(password.error());
-  auto code = body->required_string("code", 16);
-  if (!code) return bad_request(code.error());
+  auto fields = password_and_code(context);
+  if (!fields) return bad_request(fields.error());
+  const auto& [password, code] = *fields;
 
   AuditRecord failure;
-  if (auto refusal = check_current_password(context, action, *password, failure, "password+totp")) return refusal;
-  const CodeCheck checked = check_code(services, context.user->id, *code);
+  if (auto refusal = check_current_password(context, action, password, failure, "password+totp")) return refusal;
+  const CodeCheck checked = check_code(services, context.user->id, code);
   if (checked != CodeCheck::kAccepted) {
     record_password_failure(context, failure, context.user->email, "invalid_totp",
                             checked == CodeCheck::kReplayed ? "replayed" : "");
@@ -187,20 +199,17 @@ http::Response totp_enrolment_qr(RequestContext& context) {
 
 http::Response confirm_totp_enrolment(RequestContext& context) {
   Services& services = context.services;
-  auto body = JsonBody::parse(context.request.body);
-  if (!body) return bad_request(body.error());
-  auto password = body->required_string("password", kMaximumPasswordLength);
-  if (!password) return bad_request(password.error());
-  auto code = body->required_string("code", 16);
-  if (!code) return bad_request(code.error());
+  auto fields = password_and_code(context);
+  if (!fields) return bad_request(fields.error());
+  const auto& [password, code] = *fields;
   const auto state = services.totp.find(context.user->id);
   if (!state || !state->pending)
     return http::error_response(409, "no_enrolment", "start the enrolment first (the QR code step)");
   // The password again: a session taken over after the start must not be able to finish it.
   AuditRecord failure;
-  if (auto refusal = check_current_password(context, AuditCode::kUpdateTotp, *password, failure, "password"))
+  if (auto refusal = check_current_password(context, AuditCode::kUpdateTotp, password, failure, "password"))
     return *refusal;
-  const auto step = match_totp(state->raw_secret, *code, now_seconds(services));
+  const auto step = match_totp(state->raw_secret, code, now_seconds(services));
   if (!step)
     return http::error_response(400, "invalid_totp",
                                 "the one-time code does not match: check the phone's clock and try the next code");
