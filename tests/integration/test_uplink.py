@@ -469,6 +469,41 @@ class UplinkTest(UplinkTestCase):
         events = alice.get_json(f"/api/v1/orgs/{org.id}/audit?limit=1000")["events"]
         self.assertNotIn("DEVICE_CERT_RENEWED", [e["event"] for e in events])
 
+    def test_only_a_greeted_connection_supersedes_the_live_session(self):
+        """A second connection with the device's certificate that upgrades but sends no Hello
+        (or one on a certificate that is no longer valid) must not knock the live session off;
+        once greeted, it supersedes it."""
+        server = self.start_server()
+        org = server.create_org("acme", "alice@example.com")
+        alice = server.login("alice@example.com")
+        state, device_id = self.enrolled_agent_state(server, alice, org)
+        agent = self.start_agent(state)
+        self.wait_online(alice, org.id, device_id, agent, server=server)
+        second = self.peer(server, state)
+        self.assertEqual(second.upgrade(), 101)
+        time.sleep(2 * HEARTBEAT_S)
+        self.assertTrue(self.device(alice, org.id, device_id)["online"])
+        self.assertNotIn("superseded", agent.log_text())
+        second.send(uplink_peer.hello(self.device_uuid(state)))
+        opcode, payload = second.receive()
+        self.assertEqual(uplink_peer.body(payload)[0], uplink_peer.HELLO_ACK, payload)
+        self.wait_log(agent, r"uplink: refused by the cloud \(superseded\)", timeout=5)
+
+    def test_a_certificate_that_expired_before_the_hello_is_refused(self):
+        """TLS while the certificate is valid, the Hello after it expired: refused, not greeted."""
+        server = self.start_server("--device-cert-lifetime-s", "3")
+        org = server.create_org("acme", "alice@example.com")
+        alice = server.login("alice@example.com")
+        state, device_id = self.enrolled_agent_state(server, alice, org)
+        early = self.peer(server, state)
+        time.sleep(4)
+        self.assertEqual(early.upgrade(), 101)
+        early.send(uplink_peer.hello(self.device_uuid(state)))
+        refusal = self.refusal_of(early)
+        self.assertEqual(refusal["code_text"], "certificate_expired", refusal)
+        self.assertEqual(refusal["reason"], 10, refusal)  # Refusal.CERTIFICATE_EXPIRED
+        self.assertFalse(self.device(alice, org.id, device_id)["online"])
+
     def test_a_hostile_peer_is_refused_with_the_reason(self):
         """No Hello first, a Hello for another device, garbage: each ends with the Refusal that
         says why; a message of a kind the cloud does not know is skipped."""

@@ -1,7 +1,9 @@
 // Which devices have an open uplink session right now, and how other modules reach one:
-// revocation ends a device's session through this registry, and tunnels or update offers send
-// a connected device a message (any thread). A new session of the same device supersedes the
-// old one.
+// revocation ends a device's sessions through this registry, and tunnels or update offers send
+// a connected device a message (any thread). A session is registered from its upgrade on, so a
+// revocation reaches it, but becomes the device's session only when it is greeted (its
+// certificate checked again at the Hello): only then does it supersede the older one, so a
+// connection on a revoked or retired certificate cannot knock the live session off.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -37,13 +39,15 @@ enum class SendOutcome { kHandedOver, kOffline };
 
 class DeviceConnections {
  public:
-  // Registers the device's session (from the upgrade on, so that a revocation reaches it before its
-  // Hello is answered); an earlier session of the device is closed as superseded.
-  // Returns a handle for remove(). The registry holds the link weakly.
+  // Registers a session of the device that is not greeted yet; disconnect() reaches it, send()
+  // and is_online() do not. Returns a handle for greet() and remove(). Held weakly.
   std::uint64_t add(const std::string& device_id, std::weak_ptr<DeviceLink> link);
-  // Forgets the session if it is still the device's current one.
+  // The session is greeted: it becomes the device's current one, and the earlier current one (if
+  // any) is closed as superseded.
+  void greet(const std::string& device_id, std::uint64_t handle);
+  // Forgets the session (registered or current).
   void remove(const std::string& device_id, std::uint64_t handle);
-  // Ends the device's session, if any; true when there was one.
+  // Ends every session of the device, greeted or not; true when there was one.
   bool disconnect(const std::string& device_id, protocol::RefusalReason reason = ::logbot::uplink::Refusal::REVOKED);
   // Hands `envelope` to the device's session; kOffline (and `done` never runs) when it has none.
   SendOutcome send(const std::string& device_id, ::logbot::uplink::Envelope envelope, SendDone done = {});
@@ -58,7 +62,8 @@ class DeviceConnections {
   std::shared_ptr<DeviceLink> current(const std::string& device_id) const;
 
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, Entry> entries_;
+  std::unordered_map<std::string, Entry> entries_;          // the current (greeted) session
+  std::unordered_multimap<std::string, Entry> registered_;  // sessions not greeted yet
   std::uint64_t next_handle_ = 1;
 };
 

@@ -35,6 +35,7 @@ std::string_view code_text(ErrorCode code) {
     case ErrorCode::not_ready: return "not_ready";
     case ErrorCode::unknown_certificate: return "unknown_certificate";
     case ErrorCode::renewal_too_soon: return "renewal_too_soon";
+    case ErrorCode::certificate_expired: return "certificate_expired";
   }
   return "error";
 }
@@ -145,7 +146,7 @@ Result<Renewed> renew(Services& services, const Device& device, const PresentedC
     return fail(ErrorCode::unknown_certificate,
                 "this connection's certificate is no longer accepted (the device was revoked or renewed)");
   if (presented.not_after_ms != 0 && presented.not_after_ms <= now)
-    return fail(ErrorCode::unknown_certificate, "this connection's certificate has expired");
+    return fail(ErrorCode::certificate_expired, "this connection's certificate has expired");
   const std::int64_t window_ms = renewal_window_ms(lifetime_s);
   if (services.devices.certificates_issued_since(device.id, now - window_ms) >= kMaximumRecentCertificates)
     return fail(ErrorCode::renewal_too_soon, "the device had " + std::to_string(kMaximumRecentCertificates) +

@@ -21,6 +21,7 @@ enum class ErrorCode {
   not_ready,            // the device CA is not loaded
   unknown_certificate,  // the connection's certificate is no device's current or previous one (any more)
   renewal_too_soon,     // the device had as many certificates issued lately as it may
+  certificate_expired,  // the connection's certificate has expired
 };
 
 using Error = logbot::Error<ErrorCode>;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -42,6 +43,9 @@ CloseWords close_words(protocol::RefusalReason reason) {
       return {"the device was revoked: this certificate is no longer accepted", ErrorCode::revoked};
     case proto::Refusal::SHUTTING_DOWN:
       return {"the cloud is shutting down; connect again later", ErrorCode::shutting_down};
+    case proto::Refusal::CERTIFICATE_EXPIRED:
+      return {"this connection's certificate has expired: connect again with the renewed one",
+              ErrorCode::certificate_expired};
     default: return {"the cloud ends this connection", ErrorCode::closed};
   }
 }
@@ -133,9 +137,10 @@ asio::awaitable<void> DeviceSession::run(asio::steady_timer& stop) {
   socket_.set_option(websocket::stream_base::timeout{options_.close_timeout, 3 * options_.heartbeat, false});
   socket_.read_message_max(protocol::kMaximumEnvelopeBytes);
   socket_.binary(true);
-  const std::uint64_t handle = services_.device_connections.add(device_.id, weak_from_this());
+  registration_ = services_.device_connections.add(device_.id, weak_from_this());
+  valid_until_ms_ = certificate_.not_after_ms;
   co_await (read_messages() && write_messages() && watch(stop));
-  services_.device_connections.remove(device_.id, handle);
+  services_.device_connections.remove(device_.id, registration_);
   if (greeted_)
     spdlog::info("device {} ({}) disconnected{}", device_.name, device_.id,
                  end_ ? " (" + end_->message + ")" : std::string());
@@ -244,6 +249,12 @@ asio::awaitable<Result<void>> DeviceSession::on_hello(const proto::Envelope& in)
     close(proto::Refusal::REVOKED);
     co_return Result<void>();
   }
+  if (certificate_expired()) {
+    close(proto::Refusal::CERTIFICATE_EXPIRED);
+    co_return Result<void>();
+  }
+  // Checked: now this is the device's session, and an older one is superseded.
+  services_.device_connections.greet(device_.id, registration_);
   proto::Envelope out;
   auto* ack = out.mutable_hello_ack();
   ack->set_device_id(device_.id);
@@ -258,7 +269,17 @@ asio::awaitable<Result<void>> DeviceSession::on_hello(const proto::Envelope& in)
   co_return Result<void>();
 }
 
+bool DeviceSession::certificate_expired() const {
+  return valid_until_ms_ != 0 && services_.clock.now_ms() >= valid_until_ms_;
+}
+
 asio::awaitable<Result<void>> DeviceSession::on_heartbeat(const proto::Envelope&) {
+  // A session lasts no longer than the certificates it holds (a device that renewed on it holds
+  // the renewed one too).
+  if (certificate_expired()) {
+    close(proto::Refusal::CERTIFICATE_EXPIRED);
+    co_return Result<void>();
+  }
   co_await on_workers([&] {
     services_.devices.record_heartbeat(device_.id);
     return 0;
@@ -269,6 +290,10 @@ asio::awaitable<Result<void>> DeviceSession::on_heartbeat(const proto::Envelope&
 asio::awaitable<Result<void>> DeviceSession::on_renew_request(const proto::Envelope& in) {
   const std::string csr = in.renew_request().csr_pem();
   auto renewed = co_await on_workers([&] { return devices::renew(services_, device_, certificate_, csr, peer_ip_); });
+  if (!renewed && renewed.error().code == devices::ErrorCode::certificate_expired) {
+    close(proto::Refusal::CERTIFICATE_EXPIRED);
+    co_return Result<void>();
+  }
   if (!renewed && renewed.error().code == devices::ErrorCode::unknown_certificate) {
     // Revoked, retired by a confirmed renewal, or expired since the session began: it ends.
     request_close(proto::Refusal::REVOKED, renewed.error().message, fail(ErrorCode::revoked, renewed.error().message));
@@ -290,6 +315,7 @@ asio::awaitable<Result<void>> DeviceSession::on_renew_request(const proto::Envel
   response->set_ca_chain_pem(renewed->ca_chain_pem);
   response->set_expires_ms(renewed->certificate.not_after_ms);
   device_.certificate_serial = renewed->certificate.serial;
+  valid_until_ms_ = std::max(valid_until_ms_, renewed->certificate.not_after_ms);
   device_.certificate_not_after_ms = renewed->certificate.not_after_ms;
   push(std::move(out));
   co_return Result<void>();

@@ -91,6 +91,8 @@ class DeviceSession final : public DeviceLink, public std::enable_shared_from_th
   // On the session's thread: the first close request wins; later ones change nothing.
   void request_close(protocol::RefusalReason reason, std::string message, Error why,
                      boost::beast::websocket::close_code code = boost::beast::websocket::close_code::policy_error);
+  // The session's certificates (presented, or renewed on it) have all expired.
+  bool certificate_expired() const;
   // Pushes `envelope`; a full queue ends the session as overloaded.
   bool push(::logbot::uplink::Envelope envelope);
   void end(Error error);
@@ -109,6 +111,10 @@ class DeviceSession final : public DeviceLink, public std::enable_shared_from_th
   std::optional<Closing> closing_;
   std::optional<Error> end_;
   bool greeted_ = false;
+  std::uint64_t registration_ = 0;  // in DeviceConnections
+  // The session may last while it holds a valid certificate: the one it presented, or one
+  // renewed on it (Unix ms; 0: no expiry known).
+  std::int64_t valid_until_ms_ = 0;
   std::atomic<bool> online_{false};  // greeted and not closing; read from any thread
   bool ended_ = false;
   boost::asio::steady_timer writer_wake_;  // cancelled when the queue has something, or the session closes

@@ -12,7 +12,7 @@ namespace {
 namespace proto = ::logbot::uplink;
 
 // The contract's text for each reason (docs/ARCHITECTURE.md, device uplink).
-constexpr std::array<std::pair<RefusalReason, std::string_view>, 9> kReasonTexts{{
+constexpr std::array<std::pair<RefusalReason, std::string_view>, 10> kReasonTexts{{
     {proto::Refusal::BAD_MESSAGE, "bad_message"},
     {proto::Refusal::BAD_HELLO, "bad_hello"},
     {proto::Refusal::SUPERSEDED, "superseded"},
@@ -22,6 +22,7 @@ constexpr std::array<std::pair<RefusalReason, std::string_view>, 9> kReasonTexts
     {proto::Refusal::SHUTTING_DOWN, "shutting_down"},
     {proto::Refusal::OVERLOADED, "overloaded"},
     {proto::Refusal::RENEWAL_TOO_SOON, "renewal_too_soon"},
+    {proto::Refusal::CERTIFICATE_EXPIRED, "certificate_expired"},
 }};
 
 constexpr std::size_t kCodeTextLimit = 64;

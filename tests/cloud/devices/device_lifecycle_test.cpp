@@ -197,7 +197,7 @@ TEST_F(DeviceLifecycleTest, ARenewalOnAConnectionWhoseCertificateEndedIsRefused)
 
   PresentedCertificate expired = presented(second);
   expired.not_after_ms = world.clock.now_ms() - 1;
-  EXPECT_EQ(renew(services, device, expired, csr_for(kUuid), "192.0.2.7").error().code, ErrorCode::unknown_certificate);
+  EXPECT_EQ(renew(services, device, expired, csr_for(kUuid), "192.0.2.7").error().code, ErrorCode::certificate_expired);
 
   services.devices.revoke(device.id);
   EXPECT_EQ(renew(services, device, presented(second), csr_for(kUuid), "192.0.2.7").error().code,

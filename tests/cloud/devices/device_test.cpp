@@ -169,13 +169,17 @@ struct RecordingLink : DeviceLink {
   bool greeted = true;
 };
 
-TEST(DeviceConnections, NewerConnectionSupersedesAndDisconnectCloses) {
+TEST(DeviceConnections, AGreetedSessionSupersedesAndDisconnectCloses) {
   DeviceConnections connections;
   auto first_link = std::make_shared<RecordingLink>();
   auto second_link = std::make_shared<RecordingLink>();
   const auto first = connections.add("d1", first_link);
+  EXPECT_FALSE(connections.is_online("d1"));  // registered, not greeted
+  connections.greet("d1", first);
   EXPECT_TRUE(connections.is_online("d1"));
   const auto second = connections.add("d1", second_link);
+  EXPECT_TRUE(first_link->closed.empty());  // a registration alone supersedes nothing
+  connections.greet("d1", second);
   EXPECT_EQ(first_link->closed, std::vector<protocol::RefusalReason>{::logbot::uplink::Refusal::SUPERSEDED});
   connections.remove("d1", first);  // the old session ending must not forget the new one
   EXPECT_TRUE(connections.is_online("d1"));
@@ -187,24 +191,34 @@ TEST(DeviceConnections, NewerConnectionSupersedesAndDisconnectCloses) {
   EXPECT_FALSE(connections.is_online("d1"));
 }
 
-// A session is registered from its upgrade on, before its Hello is answered: not shown online
-// yet, but a revocation already reaches it.
-TEST(DeviceConnections, AnUngreetedSessionIsOfflineButRevocable) {
+// A connection on a revoked or retired certificate completes its upgrade before the Hello check:
+// it must not knock the device's live session off, yet a revocation reaches it.
+TEST(DeviceConnections, AnUngreetedSessionSupersedesNothingButIsRevocable) {
   DeviceConnections connections;
-  auto link = std::make_shared<RecordingLink>();
-  link->greeted = false;
-  connections.add("d1", link);
-  EXPECT_FALSE(connections.is_online("d1"));
+  auto live = std::make_shared<RecordingLink>();
+  connections.greet("d1", connections.add("d1", live));
+  auto waiting = std::make_shared<RecordingLink>();
+  waiting->greeted = false;
+  const auto handle = connections.add("d1", waiting);
+  EXPECT_TRUE(live->closed.empty());
+  EXPECT_TRUE(connections.is_online("d1"));
+  EXPECT_EQ(connections.send("d1", protocol::make_refusal(::logbot::uplink::Refusal::BAD_CSR, "to the live one")),
+            SendOutcome::kHandedOver);
+  EXPECT_EQ(live->sent, std::vector<std::string>{"to the live one"});
+  EXPECT_TRUE(waiting->sent.empty());
   EXPECT_TRUE(connections.disconnect("d1"));
-  EXPECT_EQ(link->closed, std::vector<protocol::RefusalReason>{::logbot::uplink::Refusal::REVOKED});
+  EXPECT_EQ(live->closed, std::vector<protocol::RefusalReason>{::logbot::uplink::Refusal::REVOKED});
+  EXPECT_EQ(waiting->closed, std::vector<protocol::RefusalReason>{::logbot::uplink::Refusal::REVOKED});
+  connections.greet("d1", handle);  // it was disconnected: greeting it now makes nothing current
+  EXPECT_FALSE(connections.is_online("d1"));
 }
 
 TEST(DeviceConnections, SendReachesTheCurrentSessionOnly) {
   DeviceConnections connections;
   auto old_link = std::make_shared<RecordingLink>();
   auto link = std::make_shared<RecordingLink>();
-  connections.add("d1", old_link);
-  connections.add("d1", link);
+  connections.greet("d1", connections.add("d1", old_link));
+  connections.greet("d1", connections.add("d1", link));
   bool done = false;
   EXPECT_EQ(connections.send("d1", protocol::make_refusal(::logbot::uplink::Refusal::BAD_CSR, "to d1"),
                              [&](const protocol::Result<void>& outcome) { done = outcome.has_value(); }),

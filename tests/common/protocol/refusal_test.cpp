@@ -35,6 +35,7 @@ TEST(Refusal, AnOlderCloudIsReadFromItsText) {
            {"shutting_down", proto::Refusal::SHUTTING_DOWN},
            {"overloaded", proto::Refusal::OVERLOADED},
            {"renewal_too_soon", proto::Refusal::RENEWAL_TOO_SOON},
+           {"certificate_expired", proto::Refusal::CERTIFICATE_EXPIRED},
        }) {
     const auto old = refusal(proto::Refusal::REASON_UNSPECIFIED, text);
     EXPECT_EQ(effective_reason(old), reason) << text;
@@ -53,9 +54,10 @@ TEST(Refusal, OnlyARefusedRenewalLeavesTheSessionUp) {
 }
 
 TEST(Refusal, TheCloudFillsTheEnumAndTheTextForOlderAgents) {
-  for (auto reason : {proto::Refusal::BAD_MESSAGE, proto::Refusal::BAD_HELLO, proto::Refusal::SUPERSEDED,
-                      proto::Refusal::REVOKED, proto::Refusal::BAD_CSR, proto::Refusal::UUID_MISMATCH,
-                      proto::Refusal::SHUTTING_DOWN, proto::Refusal::OVERLOADED, proto::Refusal::RENEWAL_TOO_SOON}) {
+  for (auto reason :
+       {proto::Refusal::BAD_MESSAGE, proto::Refusal::BAD_HELLO, proto::Refusal::SUPERSEDED, proto::Refusal::REVOKED,
+        proto::Refusal::BAD_CSR, proto::Refusal::UUID_MISMATCH, proto::Refusal::SHUTTING_DOWN,
+        proto::Refusal::OVERLOADED, proto::Refusal::RENEWAL_TOO_SOON, proto::Refusal::CERTIFICATE_EXPIRED}) {
     const proto::Envelope made = make_refusal(reason, "why");
     ASSERT_TRUE(made.has_refusal());
     EXPECT_EQ(made.refusal().reason(), reason);
