@@ -42,28 +42,23 @@ void DeviceConnections::remove(const std::string& device_id, std::uint64_t handl
 
 bool DeviceConnections::disconnect(const std::string& device_id, protocol::RefusalReason reason) {
   std::vector<std::shared_ptr<DeviceLink>> links;
-  bool had = false;
   {
     std::lock_guard lock(mutex_);
     if (auto it = entries_.find(device_id); it != entries_.end()) {
-      had = true;
       links.push_back(it->second.link.lock());
       entries_.erase(it);
     }
     auto [first, last] = registered_.equal_range(device_id);
-    for (auto entry = first; entry != last; ++entry) {
-      had = true;
-      links.push_back(entry->second.link.lock());
-    }
+    for (auto entry = first; entry != last; ++entry) links.push_back(entry->second.link.lock());
     registered_.erase(device_id);
   }
   bool closed = false;
   for (const auto& link : links)
     if (link) {
-      link->close(reason);
+      link->close(reason);  // outside the lock: it may call back into remove()
       closed = true;
     }
-  return had && closed;
+  return closed;
 }
 
 SendOutcome DeviceConnections::send(const std::string& device_id, ::logbot::uplink::Envelope envelope, SendDone done) {

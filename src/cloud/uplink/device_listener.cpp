@@ -18,6 +18,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <list>
+#include <optional>
 
 #include "cloud/process/accept_loop.hpp"
 #include "cloud/services.hpp"
@@ -89,16 +90,16 @@ asio::awaitable<void> DeviceListener::State::connection(tcp::socket socket) {
   socket.set_option(tcp::no_delay(true), ignored);
   DeviceSocket ws(asio::ssl::stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls));
   auto& tcp_layer = beast::get_lowest_layer(ws);
-  const auto registration = handshaking.insert(handshaking.end(), &tcp_layer);
-  bool registered = true;
-  auto unregister = [&] {
-    if (registered) handshaking.erase(registration);
-    registered = false;
-  };
-  struct Unregister {
-    decltype(unregister)& action;
-    ~Unregister() { action(); }
-  } unregister_at_exit{unregister};
+  // Listed for stop() until the session takes the socket over, or the connection ends.
+  struct Handshaking {
+    std::list<beast::tcp_stream*>& list;
+    std::optional<std::list<beast::tcp_stream*>::iterator> entry;
+    void release() {
+      if (entry) list.erase(*entry);
+      entry.reset();
+    }
+    ~Handshaking() { release(); }
+  } listed{handshaking, handshaking.insert(handshaking.end(), &tcp_layer)};
   if (stopping) co_return;
 
   tcp_layer.expires_after(options.handshake_timeout);
@@ -135,7 +136,7 @@ asio::awaitable<void> DeviceListener::State::connection(tcp::socket socket) {
   ws.set_option(
       websocket::stream_base::timeout{options.handshake_timeout, std::chrono::seconds(3 * options.heartbeat_s), false});
   if (auto [ec] = co_await ws.async_accept(upgrade, kUseTuple); ec) co_return;
-  unregister();
+  listed.release();
   if (stopping) co_return;
 
   SessionOptions session_options;
