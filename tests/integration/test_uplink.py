@@ -425,6 +425,15 @@ class UplinkTest(UplinkTestCase):
         self.wait_log(agent, r"the cloud refused this device's certificate", timeout=10)
         self.assert_stops_cleanly(agent)
 
+    def acme_device(self, *server_args) -> tuple:
+        """A cloud with organisation acme, its owner alice logged in, and one enrolled device:
+        (server, alice, org, state_dir, device_id)."""
+        server = self.start_server(*server_args)
+        org = server.create_org("acme", "alice@example.com")
+        alice = server.login("alice@example.com")
+        state, device_id = self.enrolled_agent_state(server, alice, org)
+        return server, alice, org, state, device_id
+
     def peer(self, server, state: str) -> uplink_peer.UplinkPeer:
         port = int(server.uplink_url.split(":")[2].split("/")[0])
         connection = uplink_peer.UplinkPeer("127.0.0.1", port, state)
@@ -449,10 +458,7 @@ class UplinkTest(UplinkTestCase):
     def test_a_revocation_during_the_handshake_is_not_dodged(self):
         """A holder of the device's key completes TLS (the certificate is checked then), waits,
         and upgrades only after the revocation: the session is refused, never greeted."""
-        server = self.start_server()
-        org = server.create_org("acme", "alice@example.com")
-        alice = server.login("alice@example.com")
-        state, device_id = self.enrolled_agent_state(server, alice, org)
+        server, alice, org, state, device_id = self.acme_device()
         device_uuid = self.device_uuid(state)
         waiting = self.peer(server, state)
         resp = alice.post(f"/api/v1/orgs/{org.id}/devices/{device_id}/revoke")
@@ -473,10 +479,7 @@ class UplinkTest(UplinkTestCase):
         """A second connection with the device's certificate that upgrades but sends no Hello
         (or one on a certificate that is no longer valid) must not knock the live session off;
         once greeted, it supersedes it."""
-        server = self.start_server()
-        org = server.create_org("acme", "alice@example.com")
-        alice = server.login("alice@example.com")
-        state, device_id = self.enrolled_agent_state(server, alice, org)
+        server, alice, org, state, device_id = self.acme_device()
         agent = self.start_agent(state)
         self.wait_online(alice, org.id, device_id, agent, server=server)
         second = self.peer(server, state)
@@ -491,10 +494,7 @@ class UplinkTest(UplinkTestCase):
 
     def test_a_certificate_that_expired_before_the_hello_is_refused(self):
         """TLS while the certificate is valid, the Hello after it expired: refused, not greeted."""
-        server = self.start_server("--device-cert-lifetime-s", "3")
-        org = server.create_org("acme", "alice@example.com")
-        alice = server.login("alice@example.com")
-        state, device_id = self.enrolled_agent_state(server, alice, org)
+        server, alice, org, state, device_id = self.acme_device("--device-cert-lifetime-s", "3")
         early = self.peer(server, state)
         time.sleep(4)
         self.assertEqual(early.upgrade(), 101)
@@ -507,10 +507,7 @@ class UplinkTest(UplinkTestCase):
     def test_a_hostile_peer_is_refused_with_the_reason(self):
         """No Hello first, a Hello for another device, garbage: each ends with the Refusal that
         says why; a message of a kind the cloud does not know is skipped."""
-        server = self.start_server()
-        org = server.create_org("acme", "alice@example.com")
-        alice = server.login("alice@example.com")
-        state, device_id = self.enrolled_agent_state(server, alice, org)
+        server, alice, org, state, device_id = self.acme_device()
         device_uuid = self.device_uuid(state)
         for first, reason in ((uplink_peer.heartbeat(), "bad_hello"),
                               (uplink_peer.hello("3f2b8c1e-5d4a-4e6f-9a7b-0c1d2e3f4a5b"), "bad_hello"),
